@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* The crash store: one directory per crash, created hidden and renamed into place whole.
+ *
+ *   STORE/.lock                  flock(2) held while creating, committing or vacuuming
+ *   STORE/.tmp-ID/               an entry being written (never listed)
+ *   STORE/ID/core.zst            the core, zstd seekable format (absent when not stored)
+ *   STORE/ID/meta                metadata, one `key=value` per line, values escaped
+ *
+ * ID is YYYYMMDD-HHMMSS-PID (UTC of the crash), with -N appended on a collision. Directory
+ * mode 0700, files 0600: cores hold secrets. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct gc_meta {
+	char *id;
+	uint64_t time_usec; /* crash time, CLOCK_REALTIME in microseconds */
+	int64_t pid, uid, gid;
+	int signal;
+	char *comm, *exe, *cmdline, *unit, *build_id;
+	uint64_t core_size;   /* raw bytes received from the kernel */
+	uint64_t stored_size; /* bytes of core.zst on disk */
+	bool core_stored;     /* core.zst exists (false for NonGo=summary) */
+	bool truncated;       /* the stored core is not the whole core */
+	char *truncated_reason;
+	char *core_error;     /* the core is not ELF / malformed / short, said plainly */
+	bool go;              /* the executable is a Go program */
+	char *go_version;
+	/* Fields of later stages (the Go analysis) kept verbatim, "key=value" strings. */
+	char **extra;
+	size_t n_extra;
+};
+
+void gc_meta_free(struct gc_meta *meta);
+void gc_meta_array_free(struct gc_meta *metas, size_t n);
+
+/* Serialises to / parses from the `meta` file text. Unknown keys land in extra. */
+int gc_meta_format(const struct gc_meta *meta, char **ret);
+int gc_meta_parse(const char *text, size_t size, struct gc_meta *ret);
+
+/* Sets or replaces an extra field. */
+int gc_meta_set_extra(struct gc_meta *meta, const char *key, const char *value);
+const char *gc_meta_get_extra(const struct gc_meta *meta, const char *key);
+
+struct gc_store;
+
+/* Opens (creating with mode 0700 when missing) the store directory. */
+int gc_store_open(const char *path, bool create, struct gc_store **ret);
+void gc_store_free(struct gc_store *store);
+const char *gc_store_path(const struct gc_store *store);
+int gc_store_dirfd(const struct gc_store *store);
+
+/* Takes / releases the store lock (blocking flock on STORE/.lock). */
+int gc_store_lock(struct gc_store *store);
+void gc_store_unlock(struct gc_store *store);
+
+struct gc_entry;
+
+/* Creates STORE/.tmp-ID for a crash at time_usec of pid; the ID is fixed here. Takes no lock. */
+int gc_entry_new(struct gc_store *store, uint64_t time_usec, int64_t pid, struct gc_entry **ret);
+const char *gc_entry_id(const struct gc_entry *entry);
+
+/* Opens STORE/.tmp-ID/core.zst for writing (0600); the caller owns the fd. */
+int gc_entry_open_core(struct gc_entry *entry);
+
+/* Writes meta (its id is set to the entry's), fsyncs and renames the entry into place under
+ * the store lock. On success the entry is consumed (freed). */
+int gc_entry_commit(struct gc_entry *entry, struct gc_meta *meta);
+
+/* Removes the temporary directory and frees the entry. */
+void gc_entry_abort(struct gc_entry *entry);
+
+/* Lists committed entries, oldest first (by time, then id). */
+int gc_store_list(struct gc_store *store, struct gc_meta **ret, size_t *n_ret);
+
+/* Finds an entry by id, unique id prefix, or "latest". -ENOENT, or -EINVAL when ambiguous. */
+int gc_store_find(struct gc_store *store, const char *id, struct gc_meta *ret);
+
+/* Opens STORE/ID/core.zst read-only. */
+int gc_store_open_core(struct gc_store *store, const char *id);
+
+/* Rewrites STORE/ID/meta atomically (for enrichment after capture). */
+int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta);
+
+struct gc_quota {
+	uint64_t max_use;   /* bytes the store may hold, 0 = no limit */
+	uint64_t keep_free; /* bytes to leave free on the filesystem, 0 = no limit */
+	uint64_t max_cores; /* entries, 0 = no limit */
+};
+
+/* Removes the oldest entries (never `keep_id`) until the quota holds, and stale .tmp-* dirs
+ * of writers that are gone. Call with the lock held. Reports how many entries went. */
+int gc_store_vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
+		    unsigned *removed);
+
+/* Bytes used by committed entries, and the filesystem's size and free bytes (statvfs f_bavail). */
+int gc_store_usage(struct gc_store *store, uint64_t *used, uint64_t *fs_size, uint64_t *fs_free);
