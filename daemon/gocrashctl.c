@@ -1,4 +1,314 @@
-int main(void)
+/* SPDX-License-Identifier: MIT */
+/* gocrashctl: list, inspect and restore the crashes gocrashd stored. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dump.h"
+#include "gc-build.h"
+#include "journal.h"
+#include "json.h"
+#include "log.h"
+#include "macro.h"
+#include "store.h"
+#include "zseek.h"
+
+enum { EXIT_OK = 0, EXIT_NOT_FOUND = 1, EXIT_USAGE = 2 };
+
+struct ctl {
+	const char *config_path;
+	const char *store_dir;
+	const char *output;
+	bool json;
+	struct gc_store *store;
+};
+
+static void log_to_stderr(int priority, const char *message, void *userdata)
 {
+	fprintf(stderr, "gocrashctl: %s\n", message);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: gocrashctl [OPTIONS] COMMAND [ID]\n\n"
+		     "Commands:\n"
+		     "  list            list stored crashes, oldest first\n"
+		     "  info ID         show one crash (ID from list, a unique prefix, or latest)\n"
+		     "  dump ID -o FILE write the uncompressed core to FILE (stdout if not a tty)\n\n"
+		     "Options:\n"
+		     "  --store=DIR     store directory (default: from the configuration)\n"
+		     "  --config=FILE   configuration file (default %s)\n"
+		     "  --json          JSON output\n"
+		     "  -o, --output=FILE\n"
+		     "  --help, --version\n",
+		     GC_CONFIG_FILE);
+}
+
+static void format_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "BKMGT";
+	double value = bytes;
+	unsigned unit = 0;
+
+	while (value >= 1024 && unit < sizeof(units) - 2)
+		value /= 1024, unit++;
+	snprintf(buf, size, unit ? "%.1f%c" : "%.0f%c", value, units[unit]);
+}
+
+static void format_local_time(uint64_t time_usec, char *buf, size_t size)
+{
+	time_t seconds = time_usec / 1000000;
+	struct tm tm;
+
+	localtime_r(&seconds, &tm);
+	strftime(buf, size, "%a %Y-%m-%d %H:%M:%S %Z", &tm);
+}
+
+static const char *core_state(const struct gc_meta *m)
+{
+	if (!m->core_stored)
+		return "none";
+	if (m->core_error && !m->truncated)
+		return "error";
+	return m->truncated ? "truncated" : "present";
+}
+
+static int verb_list(struct ctl *ctl, int argc, char **argv)
+{
+	struct gc_meta *metas = NULL;
+	size_t n = 0;
+	int r;
+
+	r = gc_store_list(ctl->store, &metas, &n);
+	if (r < 0)
+		return gc_log_errno(LOG_ERR, r, "cannot list %s", gc_store_path(ctl->store)), 1;
+	if (ctl->json) {
+		fputc('[', stdout);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				fputc(',', stdout);
+			gc_json_meta(stdout, &metas[i]);
+		}
+		fputs("]\n", stdout);
+	} else if (n == 0) {
+		fprintf(stderr, "No crashes stored in %s.\n", gc_store_path(ctl->store));
+	} else {
+		printf("%-24s %-28s %7s %5s %-8s %-9s %-3s %8s %s\n", "ID", "TIME", "PID", "UID",
+		       "SIG", "CORE", "GO", "SIZE", "EXE");
+		for (size_t i = 0; i < n; i++) {
+			const struct gc_meta *m = &metas[i];
+			char when[64], size[32];
+
+			format_local_time(m->time_usec, when, sizeof(when));
+			format_size(m->stored_size, size, sizeof(size));
+			printf("%-24s %-28s %7" PRId64 " %5" PRId64 " %-8s %-9s %-3s %8s %s\n",
+			       m->id, when, m->pid, m->uid, gc_signal_name(m->signal),
+			       core_state(m), m->go ? "yes" : "no", size,
+			       m->exe ? m->exe : m->comm ? m->comm : "-");
+		}
+	}
+	gc_meta_array_free(metas, n);
+	return EXIT_OK;
+}
+
+static int find_entry(struct ctl *ctl, const char *id, struct gc_meta *ret)
+{
+	int r = gc_store_find(ctl->store, id, ret);
+
+	if (r == -EINVAL)
+		gc_log(LOG_ERR, "\"%s\" matches more than one crash; give more of the id", id);
+	else if (r < 0)
+		gc_log(LOG_ERR, "no crash \"%s\" in %s", id, gc_store_path(ctl->store));
+	return r;
+}
+
+static void info_line(const char *label, const char *value)
+{
+	if (value && *value)
+		printf("%16s: %s\n", label, value);
+}
+
+static void print_info(const struct gc_meta *m)
+{
+	char buf[128], raw[32], stored[32];
+
+	info_line("ID", m->id);
+	format_local_time(m->time_usec, buf, sizeof(buf));
+	info_line("Time", buf);
+	printf("%16s: %" PRId64 " (%s)\n", "PID", m->pid, m->comm ? m->comm : "?");
+	printf("%16s: %" PRId64 "\n%16s: %" PRId64 "\n", "UID", m->uid, "GID", m->gid);
+	printf("%16s: %d (%s)\n", "Signal", m->signal, gc_signal_name(m->signal));
+	info_line("Executable", m->exe);
+	info_line("Command Line", m->cmdline);
+	info_line("Unit", m->unit);
+	info_line("Build ID", m->build_id);
+	info_line("Go", m->go ? (m->go_version ? m->go_version : "yes") : "no");
+	format_size(m->core_size, raw, sizeof(raw));
+	format_size(m->stored_size, stored, sizeof(stored));
+	snprintf(buf, sizeof(buf), "%s, %s raw, %s stored", core_state(m), raw, stored);
+	info_line("Core", buf);
+	info_line("Truncated", m->truncated ? m->truncated_reason : NULL);
+	info_line("Core Problem", m->core_error);
+	for (size_t i = 0; i < m->n_extra; i++)
+		printf("%16s  %s\n", "", m->extra[i]);
+}
+
+static int verb_info(struct ctl *ctl, int argc, char **argv)
+{
+	struct gc_meta meta = {};
+
+	if (find_entry(ctl, argv[1], &meta) < 0)
+		return EXIT_NOT_FOUND;
+	if (ctl->json) {
+		gc_json_meta(stdout, &meta);
+		fputc('\n', stdout);
+	} else {
+		print_info(&meta);
+	}
+	gc_meta_free(&meta);
+	return EXIT_OK;
+}
+
+static void zreader_freep(struct gc_zreader **reader)
+{
+	gc_zreader_free(*reader);
+}
+
+static int open_output(const struct ctl *ctl)
+{
+	int fd;
+
+	if (!ctl->output || strcmp(ctl->output, "-") == 0) {
+		if (isatty(STDOUT_FILENO)) {
+			gc_log(LOG_ERR, "refusing to write a core to a terminal; use -o FILE");
+			return -ENOTTY;
+		}
+		return dup(STDOUT_FILENO);
+	}
+	fd = open(ctl->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return gc_log_errno(LOG_ERR, errno, "cannot create %s", ctl->output);
+	return fd;
+}
+
+static int verb_dump(struct ctl *ctl, int argc, char **argv)
+{
+	_cleanup_(zreader_freep) struct gc_zreader *reader = NULL;
+	_cleanup_close_ int core_fd = -EBADF, out_fd = -EBADF;
+	struct gc_meta meta = {};
+	uint64_t size = 0;
+	int r;
+
+	if (find_entry(ctl, argv[1], &meta) < 0)
+		return EXIT_NOT_FOUND;
+	core_fd = gc_store_open_core(ctl->store, meta.id);
+	if (core_fd < 0) {
+		gc_log_errno(LOG_ERR, core_fd, "crash %s has no stored core", meta.id);
+		gc_meta_free(&meta);
+		return EXIT_NOT_FOUND;
+	}
+	r = gc_zreader_open(core_fd, &reader);
+	if (r >= 0 && (out_fd = open_output(ctl)) < 0)
+		r = out_fd;
+	if (r >= 0)
+		r = gc_dump(reader, out_fd, &size);
+	if (r < 0)
+		gc_log_errno(LOG_ERR, r, "cannot restore the core of %s", meta.id);
+	else if (meta.truncated)
+		gc_log(LOG_WARNING, "the core of %s is truncated: %s", meta.id,
+		       meta.truncated_reason ? meta.truncated_reason : "incomplete");
+	if (r >= 0 && ctl->json && ctl->output) {
+		printf("{\"id\":");
+		gc_json_string(stdout, meta.id);
+		printf(",\"output\":");
+		gc_json_string(stdout, ctl->output);
+		printf(",\"size\":%" PRIu64 ",\"truncated\":%s}\n", size,
+		       meta.truncated ? "true" : "false");
+	}
+	gc_meta_free(&meta);
+	return r < 0 ? EXIT_NOT_FOUND : EXIT_OK;
+}
+
+struct verb {
+	const char *name;
+	int min_args, max_args; /* counting the verb itself */
+	int (*run)(struct ctl *ctl, int argc, char **argv);
+};
+
+static const struct verb verbs[] = {
+	{"list", 1, 1, verb_list},
+	{"info", 2, 2, verb_info},
+	{"dump", 2, 2, verb_dump},
+};
+
+static int parse_options(int argc, char **argv, struct ctl *ctl)
+{
+	static const struct option long_options[] = {
+		{"store", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},        {"output", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:h", long_options, NULL)) >= 0) {
+		switch (c) {
+		case 's': ctl->store_dir = optarg; break;
+		case 'c': ctl->config_path = optarg; break;
+		case 'j': ctl->json = true; break;
+		case 'o': ctl->output = optarg; break;
+		case 'h': usage(stdout); return 1;
+		case 'V': puts("gocrashctl " GC_VERSION); return 1;
+		default: return -EINVAL;
+		}
+	}
 	return 0;
+}
+
+static int open_store(struct ctl *ctl)
+{
+	struct gc_config config;
+	int r;
+
+	gc_config_init(&config);
+	if (!ctl->store_dir)
+		gc_config_load(&config, ctl->config_path);
+	r = gc_store_open(ctl->store_dir ? ctl->store_dir : config.directory, false, &ctl->store);
+	if (r < 0)
+		gc_log_errno(LOG_ERR, r, "cannot open the store %s",
+			     ctl->store_dir ? ctl->store_dir : config.directory);
+	gc_config_free(&config);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = {.config_path = GC_CONFIG_FILE};
+	const struct verb *verb = NULL;
+	int r, n_args;
+
+	gc_log_set(log_to_stderr, NULL);
+	r = parse_options(argc, argv, &ctl);
+	if (r != 0)
+		return r > 0 ? EXIT_OK : EXIT_USAGE;
+	n_args = argc - optind;
+	for (size_t i = 0; n_args > 0 && i < ELEMENTSOF(verbs); i++)
+		if (strcmp(argv[optind], verbs[i].name) == 0)
+			verb = &verbs[i];
+	if (!verb || n_args < verb->min_args || n_args > verb->max_args) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (open_store(&ctl) < 0)
+		return EXIT_NOT_FOUND;
+	r = verb->run(&ctl, n_args, argv + optind);
+	gc_store_free(ctl.store);
+	return r;
 }

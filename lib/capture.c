@@ -1,1 +1,445 @@
 /* SPDX-License-Identifier: MIT */
+#include "capture.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <time.h>
+
+#include "elfcore.h"
+#include "gc-build.h"
+#include "gobin.h"
+#include "journal.h"
+#include "log.h"
+#include "macro.h"
+#include "proc.h"
+#include "zseek.h"
+
+#define READ_CHUNK       (1u << 20)
+#define SPACE_CHECK_STEP (32u << 20) /* raw bytes between two looks at the free space */
+
+struct capture {
+	const struct gc_capture_request *request;
+	const struct gc_config *config;
+	struct gc_proc_info proc;
+	struct gc_gobin gobin;
+	struct gc_core_parser *parser;
+	struct gc_store *store;
+	struct gc_entry *entry;
+	struct gc_zwriter *writer;
+	int core_fd;
+	bool storing;         /* bytes still go to the writer */
+	char *stop_reason;    /* why storing stopped early */
+	char *write_error;    /* the writer failed */
+	uint64_t raw_bytes;   /* bytes read from the pipe */
+	uint64_t fed_bytes;   /* bytes given to the writer */
+	uint64_t next_space_check;
+	uint64_t stored_size;
+};
+
+static void capture_done(struct capture *c)
+{
+	gc_zwriter_free(c->writer);
+	if (c->core_fd >= 0)
+		close(c->core_fd);
+	if (c->entry)
+		gc_entry_abort(c->entry);
+	gc_store_free(c->store);
+	gc_core_parser_free(c->parser);
+	gc_gobin_done(&c->gobin);
+	gc_proc_info_done(&c->proc);
+	free(c->stop_reason);
+	free(c->write_error);
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* /proc first: the kernel reaps the process as soon as the stream has been read. */
+static void collect_process(struct capture *c)
+{
+	const struct gc_capture_request *req = c->request;
+	int exe_fd = -EBADF;
+
+	if (req->exe_path) {
+		exe_fd = open(req->exe_path, O_RDONLY | O_CLOEXEC);
+		if (exe_fd < 0)
+			gc_log_errno(LOG_WARNING, errno, "cannot open --exe %s", req->exe_path);
+		c->proc.exe_fd = exe_fd;
+		c->proc.exe = strdup(req->exe_path);
+	} else if (req->pid > 0) {
+		gc_proc_collect(req->pid, &c->proc);
+	}
+	if (c->proc.exe_fd >= 0 && gc_gobin_inspect(c->proc.exe_fd, &c->gobin) < 0)
+		gc_log(LOG_WARNING, "cannot inspect the executable %s",
+		       c->proc.exe ? c->proc.exe : "?");
+}
+
+/* An unknown executable counts as Go: better a core too many than a Go crash lost. */
+static bool wants_core(const struct capture *c)
+{
+	bool known_non_go = c->proc.exe_fd >= 0 && !c->gobin.is_go;
+
+	return !known_non_go || c->config->nongo == GC_NONGO_STORE;
+}
+
+static int open_store(struct capture *c)
+{
+	int r;
+
+	r = gc_store_open(c->config->directory, true, &c->store);
+	if (r >= 0)
+		return 0;
+	gc_log_errno(LOG_ERR, r, "cannot open the store %s", c->config->directory);
+	if (strcmp(c->config->directory, GC_STORE_DIR) == 0)
+		return r;
+	gc_log(LOG_WARNING, "falling back to the built-in store %s", GC_STORE_DIR);
+	return gc_store_open(GC_STORE_DIR, true, &c->store);
+}
+
+static int start_entry(struct capture *c, uint64_t time_usec)
+{
+	struct gc_zwriter_options options = {
+		.level = c->config->compression_level,
+		.threads = c->config->threads,
+	};
+	int r;
+
+	r = gc_entry_new(c->store, time_usec, c->request->pid, &c->entry);
+	if (r < 0)
+		return gc_log_errno(LOG_ERR, r, "cannot create an entry in %s",
+				    gc_store_path(c->store));
+	if (!wants_core(c))
+		return 0;
+	c->core_fd = gc_entry_open_core(c->entry);
+	if (c->core_fd < 0)
+		return gc_log_errno(LOG_ERR, c->core_fd, "cannot create the core file");
+	r = gc_zwriter_new(c->core_fd, &options, &c->writer);
+	if (r < 0)
+		return gc_log_errno(LOG_ERR, r, "cannot start the compressor");
+	c->storing = true;
+	return 0;
+}
+
+static void stop_storing(struct capture *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void stop_storing(struct capture *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->storing = false;
+	if (c->stop_reason)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&c->stop_reason, fmt, ap) < 0)
+		c->stop_reason = NULL;
+	va_end(ap);
+	gc_log(LOG_WARNING, "storing only the first %" PRIu64 " bytes of the core: %s",
+	       c->fed_bytes, c->stop_reason ? c->stop_reason : "limit reached");
+}
+
+/* Upper bound on compressed bytes still in flight in the writer when we decide to stop. */
+#define SPACE_MARGIN (32u << 20)
+
+static void format_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char units[] = "BKMGT";
+	double value = bytes;
+	unsigned unit = 0;
+
+	while (value >= 1024 && unit < sizeof(units) - 2) {
+		value /= 1024;
+		unit++;
+	}
+	snprintf(buf, size, unit ? "%.1f%c" : "%.0f%c", value, units[unit]);
+}
+
+static int filesystem_space(int fd, uint64_t *size, uint64_t *free_bytes)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return negative_errno();
+	*size = (uint64_t)sv.f_blocks * sv.f_frsize;
+	*free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return 0;
+}
+
+/* Makes room by removing older entries when the filesystem gets close to KeepFree. */
+static void vacuum_for_space(struct capture *c, uint64_t keep_free)
+{
+	struct gc_quota quota = {.keep_free = keep_free};
+	unsigned removed = 0;
+
+	if (gc_store_lock(c->store) < 0)
+		return;
+	gc_store_vacuum(c->store, &quota, NULL, &removed);
+	gc_store_unlock(c->store);
+}
+
+static void check_space(struct capture *c)
+{
+	uint64_t fs_size, fs_free, keep_free, max_use, stored;
+	char a[32], b[32];
+
+	if (filesystem_space(c->core_fd, &fs_size, &fs_free) < 0)
+		return;
+	keep_free = gc_size_resolve(&c->config->keep_free, fs_size);
+	if (fs_free < keep_free + SPACE_MARGIN) {
+		vacuum_for_space(c, keep_free + SPACE_MARGIN);
+		if (filesystem_space(c->core_fd, &fs_size, &fs_free) < 0)
+			return;
+	}
+	if (fs_free < keep_free + SPACE_MARGIN) {
+		format_bytes(fs_free, a, sizeof(a));
+		format_bytes(keep_free, b, sizeof(b));
+		stop_storing(c, "disk nearly full, %s free and KeepFree=%s", a, b);
+		return;
+	}
+	max_use = gc_size_resolve(&c->config->max_use, fs_size);
+	stored = gc_zwriter_stored_bytes(c->writer);
+	if (max_use && stored + SPACE_MARGIN > max_use) {
+		format_bytes(max_use, b, sizeof(b));
+		stop_storing(c, "the compressed core reached MaxUse=%s", b);
+	}
+}
+
+static void store_chunk(struct capture *c, const uint8_t *data, size_t size)
+{
+	uint64_t limit = c->config->max_core_size;
+	char a[32];
+	int r;
+
+	if (c->fed_bytes + size > limit) {
+		size = limit - c->fed_bytes;
+		format_bytes(limit, a, sizeof(a));
+		stop_storing(c, "the core is larger than MaxCoreSize=%s", a);
+	}
+	if (size == 0)
+		return;
+	r = gc_zwriter_write(c->writer, data, size);
+	if (r < 0) {
+		gc_log_errno(LOG_ERR, r, "writing the core failed");
+		c->storing = false;
+		if (!c->write_error && asprintf(&c->write_error, "writing the core failed: %s",
+						strerror(-r)) < 0)
+			c->write_error = NULL;
+		return;
+	}
+	c->fed_bytes += size;
+}
+
+static void consume_chunk(struct capture *c, const uint8_t *data, size_t size)
+{
+	gc_core_parser_feed(c->parser, data, size);
+	c->raw_bytes += size;
+	if (!c->storing)
+		return;
+	if (c->raw_bytes >= c->next_space_check) {
+		c->next_space_check = c->raw_bytes + SPACE_CHECK_STEP;
+		check_space(c);
+		if (!c->storing)
+			return;
+	}
+	store_chunk(c, data, size);
+}
+
+/* Reads the stream to its end, then closes it so the kernel can let the process go. */
+static int drain_input(struct capture *c)
+{
+	_cleanup_free_ uint8_t *buf = malloc(READ_CHUNK);
+	int fd = c->request->input_fd, r = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, buf, READ_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = gc_log_errno(LOG_ERR, errno, "reading the core failed after %" PRIu64
+							  " bytes", c->raw_bytes);
+			break;
+		}
+		if (n == 0)
+			break;
+		consume_chunk(c, buf, n);
+	}
+	close(fd);
+	gc_core_parser_finish(c->parser);
+	return r;
+}
+
+static int finish_core(struct capture *c)
+{
+	uint64_t raw_size = 0;
+	int r;
+
+	if (!c->writer)
+		return 0;
+	r = gc_zwriter_finish(c->writer, &raw_size, &c->stored_size);
+	if (r < 0) {
+		gc_log_errno(LOG_ERR, r, "finishing the compressed core failed");
+		if (!c->write_error && asprintf(&c->write_error,
+						"finishing the compressed core failed: %s",
+						strerror(-r)) < 0)
+			c->write_error = NULL;
+	}
+	return r;
+}
+
+static char *strdup_or_null(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+static const char *first_of(const char *a, const char *b, const char *c)
+{
+	return a && *a ? a : b && *b ? b : c;
+}
+
+static void describe_core(const struct capture *c, struct gc_meta *m)
+{
+	const struct gc_core_info *info = gc_core_parser_info(c->parser);
+	const char *reason = c->stop_reason;
+
+	m->core_size = c->raw_bytes;
+	m->stored_size = c->stored_size;
+	m->core_stored = c->writer && !c->write_error;
+	if (!reason && c->write_error)
+		reason = "the write failed";
+	if (!reason && info->truncated)
+		reason = "the kernel sent a short core";
+	m->truncated = reason != NULL;
+	m->truncated_reason = strdup_or_null(reason);
+	m->core_error = strdup_or_null(c->write_error ? c->write_error : info->error);
+	if (!c->writer && !wants_core(c))
+		m->truncated = false;
+}
+
+static void describe_process(const struct capture *c, struct gc_meta *m)
+{
+	const struct gc_capture_request *req = c->request;
+	const struct gc_core_info *info = gc_core_parser_info(c->parser);
+
+	m->time_usec = req->time_usec ? req->time_usec : now_usec();
+	m->pid = req->pid > 0 ? req->pid : info->have_prpsinfo ? info->pid : 0;
+	m->uid = req->uid >= 0 ? req->uid : info->have_prpsinfo ? (int64_t)info->uid : -1;
+	m->gid = req->gid >= 0 ? req->gid : info->have_prpsinfo ? (int64_t)info->gid : -1;
+	m->signal = req->signal;
+	if (m->signal <= 0 && info->n_threads > 0)
+		m->signal = info->threads[0].cursig;
+	m->comm = strdup_or_null(
+		first_of(c->proc.comm, info->have_prpsinfo ? info->fname : NULL, req->comm));
+	m->exe = strdup_or_null(c->proc.exe);
+	m->cmdline = strdup_or_null(
+		first_of(c->proc.cmdline, info->have_prpsinfo ? info->psargs : NULL, NULL));
+	m->unit = strdup_or_null(c->proc.unit);
+	m->build_id = strdup_or_null(c->gobin.build_id);
+	m->go = c->gobin.is_go;
+	m->go_version = strdup_or_null(c->gobin.go_version);
+}
+
+static void apply_quota(struct capture *c, const char *keep_id)
+{
+	uint64_t used, fs_size, fs_free;
+	struct gc_quota quota = {.max_cores = c->config->max_cores};
+	unsigned removed = 0;
+
+	if (gc_store_usage(c->store, &used, &fs_size, &fs_free) < 0)
+		return;
+	quota.max_use = gc_size_resolve(&c->config->max_use, fs_size);
+	quota.keep_free = gc_size_resolve(&c->config->keep_free, fs_size);
+	if (gc_store_lock(c->store) < 0)
+		return;
+	gc_store_vacuum(c->store, &quota, keep_id, &removed);
+	gc_store_unlock(c->store);
+}
+
+static int commit_entry(struct capture *c, struct gc_meta *m)
+{
+	int r;
+
+	if (c->core_fd >= 0) {
+		close(c->core_fd);
+		c->core_fd = -EBADF;
+	}
+	r = gc_entry_commit(c->entry, m);
+	if (r >= 0)
+		c->entry = NULL;
+	if (r < 0)
+		return gc_log_errno(LOG_ERR, r, "cannot commit the crash entry");
+	apply_quota(c, m->id);
+	return 0;
+}
+
+/* NonGo=skip: nothing to keep; read the stream away so the process can go. */
+static int skip_core(struct capture *c)
+{
+	int r = drain_input(c);
+
+	gc_log(LOG_INFO, "%s[%d] is not a Go program, core skipped (NonGo=skip)",
+	       first_of(c->proc.comm, c->request->comm, "?"), (int)c->request->pid);
+	return r;
+}
+
+static int capture_run(struct capture *c, struct gc_meta *m)
+{
+	uint64_t time_usec = c->request->time_usec ? c->request->time_usec : now_usec();
+	int r;
+
+	collect_process(c);
+	r = gc_core_parser_new(&c->parser);
+	if (r < 0)
+		return r;
+	if (!wants_core(c) && c->config->nongo == GC_NONGO_SKIP)
+		return skip_core(c);
+	r = open_store(c);
+	if (r >= 0)
+		r = start_entry(c, time_usec);
+	if (r < 0) {
+		/* Nowhere to write: still drain, so the process is not held for nothing. */
+		drain_input(c);
+		return r;
+	}
+	drain_input(c);
+	finish_core(c);
+	describe_process(c, m);
+	describe_core(c, m);
+	return commit_entry(c, m);
+}
+
+int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
+{
+	struct capture c = {
+		.request = request,
+		.config = request->config,
+		.proc = {.exe_fd = -EBADF},
+		.core_fd = -EBADF,
+	};
+	struct gc_meta meta = {};
+	int r;
+
+	r = capture_run(&c, &meta);
+	if (r >= 0 && meta.id && request->journal)
+		gc_journal_crash(&meta, gc_store_path(c.store));
+	capture_done(&c);
+	if (r < 0 || !meta.id) {
+		gc_meta_free(&meta);
+		return r;
+	}
+	if (ret)
+		*ret = meta;
+	else
+		gc_meta_free(&meta);
+	return 0;
+}

@@ -1,1 +1,185 @@
 /* SPDX-License-Identifier: MIT */
+#include "journal.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+
+#include "macro.h"
+
+const char *gc_signal_name(int signal)
+{
+	static __thread char buf[16];
+	const char *abbrev = signal > 0 ? sigabbrev_np(signal) : NULL;
+
+	if (abbrev)
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof(buf), "SIG%d", signal);
+	return buf;
+}
+
+static const char *core_fate(const struct gc_meta *meta, char *buf, size_t size)
+{
+	if (!meta->core_stored)
+		snprintf(buf, size, "core not stored, entry %s", meta->id);
+	else if (meta->truncated)
+		snprintf(buf, size, "core stored truncated (%s) as %s",
+			 meta->truncated_reason ? meta->truncated_reason : "incomplete", meta->id);
+	else
+		snprintf(buf, size, "core stored as %s", meta->id);
+	return buf;
+}
+
+char *gc_crash_message(const struct gc_meta *meta)
+{
+	char fate[512], *message = NULL;
+	int r;
+
+	r = asprintf(&message, "%s[%" PRId64 "] crashed with %s; %s%s%s",
+		     meta->comm ? meta->comm : "?", meta->pid, gc_signal_name(meta->signal),
+		     core_fate(meta, fate, sizeof(fate)), meta->core_error ? "; " : "",
+		     meta->core_error ? meta->core_error : "");
+	return r < 0 ? NULL : message;
+}
+
+/* The GOCRASH_* fields: one row per field, formatted from the metadata. */
+struct journal_field {
+	const char *name;
+	char type; /* s string, d int, i int64, u uint64, b bool */
+	size_t offset;
+};
+
+#define FIELD(name, type, member) {name, type, offsetof(struct gc_meta, member)}
+static const struct journal_field journal_fields[] = {
+	FIELD("GOCRASH_CORE_ID", 's', id),
+	FIELD("GOCRASH_PID", 'i', pid),
+	FIELD("GOCRASH_UID", 'i', uid),
+	FIELD("GOCRASH_GID", 'i', gid),
+	FIELD("GOCRASH_SIGNAL", 'd', signal),
+	FIELD("GOCRASH_COMM", 's', comm),
+	FIELD("GOCRASH_EXE", 's', exe),
+	FIELD("GOCRASH_CMDLINE", 's', cmdline),
+	FIELD("GOCRASH_UNIT", 's', unit),
+	FIELD("GOCRASH_BUILD_ID", 's', build_id),
+	FIELD("GOCRASH_CORE_SIZE", 'u', core_size),
+	FIELD("GOCRASH_STORED_SIZE", 'u', stored_size),
+	FIELD("GOCRASH_CORE_STORED", 'b', core_stored),
+	FIELD("GOCRASH_TRUNCATED", 'b', truncated),
+	FIELD("GOCRASH_TRUNCATED_REASON", 's', truncated_reason),
+	FIELD("GOCRASH_CORE_ERROR", 's', core_error),
+	FIELD("GOCRASH_GO", 'b', go),
+	FIELD("GOCRASH_GO_VERSION", 's', go_version),
+};
+#undef FIELD
+
+static char *format_field(const struct journal_field *field, const struct gc_meta *meta)
+{
+	const char *base = (const char *)meta + field->offset;
+	char *text = NULL;
+	int r = 0;
+
+	switch (field->type) {
+	case 's':
+		if (!*(char *const *)base)
+			return NULL;
+		r = asprintf(&text, "%s=%s", field->name, *(char *const *)base);
+		break;
+	case 'i':
+		r = asprintf(&text, "%s=%" PRId64, field->name, *(const int64_t *)base);
+		break;
+	case 'd':
+		r = asprintf(&text, "%s=%d", field->name, *(const int *)base);
+		break;
+	case 'u':
+		r = asprintf(&text, "%s=%" PRIu64, field->name, *(const uint64_t *)base);
+		break;
+	case 'b':
+		r = asprintf(&text, "%s=%d", field->name, *(const bool *)base ? 1 : 0);
+		break;
+	}
+	return r < 0 ? NULL : text;
+}
+
+#define MAX_JOURNAL_ITEMS 64
+
+static void free_items(struct iovec *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(items[i].iov_base);
+}
+
+static int add_item(struct iovec *items, size_t *n, char *text)
+{
+	if (!text)
+		return -ENOMEM;
+	if (*n >= MAX_JOURNAL_ITEMS) {
+		free(text);
+		return -E2BIG;
+	}
+	items[(*n)++] = (struct iovec){.iov_base = text, .iov_len = strlen(text)};
+	return 0;
+}
+
+static int add_field(struct iovec *items, size_t *n, const char *name, const char *value)
+{
+	char *text = NULL;
+
+	if (asprintf(&text, "%s=%s", name, value) < 0)
+		return -ENOMEM;
+	return add_item(items, n, text);
+}
+
+int gc_journal_crash(const struct gc_meta *meta, const char *store_path)
+{
+	struct iovec items[MAX_JOURNAL_ITEMS];
+	_cleanup_free_ char *message = gc_crash_message(meta);
+	size_t n = 0;
+	int r;
+
+	if (!message)
+		return -ENOMEM;
+	add_field(items, &n, "MESSAGE", message);
+	add_field(items, &n, "MESSAGE_ID", GC_MESSAGE_ID);
+	add_field(items, &n, "PRIORITY", "2");
+	add_field(items, &n, "SYSLOG_IDENTIFIER", "gocrashd");
+	add_field(items, &n, "GOCRASH_SIGNAL_NAME", gc_signal_name(meta->signal));
+	if (store_path)
+		add_field(items, &n, "GOCRASH_STORE", store_path);
+	for (size_t i = 0; i < ELEMENTSOF(journal_fields); i++) {
+		char *text = format_field(&journal_fields[i], meta);
+		if (text)
+			add_item(items, &n, text);
+	}
+	for (size_t i = 0; i < meta->n_extra; i++)
+		if (strncmp(meta->extra[i], "GOCRASH_", 8) == 0)
+			add_item(items, &n, strdup(meta->extra[i]));
+	r = sd_journal_sendv(items, n);
+	free_items(items, n);
+	if (r < 0)
+		gc_kmsg(LOG_CRIT, message);
+	return r;
+}
+
+int gc_kmsg(int priority, const char *message)
+{
+	_cleanup_close_ int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	char line[1024];
+	int len;
+
+	if (fd < 0)
+		return negative_errno();
+	len = snprintf(line, sizeof(line), "<%d>gocrashd[%d]: %s\n", priority, (int)getpid(),
+		       message);
+	if (len < 0)
+		return -EINVAL;
+	if (write(fd, line, MIN((size_t)len, sizeof(line) - 1)) < 0)
+		return negative_errno();
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* The one journal entry per crash, for alerting: `journalctl MESSAGE_ID=` GC_MESSAGE_ID. */
+#pragma once
+
+#include "store.h"
+
+#define GC_MESSAGE_ID "aa37c25dc6094cf2b82356229e5578b2"
+
+/* The human summary line ("myservice[1234] crashed with SIGSEGV; core stored as ID").
+ * Returns a malloc'ed string or NULL on OOM. */
+char *gc_crash_message(const struct gc_meta *meta);
+
+/* "SIGSEGV", or "SIG42" for numbers without a name. Returns a static or thread-local string. */
+const char *gc_signal_name(int signal);
+
+/* Sends the crash entry (PRIORITY=2, GOCRASH_* fields). When journald is unreachable the
+ * MESSAGE goes to /dev/kmsg instead. Returns 0 if journald took it, else a negative errno. */
+int gc_journal_crash(const struct gc_meta *meta, const char *store_path);
+
+/* Writes "<priority>gocrashd[pid]: message" to /dev/kmsg (the fallback log when journald is
+ * down). Returns 0 or a negative errno. */
+int gc_kmsg(int priority, const char *message);

@@ -1,0 +1,109 @@
+# Shared by the end-to-end tests. They use the real kernel (core_pattern), the real handler
+# and real journald, so they need root and run one at a time; every change to the system is
+# undone on exit, whatever happens.
+set -euo pipefail
+
+BUILD=${GC_BUILD_ROOT:?run through meson test}
+SRC=${GC_SOURCE_ROOT:?run through meson test}
+GOCRASHD=$BUILD/daemon/gocrashd
+GOCRASHCTL=$BUILD/daemon/gocrashctl
+MESSAGE_ID=aa37c25dc6094cf2b82356229e5578b2
+FAILS=0
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+check() { # check DESCRIPTION COMMAND...
+	local what=$1; shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+finish() { [ "$FAILS" -eq 0 ] && echo "all checks passed" || { echo "$FAILS check(s) failed"; exit 1; }; }
+
+[ "$(id -u)" = 0 ] || skip "needs root to set kernel.core_pattern"
+[ -w /proc/sys/kernel/core_pattern ] || skip "/proc/sys/kernel/core_pattern is not writable here"
+
+# Short paths: the kernel truncates core_pattern at 127 bytes.
+T=$(mktemp -d /tmp/gc.XXXXXX)
+chmod 755 "$T"
+ln -s "$GOCRASHD" "$T/gocrashd"
+STORE=$T/store
+SAVED_PATTERN=$(cat /proc/sys/kernel/core_pattern)
+SAVED_PIPE_LIMIT=$(cat /proc/sys/kernel/core_pipe_limit)
+STARTED_JOURNALD=
+
+cleanup() {
+	printf '%s\n' "$SAVED_PATTERN" >/proc/sys/kernel/core_pattern
+	printf '%s\n' "$SAVED_PIPE_LIMIT" >/proc/sys/kernel/core_pipe_limit
+	if [ -n "$STARTED_JOURNALD" ]; then
+		kill "$STARTED_JOURNALD" 2>/dev/null || true
+		wait "$STARTED_JOURNALD" 2>/dev/null || true
+	fi
+	umount "$T/small" 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+write_config() { # extra lines on stdin are appended
+	{ printf '[Store]\nDirectory=%s\n' "$STORE"; cat; } >"$T/c"
+}
+
+use_gocrashd() { # points the kernel at the build tree's handler with the test config
+	printf '|%s/gocrashd --config=%s/c %%P %%e %%s %%t %%u %%g\n' "$T" "$T" >/proc/sys/kernel/core_pattern
+	echo 4 >/proc/sys/kernel/core_pipe_limit
+}
+
+use_raw_file() { # the kernel writes the raw core through a pipe to $T/raw.core
+	printf '#!/bin/sh\ncat > %s/raw.core\n' "$T" >"$T/save"
+	chmod +x "$T/save"
+	printf '|%s/save\n' "$T" >/proc/sys/kernel/core_pattern
+}
+
+ctl() { "$GOCRASHCTL" --store="$STORE" "$@"; }
+
+count_entries() { ctl list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+
+wait_entries() { # wait_entries N: the handler finishes after the process is gone
+	local i
+	for i in $(seq 1 300); do
+		[ -d "$STORE" ] && [ "$(count_entries 2>/dev/null || echo 0)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+wait_handlers() { # until no handler of ours runs
+	local i
+	for i in $(seq 1 300); do
+		pgrep -f "$T/gocrashd" >/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+json_field() { # json_field FIELD [INDEX]: a field of `list --json`
+	ctl list --json | python3 -c "import json,sys; v=json.load(sys.stdin)[${2:--1}]['$1']; print(json.dumps(v) if isinstance(v,bool) or v is None else v)"
+}
+
+start_journald() {
+	if [ -S /run/systemd/journal/socket ] && pgrep -x systemd-journal >/dev/null; then
+		return 0
+	fi
+	/lib/systemd/systemd-journald &
+	STARTED_JOURNALD=$!
+	local i
+	for i in $(seq 1 100); do
+		[ -S /run/systemd/journal/socket ] && return 0
+		sleep 0.1
+	done
+	skip "systemd-journald did not start"
+}
+
+build_c_crasher() { # build_c_crasher NAME: a 2-thread C program that segfaults
+	gcc -O0 -g -pthread -o "$T/$1" "$SRC/tests/data/crash-c-static.c"
+}
+
+crash() { # crash PROGRAM [ARGS]: run it, expect death by a signal
+	local rc=0
+	(cd "$T" && ulimit -c unlimited && exec "$@") 2>"$T/stderr" || rc=$?
+	[ "$rc" -gt 128 ] || { echo "expected a crash from $*, exit code $rc"; return 1; }
+}

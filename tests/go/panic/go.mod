@@ -1,0 +1,3 @@
+module example.com/gocrashd/panic
+
+go 1.19
