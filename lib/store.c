@@ -1,1 +1,1043 @@
 /* SPDX-License-Identifier: MIT */
+/* The crash store (layout in store.h). Entries appear whole or not at all: they are written
+ * under a hidden name and renamed into place; they disappear the same way, renamed to a hidden
+ * name before their files are deleted. */
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+
+#define TMP_PREFIX	 ".tmp-"
+#define DEL_PREFIX	 ".tmp-del-"
+#define META_MAX_SIZE	 (16u << 20)
+#define MAX_SUFFIX	 100000
+#define STALE_TMP_USEC	 (3600ull * 1000000ull)
+#define REMOVE_MAX_DEPTH 8
+
+struct gc_store {
+	char *path;
+	int dirfd;
+	int lockfd;
+	unsigned lock_depth;
+};
+
+struct gc_entry {
+	struct gc_store *store;
+	char *base_id; /* YYYYMMDD-HHMMSS-PID, suffixes are appended to it */
+	char *id;
+	char *tmp_name; /* .tmp-ID as created; stays fixed if the ID changes at commit */
+	int tmpfd;
+};
+
+static inline void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+/* ---- small file helpers ---- */
+
+/* asprintf() that returns NULL on failure (glibc leaves the pointer undefined then). */
+static char *name_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *name_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return r < 0 ? NULL : s;
+}
+
+static int write_all(int fd, const char *buf, size_t size)
+{
+	while (size > 0) {
+		ssize_t n = write(fd, buf, size);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		buf += n;
+		size -= n;
+	}
+	return 0;
+}
+
+/* Creates or truncates dir_fd/name (0600) with text, fsynced. */
+static int write_file_synced(int dir_fd, const char *name, const char *text)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return negative_errno();
+	r = write_all(fd, text, strlen(text));
+	if (r < 0)
+		return r;
+	if (fsync(fd) < 0)
+		return negative_errno();
+	r = close(TAKE_FD(fd));
+	return r < 0 ? negative_errno() : 0;
+}
+
+static int read_file_at(int dir_fd, const char *path, char **ret, size_t *ret_size)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0, allocated = 0;
+
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	for (;;) {
+		ssize_t n;
+
+		if (size == allocated) {
+			char *p;
+
+			if (allocated >= META_MAX_SIZE)
+				return -EFBIG;
+			allocated = allocated ? allocated * 2 : 4096;
+			p = realloc(buf, allocated);
+			if (!p)
+				return -ENOMEM;
+			buf = p;
+		}
+		n = read(fd, buf + size, allocated - size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (n == 0)
+			break;
+		size += n;
+	}
+	*ret = TAKE_PTR(buf);
+	*ret_size = size;
+	return 0;
+}
+
+static uint64_t stat_bytes(const struct stat *st)
+{
+	return (uint64_t)st->st_blocks * 512;
+}
+
+static uint64_t timespec_usec(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000u + (uint64_t)ts->tv_nsec / 1000u;
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return timespec_usec(&ts);
+}
+
+/* Entry names come from users ("gocrashctl info ID"): keep them inside the store. */
+static bool id_is_valid(const char *id)
+{
+	return id && id[0] != '\0' && id[0] != '.' && !strchr(id, '/') &&
+	       strlen(id) < NAME_MAX - 16;
+}
+
+static bool exists_at(int dir_fd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
+/* Some filesystems leave d_type unset; ask them then. */
+static bool is_dir(int dir_fd, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return fstatat(dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Removes dir_fd/name and everything below it; adds the bytes freed to *bytes. Goes on past
+ * errors so that as much as possible goes; returns the first one. */
+static int remove_tree(int dir_fd, const char *name, unsigned depth, uint64_t *bytes)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+	struct stat st;
+	int fd, r = 0;
+
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dir_fd, name, 0) < 0)
+			return errno == ENOENT ? 0 : negative_errno();
+		*bytes += stat_bytes(&st);
+		return 0;
+	}
+	if (depth >= REMOVE_MAX_DEPTH)
+		return -ELOOP;
+
+	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	dir = fdopendir(fd);
+	if (!dir) {
+		r = negative_errno();
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(dir))) {
+		int k;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		k = remove_tree(dirfd(dir), de->d_name, depth + 1, bytes);
+		if (k < 0 && r == 0)
+			r = k;
+	}
+	if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+		r = negative_errno();
+	return r;
+}
+
+/* ---- the store ---- */
+
+/* mkdir -p: parents 0755 (they are usually /var/lib), the store itself 0700. */
+static int mkdir_store(const char *path)
+{
+	_cleanup_free_ char *copy = strdup(path);
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
+			return negative_errno();
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return negative_errno();
+	return 0;
+}
+
+/* Cores hold secrets: a store others can read (an old install, a hand-made directory) is
+ * tightened when it is ours to change. */
+static void tighten_mode(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || (st.st_mode & 077) == 0)
+		return;
+	if (st.st_uid != geteuid()) {
+		gc_log(LOG_WARNING, "Store %s has mode %04o and is not ours to tighten", path,
+		       (unsigned)(st.st_mode & 07777));
+		return;
+	}
+	if (fchmod(fd, st.st_mode & 0700) < 0)
+		gc_log_errno(LOG_WARNING, errno, "Failed to tighten the mode of store %s", path);
+	else
+		gc_log(LOG_NOTICE, "Tightened the mode of store %s from %04o to %04o", path,
+		       (unsigned)(st.st_mode & 07777), (unsigned)(st.st_mode & 0700));
+}
+
+int gc_store_open(const char *path, bool create, struct gc_store **ret)
+{
+	struct gc_store *store;
+	int fd, r;
+
+	if (!path || path[0] == '\0')
+		return -EINVAL;
+	if (create) {
+		r = mkdir_store(path);
+		if (r < 0)
+			return r;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	tighten_mode(fd, path);
+
+	store = calloc(1, sizeof(*store));
+	if (!store || !(store->path = strdup(path))) {
+		free(store);
+		close(fd);
+		return -ENOMEM;
+	}
+	store->dirfd = fd;
+	store->lockfd = -EBADF;
+	*ret = store;
+	return 0;
+}
+
+void gc_store_free(struct gc_store *store)
+{
+	if (!store)
+		return;
+	if (store->lockfd >= 0)
+		close(store->lockfd);
+	close(store->dirfd);
+	free(store->path);
+	free(store);
+}
+
+const char *gc_store_path(const struct gc_store *store)
+{
+	return store->path;
+}
+
+int gc_store_dirfd(const struct gc_store *store)
+{
+	return store->dirfd;
+}
+
+/* Nests: commit takes the lock itself, and may run inside a caller's locked section. */
+int gc_store_lock(struct gc_store *store)
+{
+	int fd;
+
+	if (store->lock_depth > 0) {
+		store->lock_depth++;
+		return 0;
+	}
+	fd = openat(store->dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return negative_errno();
+	while (flock(fd, LOCK_EX) < 0) {
+		int r = negative_errno();
+
+		if (r == -EINTR)
+			continue;
+		close(fd);
+		return r;
+	}
+	store->lockfd = fd;
+	store->lock_depth = 1;
+	return 0;
+}
+
+/* Closing the fd releases the lock; a child forked later cannot inherit a held lock. */
+void gc_store_unlock(struct gc_store *store)
+{
+	if (store->lock_depth == 0 || --store->lock_depth > 0)
+		return;
+	close(store->lockfd);
+	store->lockfd = -EBADF;
+}
+
+/* ---- entries being written ---- */
+
+static void entry_free(struct gc_entry *entry)
+{
+	if (entry->tmpfd >= 0)
+		close(entry->tmpfd);
+	free(entry->base_id);
+	free(entry->id);
+	free(entry->tmp_name);
+	free(entry);
+}
+
+static char *id_with_suffix(const char *base_id, unsigned suffix)
+{
+	return suffix == 0 ? strdup(base_id) : name_printf("%s-%u", base_id, suffix);
+}
+
+/* Reserves the first free ID: neither committed nor being written. mkdirat is the atomic
+ * test; a concurrent commit can still take the name later, which commit handles. */
+static int entry_reserve(struct gc_entry *entry)
+{
+	int dir_fd = entry->store->dirfd;
+
+	for (unsigned suffix = 0; suffix < MAX_SUFFIX; suffix++) {
+		_cleanup_free_ char *id = id_with_suffix(entry->base_id, suffix);
+		_cleanup_free_ char *tmp_name = NULL;
+
+		if (!id || !(tmp_name = name_printf(TMP_PREFIX "%s", id)))
+			return -ENOMEM;
+		if (exists_at(dir_fd, id))
+			continue;
+		if (mkdirat(dir_fd, tmp_name, 0700) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return negative_errno();
+		}
+		entry->tmpfd =
+		    openat(dir_fd, tmp_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (entry->tmpfd < 0) {
+			int r = negative_errno();
+
+			unlinkat(dir_fd, tmp_name, AT_REMOVEDIR);
+			return r;
+		}
+		entry->id = TAKE_PTR(id);
+		entry->tmp_name = TAKE_PTR(tmp_name);
+		return 0;
+	}
+	return -EEXIST;
+}
+
+int gc_entry_new(struct gc_store *store, uint64_t time_usec, int64_t pid, struct gc_entry **ret)
+{
+	struct gc_entry *entry;
+	time_t seconds = (time_t)(time_usec / 1000000u);
+	char stamp[32];
+	struct tm tm;
+	int r;
+
+	if (!gmtime_r(&seconds, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0)
+		return -EINVAL;
+	entry = calloc(1, sizeof(*entry));
+	if (!entry)
+		return -ENOMEM;
+	entry->store = store;
+	entry->tmpfd = -EBADF;
+	entry->base_id = name_printf("%s-%" PRId64, stamp, pid);
+	if (!entry->base_id) {
+		entry_free(entry);
+		return -ENOMEM;
+	}
+	r = entry_reserve(entry);
+	if (r < 0) {
+		entry_free(entry);
+		return r;
+	}
+	*ret = entry;
+	return 0;
+}
+
+const char *gc_entry_id(const struct gc_entry *entry)
+{
+	return entry->id;
+}
+
+int gc_entry_open_core(struct gc_entry *entry)
+{
+	int fd = openat(entry->tmpfd, "core.zst", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	return fd < 0 ? negative_errno() : fd;
+}
+
+static int write_meta_with_id(int dir_fd, const char *name, const struct gc_meta *meta,
+			      const char *id)
+{
+	struct gc_meta copy = *meta;
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	copy.id = (char *)id;
+	r = gc_meta_format(&copy, &text);
+	if (r < 0)
+		return r;
+	return write_file_synced(dir_fd, name, text);
+}
+
+/* The core is usually closed by now but perhaps not synced; a committed entry must survive a
+ * power cut with its core. */
+static int sync_entry_files(struct gc_entry *entry)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	fd = openat(entry->tmpfd, "core.zst", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno != ENOENT)
+		return negative_errno();
+	if (fd >= 0 && fsync(fd) < 0)
+		return negative_errno();
+	if (fsync(entry->tmpfd) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static int rename_noreplace(int dir_fd, const char *from, const char *to)
+{
+	if (renameat2(dir_fd, from, dir_fd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return negative_errno();
+	/* A filesystem without RENAME_NOREPLACE: every committer holds the store lock, so a
+	 * check before the rename is as good. */
+	if (exists_at(dir_fd, to))
+		return -EEXIST;
+	return renameat(dir_fd, from, dir_fd, to) < 0 ? negative_errno() : 0;
+}
+
+/* Moves the entry to its final name; called under the lock. When another writer committed
+ * the same ID first, the next free suffix is taken and meta rewritten to say so. */
+static int entry_rename_locked(struct gc_entry *entry, const struct gc_meta *meta)
+{
+	int dir_fd = entry->store->dirfd;
+	unsigned suffix = 0;
+	int r;
+
+	for (;;) {
+		_cleanup_free_ char *id = NULL;
+
+		r = rename_noreplace(dir_fd, entry->tmp_name, entry->id);
+		if (r != -EEXIST && r != -ENOTEMPTY)
+			return r;
+		for (;;) {
+			_cleanup_free_ char *tmp_name = NULL;
+
+			if (++suffix >= MAX_SUFFIX)
+				return -EEXIST;
+			free(id);
+			id = id_with_suffix(entry->base_id, suffix);
+			if (!id || !(tmp_name = name_printf(TMP_PREFIX "%s", id)))
+				return -ENOMEM;
+			if (!exists_at(dir_fd, id) && !exists_at(dir_fd, tmp_name))
+				break;
+		}
+
+		r = write_meta_with_id(entry->tmpfd, "meta", meta, id);
+		if (r < 0)
+			return r;
+		gc_log(LOG_DEBUG, "Entry %s was taken meanwhile, committing as %s", entry->id, id);
+		free(entry->id);
+		entry->id = TAKE_PTR(id);
+	}
+}
+
+int gc_entry_commit(struct gc_entry *entry, struct gc_meta *meta)
+{
+	struct gc_store *store = entry->store;
+	char *final_id;
+	int r;
+
+	r = write_meta_with_id(entry->tmpfd, "meta", meta, entry->id);
+	if (r < 0)
+		return r;
+	r = sync_entry_files(entry);
+	if (r < 0)
+		return r;
+
+	r = gc_store_lock(store);
+	if (r < 0)
+		return r;
+	r = entry_rename_locked(entry, meta);
+	if (r >= 0 && fsync(store->dirfd) < 0)
+		/* The entry is in place; only its durability across a power cut is in doubt. */
+		gc_log_errno(LOG_WARNING, errno, "Failed to sync store %s after adding %s",
+			     store->path, entry->id);
+	gc_store_unlock(store);
+	if (r < 0)
+		return r;
+
+	/* Committed: the entry no longer exists as tmp; from here on nothing may fail. */
+	final_id = TAKE_PTR(entry->id);
+	free(meta->id);
+	meta->id = final_id;
+	entry_free(entry);
+	return 0;
+}
+
+void gc_entry_abort(struct gc_entry *entry)
+{
+	uint64_t bytes = 0;
+	int r;
+
+	if (!entry)
+		return;
+	r = remove_tree(entry->store->dirfd, entry->tmp_name, 0, &bytes);
+	if (r < 0)
+		gc_log_errno(LOG_WARNING, r, "Failed to remove %s/%s", entry->store->path,
+			     entry->tmp_name);
+	entry_free(entry);
+}
+
+/* ---- committed entries ---- */
+
+static int read_entry_meta(int dir_fd, const char *id, struct gc_meta *ret)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	struct gc_meta meta;
+	size_t size;
+	int r;
+
+	path = name_printf("%s/meta", id);
+	if (!path)
+		return -ENOMEM;
+	r = read_file_at(dir_fd, path, &text, &size);
+	if (r < 0)
+		return r;
+	r = gc_meta_parse(text, size, &meta);
+	if (r < 0)
+		return r;
+	/* The directory name is what opens the entry; trust it over the file's copy. */
+	if (strcmp(meta.id, id) != 0) {
+		char *copy = strdup(id);
+
+		if (!copy) {
+			gc_meta_free(&meta);
+			return -ENOMEM;
+		}
+		free(meta.id);
+		meta.id = copy;
+	}
+	*ret = meta;
+	return 0;
+}
+
+struct entry_list {
+	struct gc_meta *metas;
+	size_t n, allocated;
+};
+
+static int entry_list_add(struct entry_list *list, struct gc_meta *meta)
+{
+	if (list->n == list->allocated) {
+		size_t allocated = list->allocated ? list->allocated * 2 : 16;
+		struct gc_meta *metas = reallocarray(list->metas, allocated, sizeof(*metas));
+
+		if (!metas)
+			return -ENOMEM;
+		list->metas = metas;
+		list->allocated = allocated;
+	}
+	list->metas[list->n++] = *meta;
+	memset(meta, 0, sizeof(*meta));
+	return 0;
+}
+
+/* An entry whose meta is unreadable still takes space; vacuum sees it by its directory's
+ * mtime so that it can go too. */
+static int broken_entry_meta(int dir_fd, const char *id, struct gc_meta *ret)
+{
+	struct stat st;
+
+	if (fstatat(dir_fd, id, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return negative_errno();
+	*ret = (struct gc_meta){.time_usec = timespec_usec(&st.st_mtim), .id = strdup(id)};
+	return ret->id ? 0 : -ENOMEM;
+}
+
+static int add_entry(struct gc_store *store, const char *id, bool include_broken,
+		     struct entry_list *list)
+{
+	struct gc_meta meta = {};
+	int r;
+
+	r = read_entry_meta(store->dirfd, id, &meta);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 && !exists_at(store->dirfd, id))
+		return 0; /* removed by a vacuum while we listed */
+	if (r < 0) {
+		if (!include_broken) {
+			gc_log_errno(LOG_WARNING, r, "Skipping entry %s/%s: unreadable meta",
+				     store->path, id);
+			return 0;
+		}
+		r = broken_entry_meta(store->dirfd, id, &meta);
+		if (r < 0)
+			return r == -ENOMEM ? r : 0; /* gone meanwhile */
+	}
+	r = entry_list_add(list, &meta);
+	gc_meta_free(&meta);
+	return r;
+}
+
+static int compare_meta(const void *a, const void *b)
+{
+	const struct gc_meta *x = a, *y = b;
+
+	if (x->time_usec != y->time_usec)
+		return x->time_usec < y->time_usec ? -1 : 1;
+	/* Version order, so that ID-2 comes before ID-10. */
+	return strverscmp(x->id, y->id);
+}
+
+static int list_entries(struct gc_store *store, bool include_broken, struct gc_meta **ret,
+			size_t *n_ret)
+{
+	struct entry_list list = {};
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+	int fd, r = 0;
+
+	fd = openat(store->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	dir = fdopendir(fd);
+	if (!dir) {
+		r = negative_errno();
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!is_dir(dirfd(dir), de))
+			continue;
+		r = add_entry(store, de->d_name, include_broken, &list);
+		if (r < 0) {
+			gc_meta_array_free(list.metas, list.n);
+			return r;
+		}
+	}
+	if (list.n > 0)
+		qsort(list.metas, list.n, sizeof(*list.metas), compare_meta);
+	*ret = list.metas;
+	*n_ret = list.n;
+	return 0;
+}
+
+int gc_store_list(struct gc_store *store, struct gc_meta **ret, size_t *n_ret)
+{
+	return list_entries(store, false, ret, n_ret);
+}
+
+static int find_in_list(struct gc_meta *metas, size_t n, const char *id, struct gc_meta *ret)
+{
+	size_t len = strlen(id), match = n;
+
+	if (strcmp(id, "latest") == 0 && n > 0)
+		match = n - 1;
+	for (size_t i = 0; match == n && i < n; i++)
+		if (strcmp(metas[i].id, id) == 0)
+			match = i;
+	for (size_t i = 0; match == n && i < n; i++) {
+		if (strncmp(metas[i].id, id, len) != 0)
+			continue;
+		for (size_t j = i + 1; j < n; j++)
+			if (strncmp(metas[j].id, id, len) == 0)
+				return -EINVAL;
+		match = i;
+	}
+	if (match == n)
+		return -ENOENT;
+	*ret = metas[match];
+	memset(&metas[match], 0, sizeof(metas[match]));
+	return 0;
+}
+
+int gc_store_find(struct gc_store *store, const char *id, struct gc_meta *ret)
+{
+	struct gc_meta *metas = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!id || id[0] == '\0')
+		return -EINVAL;
+	/* An exact id needs no listing (and wins over entries it is a prefix of). */
+	if (id_is_valid(id)) {
+		r = read_entry_meta(store->dirfd, id, ret);
+		if (r != -ENOENT && r != -ENOTDIR)
+			return r;
+	}
+	r = gc_store_list(store, &metas, &n);
+	if (r < 0)
+		return r;
+	r = find_in_list(metas, n, id, ret);
+	gc_meta_array_free(metas, n);
+	return r;
+}
+
+int gc_store_open_core(struct gc_store *store, const char *id)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd;
+
+	if (!id_is_valid(id))
+		return -EINVAL;
+	path = name_printf("%s/core.zst", id);
+	if (!path)
+		return -ENOMEM;
+	fd = openat(store->dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? negative_errno() : fd;
+}
+
+/* Readers see the old or the new meta, never a half-written one. */
+int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	if (!id_is_valid(meta->id))
+		return -EINVAL;
+	fd = openat(store->dirfd, meta->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	r = gc_meta_format(meta, &text);
+	if (r < 0)
+		return r;
+	r = write_file_synced(fd, ".meta.tmp", text);
+	if (r >= 0 && renameat(fd, ".meta.tmp", fd, "meta") < 0)
+		r = negative_errno();
+	if (r < 0) {
+		unlinkat(fd, ".meta.tmp", 0);
+		return r;
+	}
+	if (fsync(fd) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* ---- space ---- */
+
+/* Bytes of the files directly inside dir_fd/name, and their newest mtime (with the dir's). */
+static int measure_dir(int dir_fd, const char *name, uint64_t *bytes, uint64_t *newest_usec)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+	struct stat st;
+	uint64_t total = 0, newest;
+	int fd;
+
+	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	dir = fdopendir(fd);
+	if (!dir) {
+		int r = negative_errno();
+
+		close(fd);
+		return r;
+	}
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	newest = timespec_usec(&st.st_mtim);
+	while ((de = readdir(dir))) {
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		total += stat_bytes(&st);
+		newest = MAX(newest, timespec_usec(&st.st_mtim));
+	}
+	*bytes = total;
+	*newest_usec = newest;
+	return 0;
+}
+
+/* Sums every entry directory, the ones being written included: they take space too. */
+static int store_used(struct gc_store *store, uint64_t *ret)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+	uint64_t total = 0;
+	int fd;
+
+	fd = openat(store->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	dir = fdopendir(fd);
+	if (!dir) {
+		int r = negative_errno();
+
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(dir))) {
+		uint64_t bytes, mtime;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (!is_dir(dirfd(dir), de))
+			continue;
+		/* Entries vanish under a concurrent vacuum or commit; that is no error. */
+		if (measure_dir(fd, de->d_name, &bytes, &mtime) >= 0)
+			total += bytes;
+	}
+	*ret = total;
+	return 0;
+}
+
+static int store_fs(struct gc_store *store, uint64_t *fs_size, uint64_t *fs_free)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(store->dirfd, &sv) < 0)
+		return negative_errno();
+	*fs_size = (uint64_t)sv.f_blocks * sv.f_frsize;
+	*fs_free = (uint64_t)sv.f_bavail * sv.f_frsize;
+	return 0;
+}
+
+int gc_store_usage(struct gc_store *store, uint64_t *used, uint64_t *fs_size, uint64_t *fs_free)
+{
+	uint64_t u = 0, size = 0, avail = 0;
+	int r;
+
+	r = store_used(store, &u);
+	if (r < 0)
+		return r;
+	r = store_fs(store, &size, &avail);
+	if (r < 0)
+		return r;
+	if (used)
+		*used = u;
+	if (fs_size)
+		*fs_size = size;
+	if (fs_free)
+		*fs_free = avail;
+	return 0;
+}
+
+/* ---- vacuum ---- */
+
+/* A writer keeps its core.zst growing, so an old mtime means the writer is gone. Leftovers of
+ * an interrupted removal (.tmp-del-*) go at once: vacuum holds the lock, so no removal runs. */
+static void remove_stale_tmp(struct gc_store *store, int dir_fd, const char *name, uint64_t now)
+{
+	uint64_t bytes = 0, newest;
+	int r;
+
+	if (strncmp(name, DEL_PREFIX, strlen(DEL_PREFIX)) != 0) {
+		if (measure_dir(dir_fd, name, &bytes, &newest) < 0)
+			return;
+		if (newest + STALE_TMP_USEC > now)
+			return;
+		bytes = 0;
+	}
+	r = remove_tree(dir_fd, name, 0, &bytes);
+	if (r < 0)
+		gc_log_errno(LOG_WARNING, r, "Failed to remove stale %s/%s", store->path, name);
+	else
+		gc_log(LOG_INFO, "Removed stale %s/%s (%" PRIu64 " bytes)", store->path, name,
+		       bytes);
+}
+
+static int vacuum_tmp(struct gc_store *store)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	struct dirent *de;
+	uint64_t now = now_usec();
+	int fd;
+
+	fd = openat(store->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	dir = fdopendir(fd);
+	if (!dir) {
+		int r = negative_errno();
+
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(dir)))
+		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
+			remove_stale_tmp(store, fd, de->d_name, now);
+	return 0;
+}
+
+/* Renamed away first, so that listings never show a half-deleted entry. */
+static int remove_entry(struct gc_store *store, const char *id, uint64_t *bytes)
+{
+	_cleanup_free_ char *del_name = NULL;
+	uint64_t ignored = 0;
+	int r;
+
+	del_name = name_printf(DEL_PREFIX "%s", id);
+	if (!del_name)
+		return -ENOMEM;
+	(void)remove_tree(store->dirfd, del_name, 0, &ignored);
+	if (renameat(store->dirfd, id, store->dirfd, del_name) < 0)
+		return negative_errno();
+	r = remove_tree(store->dirfd, del_name, 0, bytes);
+	if (r < 0)
+		gc_log_errno(LOG_WARNING, r, "Failed to remove all of %s/%s", store->path,
+			     del_name);
+	return 0;
+}
+
+struct vacuum_state {
+	const struct gc_quota *quota;
+	uint64_t count, used, fs_free;
+};
+
+/* Names the quota the store breaks, or NULL when all hold. */
+static const char *quota_broken(const struct vacuum_state *s, uint64_t *limit)
+{
+	const struct gc_quota *q = s->quota;
+
+	if (q->max_cores > 0 && s->count > q->max_cores)
+		return *limit = q->max_cores, "MaxCores";
+	if (q->max_use > 0 && s->used > q->max_use)
+		return *limit = q->max_use, "MaxUse";
+	if (q->keep_free > 0 && s->fs_free < q->keep_free)
+		return *limit = q->keep_free, "KeepFree";
+	return NULL;
+}
+
+static int vacuum_entries(struct gc_store *store, struct vacuum_state *s, const char *keep_id,
+			  unsigned *removed)
+{
+	struct gc_meta *metas = NULL;
+	uint64_t fs_size;
+	size_t n = 0;
+	int r;
+
+	r = list_entries(store, true, &metas, &n);
+	if (r < 0)
+		return r;
+	s->count = n;
+	for (size_t i = 0; i < n; i++) {
+		const char *quota;
+		uint64_t limit, bytes = 0;
+
+		quota = quota_broken(s, &limit);
+		if (!quota)
+			break;
+		if (keep_id && strcmp(metas[i].id, keep_id) == 0)
+			continue;
+		r = remove_entry(store, metas[i].id, &bytes);
+		if (r < 0) {
+			gc_log_errno(LOG_WARNING, r, "Failed to remove %s/%s", store->path,
+				     metas[i].id);
+			continue;
+		}
+		gc_log(LOG_INFO, "Removed %s (%" PRIu64 " bytes) to satisfy %s=%" PRIu64,
+		       metas[i].id, bytes, quota, limit);
+		(*removed)++;
+		s->count--;
+		s->used = s->used > bytes ? s->used - bytes : 0;
+		if (s->quota->keep_free > 0 && store_fs(store, &fs_size, &s->fs_free) < 0)
+			break;
+	}
+	gc_meta_array_free(metas, n);
+	return 0;
+}
+
+int gc_store_vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
+		    unsigned *removed)
+{
+	struct vacuum_state state = {.quota = quota};
+	unsigned count = 0;
+	int r;
+
+	r = vacuum_tmp(store);
+	if (r < 0)
+		return r;
+	r = gc_store_usage(store, &state.used, NULL, &state.fs_free);
+	if (r < 0)
+		return r;
+	r = vacuum_entries(store, &state, keep_id, &count);
+	if (r < 0)
+		return r;
+	if (removed)
+		*removed = count;
+	return 0;
+}

@@ -5,15 +5,701 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-static void test_placeholder(void **state)
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "store.h"
+
+#define T0	  1704164645000000ull /* 2024-01-02 03:04:05 UTC */
+#define T0_PREFIX "20240102-030405-"
+
+struct fixture {
+	char root[64];
+	char path[128];
+	struct gc_store *store;
+};
+
+static unsigned warnings;
+static char last_warning[2048];
+static unsigned infos;
+static char last_info[2048];
+
+static void capture_log(int priority, const char *message, void *userdata)
 {
-	assert_true(1);
+	if (priority <= LOG_WARNING) {
+		warnings++;
+		snprintf(last_warning, sizeof(last_warning), "%s", message);
+	} else if (priority == LOG_INFO) {
+		infos++;
+		snprintf(last_info, sizeof(last_info), "%s", message);
+	}
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->root, "/tmp/test-store-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	/* Two missing parents: open must create them too. */
+	snprintf(f->path, sizeof(f->path), "%s/var/lib/store", f->root);
+	assert_int_equal(gc_store_open(f->path, true, &f->store), 0);
+	warnings = infos = 0;
+	*state = f;
+	return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	gc_store_free(f->store);
+	nftw(f->root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static void write_pattern(int fd, size_t size)
+{
+	char buf[4096];
+
+	memset(buf, 'c', sizeof(buf));
+	while (size > 0) {
+		size_t n = MIN(size, sizeof(buf));
+
+		assert_int_equal(write(fd, buf, n), (ssize_t)n);
+		size -= n;
+	}
+}
+
+/* Creates and commits an entry with a core of core_size bytes (none when 0); returns its id. */
+static char *commit_entry(struct gc_store *store, uint64_t time_usec, int64_t pid, size_t core_size)
+{
+	struct gc_entry *entry;
+	struct gc_meta meta = {.time_usec = time_usec, .pid = pid, .comm = strdup("crashy")};
+	char *id;
+
+	assert_int_equal(gc_entry_new(store, time_usec, pid, &entry), 0);
+	if (core_size > 0) {
+		int fd = gc_entry_open_core(entry);
+
+		assert_true(fd >= 0);
+		write_pattern(fd, core_size);
+		close(fd);
+		meta.core_stored = true;
+		meta.stored_size = core_size;
+	}
+	assert_int_equal(gc_entry_commit(entry, &meta), 0);
+	id = TAKE_PTR(meta.id);
+	assert_non_null(id);
+	gc_meta_free(&meta);
+	return id;
+}
+
+static unsigned count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+static bool exists(const struct fixture *f, const char *name)
+{
+	return faccessat(gc_store_dirfd(f->store), name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static mode_t mode_of(const struct fixture *f, const char *name)
+{
+	struct stat st;
+
+	assert_int_equal(fstatat(gc_store_dirfd(f->store), name, &st, AT_SYMLINK_NOFOLLOW), 0);
+	return st.st_mode & 07777;
+}
+
+static void test_open(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_store *other;
+	char missing[192];
+	struct stat st;
+
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_string_equal(gc_store_path(f->store), f->path);
+	assert_true(gc_store_dirfd(f->store) >= 0);
+
+	snprintf(missing, sizeof(missing), "%s/missing", f->root);
+	other = (struct gc_store *)0x1;
+	assert_int_equal(gc_store_open(missing, false, &other), -ENOENT);
+	assert_ptr_equal(other, (struct gc_store *)0x1);
+
+	/* A store readable by others is tightened on open. */
+	assert_int_equal(chmod(f->path, 0755), 0);
+	assert_int_equal(gc_store_open(f->path, false, &other), 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	gc_store_free(other);
+}
+
+static void test_lock(void **state)
+{
+	struct fixture *f = *state;
+	char lock_path[192];
+	pid_t pid;
+	int status;
+
+	assert_int_equal(gc_store_lock(f->store), 0);
+	assert_int_equal(gc_store_lock(f->store), 0); /* nests */
+	assert_int_equal(mode_of(f, ".lock"), 0600);
+	gc_store_unlock(f->store);
+
+	/* Still held after the inner unlock: another process cannot take it. */
+	snprintf(lock_path, sizeof(lock_path), "%s/.lock", f->path);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(lock_path, O_RDWR | O_CLOEXEC);
+
+		_exit(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	gc_store_unlock(f->store);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(lock_path, O_RDWR | O_CLOEXEC);
+
+		_exit(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_commit_list_find(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
+	struct gc_meta *metas = NULL, found = {};
+	char buf[64], core_name[128];
+	size_t n = 0;
+	int fd;
+
+	/* Committed out of time order: listing sorts by time. */
+	b = commit_entry(f->store, T0 + 2000000, 200, 1000);
+	a = commit_entry(f->store, T0, 100, 0);
+	c = commit_entry(f->store, T0 + 86400000000ull, 300, 10);
+	assert_string_equal(a, T0_PREFIX "100");
+	assert_string_equal(b, "20240102-030407-200");
+	assert_string_equal(c, "20240103-030405-300");
+	assert_false(exists(f, ".tmp-" T0_PREFIX "100"));
+	assert_int_equal(mode_of(f, a), 0700);
+	assert_int_equal(mode_of(f, "20240102-030407-200/meta"), 0600);
+	assert_int_equal(mode_of(f, "20240102-030407-200/core.zst"), 0600);
+
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(metas[0].id, a);
+	assert_string_equal(metas[1].id, b);
+	assert_string_equal(metas[2].id, c);
+	assert_true(metas[1].pid == 200);
+	assert_true(metas[1].stored_size == 1000);
+	assert_true(metas[1].core_stored);
+	assert_string_equal(metas[1].comm, "crashy");
+	gc_meta_array_free(metas, n);
+
+	assert_int_equal(gc_store_find(f->store, b, &found), 0);
+	assert_string_equal(found.id, b);
+	gc_meta_free(&found);
+	assert_int_equal(gc_store_find(f->store, "latest", &found), 0);
+	assert_string_equal(found.id, c);
+	gc_meta_free(&found);
+	assert_int_equal(gc_store_find(f->store, "20240103", &found), 0);
+	assert_string_equal(found.id, c);
+	gc_meta_free(&found);
+	assert_int_equal(gc_store_find(f->store, "20240102-03040", &found), -EINVAL);
+	assert_int_equal(gc_store_find(f->store, "2025", &found), -ENOENT);
+	assert_int_equal(gc_store_find(f->store, "", &found), -EINVAL);
+	assert_int_equal(gc_store_find(f->store, "../x", &found), -ENOENT);
+	assert_null(found.id);
+
+	fd = gc_store_open_core(f->store, b);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), sizeof(buf));
+	assert_int_equal(buf[0], 'c');
+	close(fd);
+	assert_int_equal(gc_store_open_core(f->store, a), -ENOENT);
+	assert_int_equal(gc_store_open_core(f->store, "../store/x"), -EINVAL);
+	assert_int_equal(gc_store_open_core(f->store, ".lock"), -EINVAL);
+	snprintf(core_name, sizeof(core_name), "%s/core.zst", c);
+	assert_true(exists(f, core_name));
+}
+
+static void test_find_exact_beats_prefix(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *a = commit_entry(f->store, T0, 7, 0);
+	_cleanup_free_ char *b = commit_entry(f->store, T0, 7, 0);
+	struct gc_meta found;
+
+	assert_string_equal(b, T0_PREFIX "7-1");
+	assert_int_equal(gc_store_find(f->store, a, &found), 0);
+	assert_string_equal(found.id, a);
+	gc_meta_free(&found);
+	assert_int_equal(gc_store_find(f->store, T0_PREFIX, &found), -EINVAL);
+	assert_int_equal(gc_store_find(f->store, T0_PREFIX "7-", &found), 0);
+	assert_string_equal(found.id, b);
+	gc_meta_free(&found);
+}
+
+static void test_collision(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *first = commit_entry(f->store, T0, 42, 0);
+	struct gc_entry *pending, *late;
+	struct gc_meta meta = {.time_usec = T0, .pid = 42}, found;
+	char *id;
+
+	assert_string_equal(first, T0_PREFIX "42");
+	/* An entry being written reserves its ID too. */
+	assert_int_equal(gc_entry_new(f->store, T0 + 999999, 42, &pending), 0);
+	assert_string_equal(gc_entry_id(pending), T0_PREFIX "42-1");
+	assert_true(exists(f, ".tmp-" T0_PREFIX "42-1"));
+	id = commit_entry(f->store, T0, 42, 0);
+	assert_string_equal(id, T0_PREFIX "42-2");
+	free(id);
+
+	/* Another writer commits our ID after we reserved it: commit takes the next free one
+	 * and says so in meta. */
+	assert_int_equal(gc_entry_new(f->store, T0, 42, &late), 0);
+	assert_string_equal(gc_entry_id(late), T0_PREFIX "42-3");
+	assert_int_equal(mkdirat(gc_store_dirfd(f->store), T0_PREFIX "42-3", 0700), 0);
+	assert_int_equal(gc_entry_commit(late, &meta), 0);
+	assert_string_equal(meta.id, T0_PREFIX "42-4");
+	gc_meta_free(&meta);
+	assert_int_equal(gc_store_find(f->store, T0_PREFIX "42-4", &found), 0);
+	assert_string_equal(found.id, T0_PREFIX "42-4");
+	gc_meta_free(&found);
+	assert_false(exists(f, ".tmp-" T0_PREFIX "42-3"));
+
+	gc_entry_abort(pending);
+	assert_false(exists(f, ".tmp-" T0_PREFIX "42-1"));
+}
+
+static void test_abort(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_entry *entry;
+	struct gc_meta *metas;
+	size_t n;
+	int fd;
+
+	assert_int_equal(gc_entry_new(f->store, T0, 1, &entry), 0);
+	fd = gc_entry_open_core(entry);
+	assert_true(fd >= 0);
+	write_pattern(fd, 10000);
+	close(fd);
+	/* The core is created exclusively: a second open must not truncate it. */
+	assert_int_equal(gc_entry_open_core(entry), -EEXIST);
+	assert_int_equal(count_dir(f->path), 1);
+	gc_entry_abort(entry);
+	assert_int_equal(count_dir(f->path), 0);
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	assert_int_equal(n, 0);
+	free(metas);
+	gc_entry_abort(NULL);
+}
+
+static void test_list_skips_broken(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *good = commit_entry(f->store, T0, 5, 0);
+	int dir_fd = gc_store_dirfd(f->store), fd;
+	struct gc_meta *metas, found;
+	struct gc_entry *pending;
+	size_t n;
+
+	assert_int_equal(gc_entry_new(f->store, T0, 6, &pending), 0);
+	assert_int_equal(mkdirat(dir_fd, "20000101-000000-1", 0700), 0); /* no meta */
+	assert_int_equal(mkdirat(dir_fd, "20000101-000000-2", 0700), 0); /* garbage meta */
+	fd = openat(dir_fd, "20000101-000000-2/meta", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "pid=1\n", 6), 6);
+	close(fd);
+	fd = openat(dir_fd, "README", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(metas[0].id, good);
+	gc_meta_array_free(metas, n);
+	assert_int_equal(warnings, 2);
+	assert_non_null(strstr(last_warning, "20000101-000000-"));
+
+	assert_int_equal(gc_store_find(f->store, "20000101-000000-2", &found), -EBADMSG);
+	gc_entry_abort(pending);
+}
+
+static void test_update_meta(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *id = commit_entry(f->store, T0, 9, 0);
+	struct gc_meta meta, again, bogus = {.id = (char *)"../etc"};
+
+	assert_int_equal(gc_store_find(f->store, id, &meta), 0);
+	assert_null(meta.go_version);
+	meta.go = true;
+	meta.go_version = strdup("go1.22.1");
+	assert_int_equal(gc_meta_set_extra(&meta, "goroutines", "3\n4"), 0);
+	assert_int_equal(gc_store_update_meta(f->store, &meta), 0);
+	assert_false(exists(f, T0_PREFIX "9/.meta.tmp"));
+	assert_int_equal(mode_of(f, T0_PREFIX "9/meta"), 0600);
+
+	assert_int_equal(gc_store_find(f->store, id, &again), 0);
+	assert_true(again.go);
+	assert_string_equal(again.go_version, "go1.22.1");
+	assert_string_equal(gc_meta_get_extra(&again, "goroutines"), "3\n4");
+	assert_string_equal(again.comm, "crashy");
+	gc_meta_free(&again);
+	gc_meta_free(&meta);
+
+	assert_int_equal(gc_store_update_meta(f->store, &bogus), -EINVAL);
+	bogus.id = (char *)"20990101-000000-1";
+	assert_int_equal(gc_store_update_meta(f->store, &bogus), -ENOENT);
+}
+
+static void test_usage(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *id = NULL;
+	uint64_t used_before, used, fs_size, fs_free;
+
+	assert_int_equal(gc_store_usage(f->store, &used_before, &fs_size, &fs_free), 0);
+	assert_true(fs_size > 0);
+	assert_true(fs_free <= fs_size);
+	id = commit_entry(f->store, T0, 1, 256 * 1024);
+	assert_int_equal(gc_store_usage(f->store, &used, NULL, NULL), 0);
+	assert_true(used >= used_before + 256 * 1024);
+	assert_true(used < used_before + 512 * 1024);
+}
+
+/* Commits n entries, one second apart, oldest first; ids[] receives them. */
+static void commit_series(struct fixture *f, char **ids, unsigned n, size_t core_size)
+{
+	for (unsigned i = 0; i < n; i++)
+		ids[i] = commit_entry(f->store, T0 + i * 1000000ull, 1000 + i, core_size);
+}
+
+static void free_ids(char **ids, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		free(ids[i]);
+}
+
+static void test_vacuum_max_cores(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_quota quota = {.max_cores = 2};
+	struct gc_meta *metas;
+	char *ids[5];
+	unsigned removed = 99;
+	size_t n;
+
+	commit_series(f, ids, 5, 100);
+	assert_int_equal(gc_store_lock(f->store), 0);
+	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	gc_store_unlock(f->store);
+	assert_int_equal(removed, 3);
+	assert_int_equal(infos, 3);
+	assert_non_null(strstr(last_info, ids[2]));
+	assert_non_null(strstr(last_info, "MaxCores=2"));
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(metas[0].id, ids[3]);
+	assert_string_equal(metas[1].id, ids[4]);
+	gc_meta_array_free(metas, n);
+	/* Nothing half-removed left behind: two entries and the lock. */
+	assert_int_equal(count_dir(f->path), 3);
+
+	/* Within quota: nothing goes. */
+	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	assert_int_equal(removed, 0);
+	free_ids(ids, 5);
+}
+
+static void test_vacuum_max_use(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_quota quota = {.max_use = 160 * 1024};
+	struct gc_meta *metas;
+	uint64_t used;
+	unsigned removed = 0;
+	char *ids[5];
+	size_t n;
+
+	/* 64K cores: whether meta takes a block or not, three must go to fit 160K. */
+	commit_series(f, ids, 5, 64 * 1024);
+	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	assert_int_equal(removed, 3);
+	assert_non_null(strstr(last_info, "MaxUse=163840"));
+	assert_int_equal(gc_store_usage(f->store, &used, NULL, NULL), 0);
+	assert_true(used <= quota.max_use);
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(metas[0].id, ids[3]);
+	gc_meta_array_free(metas, n);
+	free_ids(ids, 5);
+}
+
+static void test_vacuum_keep_id(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_quota cores = {.max_cores = 1}, keep_free = {.keep_free = UINT64_MAX};
+	struct gc_meta *metas;
+	unsigned removed = 0;
+	char *ids[4];
+	size_t n;
+
+	commit_series(f, ids, 4, 100);
+	/* The oldest is the one being captured right now: it stays, the others go. */
+	assert_int_equal(gc_store_vacuum(f->store, &cores, ids[0], &removed), 0);
+	assert_int_equal(removed, 3);
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(metas[0].id, ids[0]);
+	gc_meta_array_free(metas, n);
+
+	/* A quota that cannot be met removes everything it may, and still succeeds. */
+	free(ids[1]);
+	ids[1] = commit_entry(f->store, T0 + 10000000, 1, 100);
+	assert_int_equal(gc_store_vacuum(f->store, &keep_free, ids[1], &removed), 0);
+	assert_int_equal(removed, 1);
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(metas[0].id, ids[1]);
+	gc_meta_array_free(metas, n);
+	free_ids(ids, 4);
+}
+
+static void set_old(int dir_fd, const char *name)
+{
+	struct timespec times[2] = {{.tv_sec = time(NULL) - 7200}, {.tv_sec = time(NULL) - 7200}};
+
+	assert_int_equal(utimensat(dir_fd, name, times, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+static void make_tmp(int dir_fd, const char *name, bool old_dir, bool old_core)
+{
+	char core[256];
+	int fd;
+
+	snprintf(core, sizeof(core), "%s/core.zst", name);
+	assert_int_equal(mkdirat(dir_fd, name, 0700), 0);
+	fd = openat(dir_fd, core, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	write_pattern(fd, 100);
+	close(fd);
+	if (old_core)
+		set_old(dir_fd, core);
+	if (old_dir)
+		set_old(dir_fd, name);
+}
+
+static void test_vacuum_stale_tmp(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_quota none = {};
+	int dir_fd = gc_store_dirfd(f->store);
+	unsigned removed = 99;
+
+	make_tmp(dir_fd, ".tmp-20240101-000000-1", true, true);	      /* writer gone */
+	make_tmp(dir_fd, ".tmp-20240101-000000-2", false, false);     /* fresh */
+	make_tmp(dir_fd, ".tmp-20240101-000000-3", true, false);      /* core still growing */
+	make_tmp(dir_fd, ".tmp-del-20240101-000000-4", false, false); /* interrupted removal */
+	assert_int_equal(gc_store_vacuum(f->store, &none, NULL, &removed), 0);
+	assert_int_equal(removed, 0);
+	assert_false(exists(f, ".tmp-20240101-000000-1"));
+	assert_true(exists(f, ".tmp-20240101-000000-2"));
+	assert_true(exists(f, ".tmp-20240101-000000-3"));
+	assert_false(exists(f, ".tmp-del-20240101-000000-4"));
+}
+
+static void test_vacuum_broken_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_quota quota = {.max_cores = 1};
+	_cleanup_free_ char *good = commit_entry(f->store, T0, 1, 0);
+	unsigned removed = 0;
+
+	struct timespec year_2001[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+
+	/* Unreadable meta: still takes space, so vacuum removes it, dated by its mtime. */
+	assert_int_equal(mkdirat(gc_store_dirfd(f->store), "junk", 0700), 0);
+	assert_int_equal(utimensat(gc_store_dirfd(f->store), "junk", year_2001, 0), 0);
+	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	assert_int_equal(removed, 1);
+	assert_false(exists(f, "junk"));
+	assert_true(exists(f, good));
+}
+
+#define CHILDREN	  8
+#define ENTRIES_PER_CHILD 20
+
+static int child_commit_all(const char *path, int start_fd, unsigned child)
+{
+	struct gc_store *store;
+	char go;
+
+	/* Everyone starts at once: the parent closes the pipe. */
+	if (read(start_fd, &go, 1) != 0 || gc_store_open(path, false, &store) < 0)
+		return 1;
+	for (unsigned i = 0; i < ENTRIES_PER_CHILD; i++) {
+		struct gc_meta meta = {.time_usec = T0, .pid = 77};
+		struct gc_entry *entry;
+		char value[32];
+		int fd;
+
+		snprintf(value, sizeof(value), "%u-%u", child, i);
+		if (gc_entry_new(store, T0, 77, &entry) < 0)
+			return 2;
+		fd = gc_entry_open_core(entry);
+		if (fd < 0 || write(fd, value, strlen(value)) < 0)
+			return 3;
+		close(fd);
+		if (gc_meta_set_extra(&meta, "writer", value) < 0 ||
+		    gc_entry_commit(entry, &meta) < 0)
+			return 4;
+		gc_meta_free(&meta);
+	}
+	gc_store_free(store);
+	return 0;
+}
+
+static void check_concurrent_entry(struct fixture *f, const struct gc_meta *meta, bool *seen)
+{
+	char path[256], core[64], text[4096];
+	unsigned child, seq;
+	struct gc_meta on_disk;
+	const char *writer = gc_meta_get_extra(meta, "writer");
+	ssize_t size;
+	int fd;
+
+	assert_non_null(writer);
+	assert_int_equal(sscanf(writer, "%u-%u", &child, &seq), 2);
+	assert_true(child < CHILDREN && seq < ENTRIES_PER_CHILD);
+	assert_false(seen[child * ENTRIES_PER_CHILD + seq]);
+	seen[child * ENTRIES_PER_CHILD + seq] = true;
+
+	/* The meta file itself names its directory (list would paper over a mismatch). */
+	snprintf(path, sizeof(path), "%s/meta", meta->id);
+	fd = openat(gc_store_dirfd(f->store), path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	size = read(fd, text, sizeof(text));
+	close(fd);
+	assert_true(size > 0);
+	assert_int_equal(gc_meta_parse(text, size, &on_disk), 0);
+	assert_string_equal(on_disk.id, meta->id);
+	gc_meta_free(&on_disk);
+
+	fd = gc_store_open_core(f->store, meta->id);
+	assert_true(fd >= 0);
+	size = read(fd, core, sizeof(core) - 1);
+	close(fd);
+	assert_true(size > 0);
+	core[size] = '\0';
+	assert_string_equal(core, writer);
+}
+
+static void test_concurrent_commit(void **state)
+{
+	struct fixture *f = *state;
+	bool seen[CHILDREN * ENTRIES_PER_CHILD] = {};
+	struct gc_meta *metas;
+	pid_t pids[CHILDREN];
+	int start[2];
+	size_t n;
+
+	assert_int_equal(pipe(start), 0);
+	for (unsigned i = 0; i < CHILDREN; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(start[1]);
+			_exit(child_commit_all(f->path, start[0], i));
+		}
+	}
+	close(start[0]);
+	close(start[1]);
+	for (unsigned i = 0; i < CHILDREN; i++) {
+		int status;
+
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	assert_int_equal(n, CHILDREN * ENTRIES_PER_CHILD);
+	for (size_t i = 0; i < n; i++) {
+		/* Same time: ordered by ID, suffixes numerically (ID-9 before ID-10). */
+		if (i > 0)
+			assert_true(strverscmp(metas[i - 1].id, metas[i].id) < 0);
+		check_concurrent_entry(f, &metas[i], seen);
+	}
+	gc_meta_array_free(metas, n);
+	/* Only entries and the lock: no tmp dir left behind. */
+	assert_int_equal(count_dir(f->path), CHILDREN * ENTRIES_PER_CHILD + 1);
+	assert_int_equal(warnings, 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_placeholder),
+	    cmocka_unit_test_setup_teardown(test_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_list_find, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_find_exact_beats_prefix, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_collision, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_skips_broken, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_meta, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vacuum_max_cores, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vacuum_max_use, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vacuum_keep_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vacuum_stale_tmp, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vacuum_broken_entry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_commit, setup, teardown),
 	};
+
+	umask(022);
+	gc_log_set(capture_log, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
