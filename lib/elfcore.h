@@ -47,7 +47,7 @@ struct gc_core_info {
 	/* NT_SIGINFO of the signalled thread */
 	bool have_siginfo;
 	int si_signo, si_code;
-	uint64_t si_addr;
+	uint64_t fault_addr; /* si_addr of the fault signals, else 0 */
 
 	/* NT_PRSTATUS, in note order: threads[0] is the signalled thread */
 	struct gc_core_thread *threads;
