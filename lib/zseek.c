@@ -1,1 +1,870 @@
 /* SPDX-License-Identifier: MIT */
+/* The zstd seekable format (facebook/zstd contrib/seekable_format):
+ *
+ *   zstd frame 0 | ... | zstd frame n-1 | seek table
+ *   seek table = skippable frame header {magic 0x184D2A5E, size u32}
+ *                n entries {stored size u32, raw size u32 [, checksum u32]}
+ *                footer {n u32, descriptor u8, magic 0x8F92EAB1 u32}
+ *
+ * All integers little-endian. We write entries without checksums: every zstd frame carries
+ * its own content checksum, which `zstd -t` and our reader verify. */
+#include "zseek.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#include "macro.h"
+
+#define SKIPPABLE_MAGIC	      0x184D2A5Eu
+#define SEEKABLE_MAGIC	      0x8F92EAB1u
+#define SKIPPABLE_HEADER_SIZE 8
+#define FOOTER_SIZE	      9
+#define DESCRIPTOR_CHECKSUM   0x80u
+#define DESCRIPTOR_RESERVED   0x7Cu
+/* The reference implementation's limit; also keeps the table's u32 size field in range. */
+#define MAX_FRAMES 0x8000000u
+/* Bounds what one corrupt table entry can make the reader allocate. */
+#define MAX_FRAME_RAW_SIZE (64u << 20)
+/* Compression beyond a handful of cores outruns the kernel's pipe; more only costs memory. */
+#define AUTO_THREADS_MAX 8
+#define THREADS_MAX	 64
+/* Slots beyond one per worker: one the caller fills while another waits to be written. */
+#define EXTRA_SLOTS 2
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int write_all(int fd, const void *data, size_t size)
+{
+	const uint8_t *p = data;
+
+	while (size > 0) {
+		ssize_t n = write(fd, p, MIN(size, (size_t)SSIZE_MAX));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		size -= n;
+	}
+	return 0;
+}
+
+/* A short read means the file shrank under us or lies about its layout: -EBADMSG. */
+static int pread_all(int fd, void *buf, size_t size, uint64_t offset)
+{
+	uint8_t *p = buf;
+
+	while (size > 0) {
+		ssize_t n;
+
+		if (offset > (uint64_t)INT64_MAX)
+			return -EBADMSG;
+		n = pread(fd, p, MIN(size, (size_t)SSIZE_MAX), (off_t)offset);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (n == 0)
+			return -EBADMSG;
+		p += n;
+		size -= n;
+		offset += n;
+	}
+	return 0;
+}
+
+/* ---- Writer ---------------------------------------------------------------------------- */
+
+/* A slot travels FREE -> FILLING (caller) -> QUEUED -> COMPRESSING (worker) -> DONE -> FREE
+ * (written by whichever worker holds the write turn). */
+enum slot_state {
+	SLOT_FREE,
+	SLOT_FILLING,
+	SLOT_QUEUED,
+	SLOT_COMPRESSING,
+	SLOT_DONE,
+};
+
+struct slot {
+	enum slot_state state;
+	uint64_t seq; /* frame number, decides the write order */
+	uint8_t *in;
+	size_t in_size;
+	uint8_t *out;
+	size_t out_size;
+};
+
+struct worker {
+	struct gc_zwriter *writer;
+	ZSTD_CCtx *cctx;
+	pthread_t thread;
+	bool started;
+};
+
+struct seek_entry {
+	uint32_t stored_size;
+	uint32_t raw_size;
+};
+
+struct gc_zwriter {
+	int fd;
+	size_t frame_size;
+	size_t out_capacity;
+
+	pthread_mutex_t lock;
+	pthread_cond_t work_cond; /* a slot was queued, or the workers must stop */
+	pthread_cond_t idle_cond; /* a slot was freed, or an error happened */
+
+	/* Everything below up to stored_bytes is protected by lock. */
+	struct slot *slots;
+	size_t n_slots;
+	struct worker *workers;
+	size_t n_workers;
+	uint64_t next_seq;  /* seq of the next frame the caller queues */
+	uint64_t write_seq; /* seq of the next frame to reach out_fd */
+	bool writing;	    /* a worker holds the write turn */
+	bool stopping;
+	int error; /* sticky, first error wins */
+	struct seek_entry *entries;
+	size_t n_entries, entries_allocated;
+
+	_Atomic uint64_t stored_bytes;
+
+	/* Caller's thread only. */
+	struct slot *filling;
+	uint64_t raw_bytes;
+	bool finished;
+};
+
+static void set_error(struct gc_zwriter *w, int r)
+{
+	if (w->error == 0)
+		w->error = r;
+	/* Wake everyone who waits for progress that will not come. */
+	pthread_cond_broadcast(&w->idle_cond);
+	pthread_cond_broadcast(&w->work_cond);
+}
+
+static int add_entry(struct gc_zwriter *w, size_t stored_size, size_t raw_size)
+{
+	if (w->n_entries == w->entries_allocated) {
+		size_t n = MAX(w->entries_allocated * 2, (size_t)64);
+		struct seek_entry *e = reallocarray(w->entries, n, sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		w->entries = e;
+		w->entries_allocated = n;
+	}
+	w->entries[w->n_entries++] = (struct seek_entry){stored_size, raw_size};
+	return 0;
+}
+
+static struct slot *find_slot(struct gc_zwriter *w, enum slot_state state, bool lowest_seq)
+{
+	struct slot *found = NULL;
+
+	for (size_t i = 0; i < w->n_slots; i++) {
+		struct slot *s = &w->slots[i];
+
+		if (s->state != state)
+			continue;
+		if (!lowest_seq)
+			return s;
+		if (!found || s->seq < found->seq)
+			found = s;
+	}
+	return found;
+}
+
+static struct slot *slot_by_seq(struct gc_zwriter *w, uint64_t seq)
+{
+	for (size_t i = 0; i < w->n_slots; i++) {
+		struct slot *s = &w->slots[i];
+
+		if (s->seq == seq && (s->state == SLOT_COMPRESSING || s->state == SLOT_DONE))
+			return s;
+	}
+	return NULL;
+}
+
+/* Called with the lock held. Whoever finds the next frame in line done writes it, and the
+ * ones after it, with the lock dropped; the `writing` flag keeps the order and lets the other
+ * workers go back to compressing instead of waiting. */
+static void write_done_frames(struct gc_zwriter *w)
+{
+	struct slot *s;
+
+	if (w->writing)
+		return;
+	w->writing = true;
+	while (!w->stopping && (s = slot_by_seq(w, w->write_seq)) && s->state == SLOT_DONE) {
+		if (w->error == 0) {
+			int r;
+
+			pthread_mutex_unlock(&w->lock);
+			r = write_all(w->fd, s->out, s->out_size);
+			pthread_mutex_lock(&w->lock);
+			if (r == 0)
+				r = add_entry(w, s->out_size, s->in_size);
+			if (r < 0)
+				set_error(w, r);
+			else
+				atomic_fetch_add(&w->stored_bytes, s->out_size);
+		}
+		s->state = SLOT_FREE;
+		w->write_seq++;
+		pthread_cond_broadcast(&w->idle_cond);
+	}
+	w->writing = false;
+}
+
+static int compress_slot(ZSTD_CCtx *cctx, struct slot *s, size_t out_capacity)
+{
+	size_t n = ZSTD_compress2(cctx, s->out, out_capacity, s->in, s->in_size);
+
+	if (ZSTD_isError(n))
+		return ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation ? -ENOMEM : -EIO;
+	s->out_size = n;
+	return 0;
+}
+
+static void *worker_main(void *userdata)
+{
+	struct worker *worker = userdata;
+	struct gc_zwriter *w = worker->writer;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct slot *s = NULL;
+
+		while (!w->stopping && !(s = find_slot(w, SLOT_QUEUED, true)))
+			pthread_cond_wait(&w->work_cond, &w->lock);
+		if (w->stopping)
+			break;
+		s->state = SLOT_COMPRESSING;
+		/* After an error the frame is only passed through to be freed in order. */
+		if (w->error == 0) {
+			int r;
+
+			pthread_mutex_unlock(&w->lock);
+			r = compress_slot(worker->cctx, s, w->out_capacity);
+			pthread_mutex_lock(&w->lock);
+			if (r < 0)
+				set_error(w, r);
+		}
+		s->state = SLOT_DONE;
+		write_done_frames(w);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static void stop_workers(struct gc_zwriter *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_broadcast(&w->work_cond);
+	pthread_mutex_unlock(&w->lock);
+	for (size_t i = 0; i < w->n_workers; i++)
+		if (w->workers[i].started) {
+			pthread_join(w->workers[i].thread, NULL);
+			w->workers[i].started = false;
+		}
+}
+
+void gc_zwriter_free(struct gc_zwriter *writer)
+{
+	if (!writer)
+		return;
+	if (writer->workers) {
+		stop_workers(writer);
+		for (size_t i = 0; i < writer->n_workers; i++)
+			ZSTD_freeCCtx(writer->workers[i].cctx);
+		free(writer->workers);
+	}
+	if (writer->slots)
+		for (size_t i = 0; i < writer->n_slots; i++) {
+			free(writer->slots[i].in);
+			free(writer->slots[i].out);
+		}
+	free(writer->slots);
+	free(writer->entries);
+	pthread_cond_destroy(&writer->idle_cond);
+	pthread_cond_destroy(&writer->work_cond);
+	pthread_mutex_destroy(&writer->lock);
+	free(writer);
+}
+
+static int new_cctx(int level, ZSTD_CCtx **ret)
+{
+	ZSTD_CCtx *cctx = ZSTD_createCCtx();
+
+	if (!cctx)
+		return -ENOMEM;
+	/* The checksum lets `zstd -t` and the reader catch corruption; the content size
+	 * (written because ZSTD_compress2 knows the input) lets decoders size their buffer. */
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1))) {
+		ZSTD_freeCCtx(cctx);
+		return -EINVAL;
+	}
+	*ret = cctx;
+	return 0;
+}
+
+static int resolve_options(const struct gc_zwriter_options *options, size_t *frame_size,
+			   size_t *threads)
+{
+	size_t n = options ? options->threads : 0;
+	size_t size = options && options->frame_size ? options->frame_size : GC_ZSEEK_FRAME_SIZE;
+
+	if (n == 0) {
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = online > 0 ? MIN((size_t)online, (size_t)AUTO_THREADS_MAX) : 1;
+	}
+	if (n > THREADS_MAX || size > MAX_FRAME_RAW_SIZE)
+		return -EINVAL;
+	*frame_size = size;
+	*threads = n;
+	return 0;
+}
+
+/* Workers never take signals: the program's main thread owns signal handling, and a worker
+ * writing to a closed pipe must get EPIPE rather than kill the handler with SIGPIPE. */
+static int start_workers(struct gc_zwriter *w)
+{
+	sigset_t all, saved;
+	int r = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &saved);
+	for (size_t i = 0; i < w->n_workers && r == 0; i++) {
+		r = -pthread_create(&w->workers[i].thread, NULL, worker_main, &w->workers[i]);
+		w->workers[i].started = r == 0;
+	}
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	return r;
+}
+
+static int allocate_writer(struct gc_zwriter *w, int level)
+{
+	w->slots = calloc(w->n_slots, sizeof(*w->slots));
+	w->workers = calloc(w->n_workers, sizeof(*w->workers));
+	if (!w->slots || !w->workers)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->n_slots; i++) {
+		w->slots[i].in = malloc(w->frame_size);
+		w->slots[i].out = malloc(w->out_capacity);
+		if (!w->slots[i].in || !w->slots[i].out)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < w->n_workers; i++) {
+		int r = new_cctx(level, &w->workers[i].cctx);
+
+		if (r < 0)
+			return r;
+		w->workers[i].writer = w;
+	}
+	return 0;
+}
+
+int gc_zwriter_new(int out_fd, const struct gc_zwriter_options *options, struct gc_zwriter **ret)
+{
+	struct gc_zwriter *w;
+	size_t frame_size, threads;
+	int r;
+
+	if (out_fd < 0 || !ret)
+		return -EINVAL;
+	r = resolve_options(options, &frame_size, &threads);
+	if (r < 0)
+		return r;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->work_cond, NULL);
+	pthread_cond_init(&w->idle_cond, NULL);
+	w->fd = out_fd;
+	w->frame_size = frame_size;
+	w->out_capacity = ZSTD_compressBound(frame_size);
+	w->n_workers = threads;
+	w->n_slots = threads + EXTRA_SLOTS;
+	r = allocate_writer(w, options ? options->level : 0);
+	if (r == 0)
+		r = start_workers(w);
+	if (r < 0) {
+		gc_zwriter_free(w);
+		return r;
+	}
+	*ret = w;
+	return 0;
+}
+
+/* Takes a free slot for the caller to fill, waiting for one if all are busy. */
+static int acquire_slot(struct gc_zwriter *w)
+{
+	struct slot *s = NULL;
+	int r;
+
+	pthread_mutex_lock(&w->lock);
+	while (w->error == 0 && !(s = find_slot(w, SLOT_FREE, false)))
+		pthread_cond_wait(&w->idle_cond, &w->lock);
+	r = w->error;
+	if (r == 0) {
+		s->state = SLOT_FILLING;
+		s->in_size = 0;
+		w->filling = s;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+static int submit_filling(struct gc_zwriter *w)
+{
+	struct slot *s = TAKE_PTR(w->filling);
+	int r;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->next_seq >= MAX_FRAMES)
+		set_error(w, -EFBIG);
+	r = w->error;
+	if (r == 0) {
+		s->seq = w->next_seq++;
+		s->state = SLOT_QUEUED;
+		pthread_cond_signal(&w->work_cond);
+	} else
+		s->state = SLOT_FREE;
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+static int current_error(struct gc_zwriter *w)
+{
+	int r;
+
+	pthread_mutex_lock(&w->lock);
+	r = w->error;
+	pthread_mutex_unlock(&w->lock);
+	return r;
+}
+
+int gc_zwriter_write(struct gc_zwriter *writer, const void *data, size_t size)
+{
+	const uint8_t *p = data;
+	int r;
+
+	r = current_error(writer);
+	if (r < 0)
+		return r;
+	if (writer->finished)
+		return -EINVAL;
+	while (size > 0) {
+		struct slot *s;
+		size_t n;
+
+		if (!writer->filling) {
+			r = acquire_slot(writer);
+			if (r < 0)
+				return r;
+		}
+		s = writer->filling;
+		n = MIN(size, writer->frame_size - s->in_size);
+		memcpy(s->in + s->in_size, p, n);
+		s->in_size += n;
+		writer->raw_bytes += n;
+		p += n;
+		size -= n;
+		if (s->in_size == writer->frame_size) {
+			r = submit_filling(writer);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+uint64_t gc_zwriter_stored_bytes(struct gc_zwriter *writer)
+{
+	return atomic_load(&writer->stored_bytes);
+}
+
+static int write_seek_table(struct gc_zwriter *w)
+{
+	size_t entries_size = w->n_entries * 8;
+	size_t size = SKIPPABLE_HEADER_SIZE + entries_size + FOOTER_SIZE;
+	_cleanup_free_ uint8_t *table = malloc(size);
+	uint8_t *p = table;
+	int r;
+
+	if (!table)
+		return -ENOMEM;
+	put_le32(p, SKIPPABLE_MAGIC);
+	put_le32(p + 4, entries_size + FOOTER_SIZE);
+	p += SKIPPABLE_HEADER_SIZE;
+	for (size_t i = 0; i < w->n_entries; i++, p += 8) {
+		put_le32(p, w->entries[i].stored_size);
+		put_le32(p + 4, w->entries[i].raw_size);
+	}
+	put_le32(p, w->n_entries);
+	p[4] = 0; /* descriptor: no checksums */
+	put_le32(p + 5, SEEKABLE_MAGIC);
+	r = write_all(w->fd, table, size);
+	if (r < 0)
+		return r;
+	atomic_fetch_add(&w->stored_bytes, size);
+	return 0;
+}
+
+int gc_zwriter_finish(struct gc_zwriter *writer, uint64_t *raw_size, uint64_t *stored_size)
+{
+	int r;
+
+	r = current_error(writer);
+	if (r < 0)
+		return r;
+	if (writer->finished)
+		return -EINVAL;
+	writer->finished = true;
+	if (writer->filling && writer->filling->in_size > 0)
+		r = submit_filling(writer);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&writer->lock);
+	while (writer->error == 0 && writer->write_seq < writer->next_seq)
+		pthread_cond_wait(&writer->idle_cond, &writer->lock);
+	r = writer->error;
+	pthread_mutex_unlock(&writer->lock);
+	if (r < 0)
+		return r;
+	/* All frames are out: the workers are idle and the entries stable. */
+	stop_workers(writer);
+	r = write_seek_table(writer);
+	if (r < 0) {
+		pthread_mutex_lock(&writer->lock);
+		set_error(writer, r);
+		pthread_mutex_unlock(&writer->lock);
+		return r;
+	}
+	if (raw_size)
+		*raw_size = writer->raw_bytes;
+	if (stored_size)
+		*stored_size = atomic_load(&writer->stored_bytes);
+	return 0;
+}
+
+/* ---- Reader ---------------------------------------------------------------------------- */
+
+struct cached_frame {
+	bool valid;
+	size_t index;
+	uint64_t last_used;
+	uint8_t *data;
+	size_t size;
+	size_t allocated;
+};
+
+struct gc_zreader {
+	int fd;
+	size_t n_frames;
+	/* n_frames + 1 entries each: frame i spans [offsets[i], offsets[i + 1]). */
+	uint64_t *raw_offsets;
+	uint64_t *stored_offsets;
+	ZSTD_DCtx *dctx;
+	uint8_t *stored_buf;
+	size_t stored_allocated;
+	struct cached_frame cache[2];
+	uint64_t clock;
+};
+
+void gc_zreader_free(struct gc_zreader *reader)
+{
+	if (!reader)
+		return;
+	free(reader->raw_offsets);
+	free(reader->stored_offsets);
+	ZSTD_freeDCtx(reader->dctx);
+	free(reader->stored_buf);
+	for (size_t i = 0; i < ELEMENTSOF(reader->cache); i++)
+		free(reader->cache[i].data);
+	free(reader);
+}
+
+struct seek_footer {
+	uint32_t n_frames;
+	size_t entry_size;
+	uint64_t table_size; /* whole skippable frame */
+};
+
+static int read_footer(int fd, uint64_t file_size, struct seek_footer *ret)
+{
+	uint8_t footer[FOOTER_SIZE];
+	uint8_t descriptor;
+	uint64_t table_size;
+	uint32_t n;
+	int r;
+
+	if (file_size < SKIPPABLE_HEADER_SIZE + FOOTER_SIZE)
+		return -EBADMSG;
+	r = pread_all(fd, footer, sizeof(footer), file_size - FOOTER_SIZE);
+	if (r < 0)
+		return r;
+	n = get_le32(footer);
+	descriptor = footer[4];
+	if (get_le32(footer + 5) != SEEKABLE_MAGIC || (descriptor & DESCRIPTOR_RESERVED))
+		return -EBADMSG;
+	ret->entry_size = descriptor & DESCRIPTOR_CHECKSUM ? 12 : 8;
+	/* Checked before allocating anything: the table has to fit in the file. */
+	table_size = SKIPPABLE_HEADER_SIZE + (uint64_t)n * ret->entry_size + FOOTER_SIZE;
+	if (n > MAX_FRAMES || table_size > file_size)
+		return -EBADMSG;
+	ret->n_frames = n;
+	ret->table_size = table_size;
+	return 0;
+}
+
+/* Reads the entries and turns them into cumulative offsets, which must end exactly where
+ * the seek table starts. */
+static int read_table(struct gc_zreader *z, uint64_t file_size, const struct seek_footer *f)
+{
+	uint64_t table_start = file_size - f->table_size;
+	size_t size = f->table_size - FOOTER_SIZE;
+	_cleanup_free_ uint8_t *table = malloc(size);
+	const uint8_t *entry;
+	int r;
+
+	if (!table)
+		return -ENOMEM;
+	r = pread_all(z->fd, table, size, table_start);
+	if (r < 0)
+		return r;
+	if (get_le32(table) != SKIPPABLE_MAGIC || get_le32(table + 4) != f->table_size - 8)
+		return -EBADMSG;
+	z->n_frames = f->n_frames;
+	z->raw_offsets = calloc(z->n_frames + 1, sizeof(uint64_t));
+	z->stored_offsets = calloc(z->n_frames + 1, sizeof(uint64_t));
+	if (!z->raw_offsets || !z->stored_offsets)
+		return -ENOMEM;
+	entry = table + SKIPPABLE_HEADER_SIZE;
+	for (size_t i = 0; i < z->n_frames; i++, entry += f->entry_size) {
+		z->stored_offsets[i + 1] = z->stored_offsets[i] + get_le32(entry);
+		z->raw_offsets[i + 1] = z->raw_offsets[i] + get_le32(entry + 4);
+	}
+	if (z->stored_offsets[z->n_frames] != table_start)
+		return -EBADMSG;
+	return 0;
+}
+
+int gc_zreader_open(int fd, struct gc_zreader **ret)
+{
+	struct gc_zreader *z;
+	struct seek_footer footer;
+	struct stat st;
+	int r;
+
+	if (fd < 0 || !ret)
+		return -EINVAL;
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	r = read_footer(fd, st.st_size, &footer);
+	if (r < 0)
+		return r;
+	z = calloc(1, sizeof(*z));
+	if (!z)
+		return -ENOMEM;
+	z->fd = fd;
+	r = read_table(z, st.st_size, &footer);
+	if (r == 0 && !(z->dctx = ZSTD_createDCtx()))
+		r = -ENOMEM;
+	if (r < 0) {
+		gc_zreader_free(z);
+		return r;
+	}
+	*ret = z;
+	return 0;
+}
+
+uint64_t gc_zreader_size(const struct gc_zreader *reader)
+{
+	return reader->raw_offsets[reader->n_frames];
+}
+
+size_t gc_zreader_frames(const struct gc_zreader *reader)
+{
+	return reader->n_frames;
+}
+
+int gc_zreader_frame(const struct gc_zreader *reader, size_t index, uint64_t *raw_offset,
+		     uint32_t *raw_size)
+{
+	if (index >= reader->n_frames)
+		return -ERANGE;
+	if (raw_offset)
+		*raw_offset = reader->raw_offsets[index];
+	if (raw_size)
+		*raw_size = reader->raw_offsets[index + 1] - reader->raw_offsets[index];
+	return 0;
+}
+
+static int ensure_allocated(uint8_t **buf, size_t *allocated, size_t size)
+{
+	uint8_t *p;
+
+	/* At least one byte, so an empty frame still has a non-NULL buffer to hand out. */
+	size = MAX(size, (size_t)1);
+	if (*allocated >= size)
+		return 0;
+	p = realloc(*buf, size);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*allocated = size;
+	return 0;
+}
+
+static int decompress_frame(struct gc_zreader *z, size_t index, struct cached_frame *c)
+{
+	uint64_t raw_size = z->raw_offsets[index + 1] - z->raw_offsets[index];
+	uint64_t stored_size = z->stored_offsets[index + 1] - z->stored_offsets[index];
+	size_t n;
+	int r;
+
+	if (raw_size > MAX_FRAME_RAW_SIZE || stored_size > ZSTD_compressBound(raw_size))
+		return -EBADMSG;
+	r = ensure_allocated(&z->stored_buf, &z->stored_allocated, stored_size);
+	if (r == 0)
+		r = ensure_allocated(&c->data, &c->allocated, raw_size);
+	if (r == 0)
+		r = pread_all(z->fd, z->stored_buf, stored_size, z->stored_offsets[index]);
+	if (r < 0)
+		return r;
+	/* The output buffer is exactly the size the table promises: a frame that would
+	 * decompress to more fails with dstSize_tooSmall, one with less is caught below. */
+	n = ZSTD_decompressDCtx(z->dctx, c->data, raw_size, z->stored_buf, stored_size);
+	if (ZSTD_isError(n)) {
+		if (ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
+			return -ENOMEM;
+		return -EBADMSG;
+	}
+	if (n != raw_size)
+		return -EBADMSG;
+	c->size = raw_size;
+	return 0;
+}
+
+/* Returns the decompressed frame from the cache, evicting the least recently used one. */
+static int load_frame(struct gc_zreader *z, size_t index, struct cached_frame **ret)
+{
+	struct cached_frame *victim = &z->cache[0];
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(z->cache); i++) {
+		struct cached_frame *c = &z->cache[i];
+
+		if (c->valid && c->index == index) {
+			c->last_used = ++z->clock;
+			*ret = c;
+			return 0;
+		}
+		if (!c->valid || (victim->valid && c->last_used < victim->last_used))
+			victim = c;
+	}
+	victim->valid = false;
+	r = decompress_frame(z, index, victim);
+	if (r < 0)
+		return r;
+	victim->valid = true;
+	victim->index = index;
+	victim->last_used = ++z->clock;
+	*ret = victim;
+	return 0;
+}
+
+int gc_zreader_frame_data(struct gc_zreader *reader, size_t index, const void **data, size_t *size)
+{
+	struct cached_frame *c;
+	int r;
+
+	if (index >= reader->n_frames)
+		return -ERANGE;
+	r = load_frame(reader, index, &c);
+	if (r < 0)
+		return r;
+	*data = c->data;
+	*size = c->size;
+	return 0;
+}
+
+/* The frame holding raw byte `offset` (< total size). Empty frames share their offset with
+ * the next one; taking the last frame that starts at or before `offset` skips them. */
+static size_t find_frame(const struct gc_zreader *z, uint64_t offset)
+{
+	size_t lo = 0, hi = z->n_frames; /* answer in [lo, hi) */
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (z->raw_offsets[mid] <= offset)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+ssize_t gc_zreader_pread(struct gc_zreader *reader, void *buf, size_t size, uint64_t offset)
+{
+	uint64_t total = gc_zreader_size(reader);
+	uint8_t *out = buf;
+	size_t done = 0;
+
+	if (offset >= total)
+		return 0;
+	size = MIN(size, MIN(total - offset, (uint64_t)SSIZE_MAX));
+	while (done < size) {
+		uint64_t at = offset + done;
+		size_t index = find_frame(reader, at);
+		struct cached_frame *c;
+		size_t within, n;
+		int r;
+
+		r = load_frame(reader, index, &c);
+		if (r < 0)
+			return r;
+		within = at - reader->raw_offsets[index];
+		n = MIN(c->size - within, size - done);
+		memcpy(out + done, c->data + within, n);
+		done += n;
+	}
+	return done;
+}

@@ -11,27 +11,34 @@
 #define GC_ZSEEK_FRAME_SIZE (4u << 20) /* raw bytes per frame by default */
 
 struct gc_zwriter_options {
-	int level;         /* zstd level, negative allowed */
-	unsigned threads;  /* compression threads, 0 = one per online CPU */
-	size_t frame_size; /* raw bytes per frame, 0 = GC_ZSEEK_FRAME_SIZE */
+	int level;	   /* zstd level, negative allowed */
+	unsigned threads;  /* compression threads (at most 64), 0 = one per online CPU, at most 8 */
+	size_t frame_size; /* raw bytes per frame (at most 64 MiB), 0 = GC_ZSEEK_FRAME_SIZE */
 };
 
 struct gc_zwriter;
 
-/* Starts a writer that appends to out_fd (already positioned). Frames are compressed in
- * parallel and written in order; the output is the same whatever the thread count.
- * Memory is bounded: about (2 * threads + 2) * frame_size. */
+/* Starts a writer that appends to out_fd (already positioned); out_fd must outlive it.
+ * Frames are compressed in parallel and written in order; the output is the same whatever
+ * the thread count. Every frame carries its content size and checksum, so `zstd -d` and
+ * `zstd -t` verify it. Memory is bounded: threads + 2 input buffers of frame_size, as many
+ * output buffers of about the same size, one zstd context per thread (about 34 MiB for the
+ * defaults at level 1 with 2 threads). Worker threads block all signals. Returns 0, -EINVAL
+ * for bad options, or another negative errno. */
 int gc_zwriter_new(int out_fd, const struct gc_zwriter_options *options, struct gc_zwriter **ret);
 
 /* Queues raw bytes. Blocks while all buffers are in use. Returns 0 or a negative errno from
- * compression or write(2); after an error every later call returns it too. */
+ * compression or write(2) (an error may surface a few frames after the data that caused
+ * it); after an error every later call, finish included, returns it too. -EINVAL after
+ * finish. Not to be called from several threads at once. */
 int gc_zwriter_write(struct gc_zwriter *writer, const void *data, size_t size);
 
 /* Compressed bytes written to out_fd so far (grows as frames complete). Thread-safe. */
 uint64_t gc_zwriter_stored_bytes(struct gc_zwriter *writer);
 
 /* Flushes the last frame, writes the seek table, stops the threads. Reports the raw and
- * stored totals (seek table included). Returns 0 or a negative errno. */
+ * stored totals (seek table included); either pointer may be NULL. Returns 0 or a negative
+ * errno (no seek table is written after an error); call it once. */
 int gc_zwriter_finish(struct gc_zwriter *writer, uint64_t *raw_size, uint64_t *stored_size);
 
 /* Frees a writer, finished or not (an unfinished one leaves a stream without seek table). */
@@ -39,22 +46,28 @@ void gc_zwriter_free(struct gc_zwriter *writer);
 
 struct gc_zreader;
 
-/* Opens a seekable stream on fd (the reader dups nothing: fd must outlive it). Returns 0,
- * -EBADMSG when the file is not in the seekable format, or another negative errno. */
+/* Opens a seekable stream on fd, a regular file (the reader dups nothing: fd must outlive
+ * it). Checks the footer and that the frames exactly fill the file up to the seek table;
+ * entries with checksums (descriptor bit 7) are accepted, their checksums ignored (each
+ * frame's own zstd checksum is verified instead). Returns 0, -EBADMSG when the file is not
+ * in the seekable format, -EINVAL when fd is not a regular file, or another negative errno.
+ * Not thread-safe: one reader per thread. */
 int gc_zreader_open(int fd, struct gc_zreader **ret);
 
-/* Total raw size, and the frame table. */
+/* Total raw size, and the frame table; gc_zreader_frame returns 0 or -ERANGE, pointers may be
+ * NULL. */
 uint64_t gc_zreader_size(const struct gc_zreader *reader);
 size_t gc_zreader_frames(const struct gc_zreader *reader);
 int gc_zreader_frame(const struct gc_zreader *reader, size_t index, uint64_t *raw_offset,
 		     uint32_t *raw_size);
 
 /* Reads up to size raw bytes at offset; returns the count (short only at the end) or a negative
- * errno (-EBADMSG for a corrupt frame). Keeps a small cache of decompressed frames. */
+ * errno (-EBADMSG for a corrupt frame: bad data or checksum, a size other than the table's,
+ * or more than 64 MiB raw). Keeps the two most recently used decompressed frames. */
 ssize_t gc_zreader_pread(struct gc_zreader *reader, void *buf, size_t size, uint64_t offset);
 
-/* Decompressed frame `index` in a buffer the reader owns, valid until the next reader call. */
-int gc_zreader_frame_data(struct gc_zreader *reader, size_t index, const void **data,
-			  size_t *size);
+/* Decompressed frame `index` in a buffer the reader owns, valid until the next reader call.
+ * Returns 0, -ERANGE, or the errors of gc_zreader_pread. */
+int gc_zreader_frame_data(struct gc_zreader *reader, size_t index, const void **data, size_t *size);
 
 void gc_zreader_free(struct gc_zreader *reader);

@@ -5,15 +5,645 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-static void test_placeholder(void **state)
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "zseek.h"
+
+#define ZSTD_CLI    "/usr/bin/zstd"
+#define SMALL_FRAME 4096u
+
+struct fixture {
+	char dir[64];
+	char path[128]; /* the stream under test */
+	char out[128];	/* where `zstd -d` puts its output */
+	int fd;
+};
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static uint64_t rng(void)
 {
-	assert_true(1);
+	/* xorshift64*: reproducible without depending on libc's rand(). */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+static uint8_t *random_data(size_t size)
+{
+	uint8_t *p = malloc(size ? size : 1);
+
+	assert_non_null(p);
+	for (size_t i = 0; i < size; i++)
+		p[i] = rng();
+	return p;
+}
+
+/* Text-like data that compresses about 3:1 like a core's mixed contents, without repeats
+ * beyond a frame's window. */
+static uint8_t *wordy_data(size_t size)
+{
+	static const char *words[] = {
+	    "runtime",	"goroutine", "0x7f3a", "panic", "mutex",  "\x00\x00\x00\x00",
+	    "stack",	"heap",	     "gcWork", "chan",	"select", "mcache",
+	    "\xff\xfe", "defer",     "itab",   "span"};
+	uint8_t *p = malloc(size ? size : 1);
+	size_t at = 0;
+
+	assert_non_null(p);
+	while (at < size) {
+		uint64_t r = rng();
+		const char *w = words[r % ELEMENTSOF(words)];
+		size_t len = MAX(strlen(w), (size_t)2);
+
+		if ((r >> 8) % 4 == 0) { /* some random bytes between words */
+			for (size_t i = 0; i < 4 && at < size; i++)
+				p[at++] = rng();
+			continue;
+		}
+		for (size_t i = 0; i < len && at < size; i++)
+			p[at++] = w[i];
+	}
+	return p;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/test-zseek-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/stream.zst", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/stream.raw", f->dir);
+	f->fd = -EBADF;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->fd >= 0)
+		close(f->fd);
+	unlink(f->path);
+	unlink(f->out);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* (Re)creates f->path holding data written in random-sized pieces; returns the stored size. */
+static uint64_t write_stream(struct fixture *f, const uint8_t *data, size_t size,
+			     const struct gc_zwriter_options *options)
+{
+	struct gc_zwriter *w;
+	uint64_t raw = 0, stored = 0;
+	struct stat st;
+	size_t done = 0;
+
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(f->fd >= 0);
+	assert_int_equal(gc_zwriter_new(f->fd, options, &w), 0);
+	while (done < size) {
+		size_t piece = rng() % (3 * SMALL_FRAME) + 1; /* MIN evaluates twice */
+		size_t n = MIN(size - done, piece);
+
+		assert_int_equal(gc_zwriter_write(w, data + done, n), 0);
+		done += n;
+	}
+	assert_int_equal(gc_zwriter_finish(w, &raw, &stored), 0);
+	assert_int_equal(gc_zwriter_stored_bytes(w), stored);
+	/* A finished writer accepts nothing more. */
+	assert_int_equal(gc_zwriter_write(w, "x", 1), -EINVAL);
+	gc_zwriter_free(w);
+	assert_int_equal(raw, size);
+	assert_int_equal(fstat(f->fd, &st), 0);
+	assert_int_equal(st.st_size, stored);
+	return stored;
+}
+
+static uint8_t *read_file(const char *path, size_t *ret_size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	uint8_t *p;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	p = malloc(st.st_size ? st.st_size : 1);
+	assert_non_null(p);
+	assert_int_equal(pread(fd, p, st.st_size, 0), st.st_size);
+	*ret_size = st.st_size;
+	return p;
+}
+
+static void check_zstd_cli(struct fixture *f, const uint8_t *data, size_t size)
+{
+	char cmd[512];
+	_cleanup_free_ uint8_t *restored = NULL;
+	size_t restored_size;
+
+	if (access(ZSTD_CLI, X_OK) < 0)
+		fail_msg(ZSTD_CLI " is missing: the format check needs the reference decoder");
+	snprintf(cmd, sizeof(cmd), ZSTD_CLI " -q -t %s", f->path);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), ZSTD_CLI " -q -d -f %s -o %s", f->path, f->out);
+	assert_int_equal(system(cmd), 0);
+	restored = read_file(f->out, &restored_size);
+	assert_int_equal(restored_size, size);
+	assert_memory_equal(restored, data, size);
+}
+
+static void check_reader(struct fixture *f, const uint8_t *data, size_t size, size_t frame_size)
+{
+	struct gc_zreader *r;
+	_cleanup_free_ uint8_t *buf = malloc(size + 16);
+	size_t frames = (size + frame_size - 1) / frame_size;
+
+	assert_non_null(buf);
+	assert_int_equal(gc_zreader_open(f->fd, &r), 0);
+	assert_int_equal(gc_zreader_size(r), size);
+	assert_int_equal(gc_zreader_frames(r), frames);
+	for (size_t i = 0; i < frames; i++) {
+		uint64_t offset;
+		uint32_t raw_size;
+		const void *p;
+		size_t n;
+
+		assert_int_equal(gc_zreader_frame(r, i, &offset, &raw_size), 0);
+		assert_int_equal(offset, i * frame_size);
+		assert_int_equal(raw_size, MIN(frame_size, size - i * frame_size));
+		assert_int_equal(gc_zreader_frame_data(r, i, &p, &n), 0);
+		assert_int_equal(n, raw_size);
+		assert_memory_equal(p, data + offset, n);
+	}
+	assert_int_equal(gc_zreader_frame(r, frames, NULL, NULL), -ERANGE);
+	/* Asking for more than there is returns what there is. */
+	assert_int_equal(gc_zreader_pread(r, buf, size + 16, 0), size);
+	assert_memory_equal(buf, data, size);
+	assert_int_equal(gc_zreader_pread(r, buf, 16, size), 0);
+	gc_zreader_free(r);
+}
+
+static void round_trip(struct fixture *f, size_t size, bool zeros, size_t frame_size,
+		       unsigned threads)
+{
+	struct gc_zwriter_options options = {
+	    .level = 1, .threads = threads, .frame_size = frame_size};
+	_cleanup_free_ uint8_t *data = zeros ? calloc(1, size + 1) : random_data(size);
+
+	assert_non_null(data);
+	write_stream(f, data, size, &options);
+	check_reader(f, data, size, frame_size ? frame_size : GC_ZSEEK_FRAME_SIZE);
+	check_zstd_cli(f, data, size);
+}
+
+static void test_round_trip_sizes(void **state)
+{
+	const size_t sizes[] = {0,
+				1,
+				SMALL_FRAME - 1,
+				SMALL_FRAME,
+				SMALL_FRAME + 1,
+				2 * SMALL_FRAME,
+				37 * SMALL_FRAME + 123,
+				300 * SMALL_FRAME};
+
+	for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+		round_trip(*state, sizes[i], false, SMALL_FRAME, 2);
+		round_trip(*state, sizes[i], true, SMALL_FRAME, 3);
+	}
+}
+
+/* The default frame size, several frames, threads = 0 (one per CPU). */
+static void test_round_trip_default_frames(void **state)
+{
+	round_trip(*state, 2 * GC_ZSEEK_FRAME_SIZE + 12345, false, 0, 0);
+}
+
+static void test_random_reads(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_zwriter_options options = {.level = 3, .threads = 2, .frame_size = SMALL_FRAME};
+	const size_t size = 97 * SMALL_FRAME + 1000;
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+	_cleanup_free_ uint8_t *buf = malloc(5 * SMALL_FRAME);
+	struct gc_zreader *r;
+
+	assert_non_null(buf);
+	write_stream(f, data, size, &options);
+	assert_int_equal(gc_zreader_open(f->fd, &r), 0);
+	for (int i = 0; i < 3000; i++) {
+		uint64_t offset = rng() % (size + 100);
+		size_t len = rng() % (i % 10 == 0 ? 5 * SMALL_FRAME : 300);
+		size_t expected = offset >= size ? 0 : MIN(len, size - offset);
+		ssize_t n = gc_zreader_pread(r, buf, len, offset);
+
+		assert_int_equal(n, expected);
+		if (expected)
+			assert_memory_equal(buf, data + offset, expected);
+	}
+	gc_zreader_free(r);
+}
+
+static void test_same_output_any_threads(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned threads[] = {1, 2, 4};
+	const size_t size = 200 * SMALL_FRAME + 77;
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+	_cleanup_free_ uint8_t *first = NULL;
+	size_t first_size = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(threads); i++) {
+		struct gc_zwriter_options options = {
+		    .level = 1, .threads = threads[i], .frame_size = SMALL_FRAME};
+		_cleanup_free_ uint8_t *stream = NULL;
+		size_t stream_size;
+
+		write_stream(f, data, size, &options);
+		stream = read_file(f->path, &stream_size);
+		if (!first) {
+			first = TAKE_PTR(stream);
+			first_size = stream_size;
+			continue;
+		}
+		assert_int_equal(stream_size, first_size);
+		assert_memory_equal(stream, first, first_size);
+	}
+}
+
+/* Writes until the writer reports the error; it must come back, and stay. */
+static void check_write_error(int fd, unsigned threads, int expected)
+{
+	struct gc_zwriter_options options = {.level = 1, .threads = threads, .frame_size = 8192};
+	_cleanup_free_ uint8_t *data = random_data(3 * 8192 + 5);
+	struct gc_zwriter *w;
+	int r = 0;
+
+	assert_int_equal(gc_zwriter_new(fd, &options, &w), 0);
+	for (int i = 0; i < 1000 && r == 0; i++)
+		r = gc_zwriter_write(w, data, 3 * 8192 + 5);
+	assert_int_equal(r, expected);
+	assert_int_equal(gc_zwriter_write(w, data, 10), expected);
+	assert_int_equal(gc_zwriter_finish(w, NULL, NULL), expected);
+	assert_int_equal(gc_zwriter_finish(w, NULL, NULL), expected);
+	assert_int_equal(gc_zwriter_write(w, data, 10), expected);
+	assert_int_equal(gc_zwriter_stored_bytes(w), 0);
+	gc_zwriter_free(w);
+
+	/* An error that shows up only when finish flushes the last frame. */
+	assert_int_equal(gc_zwriter_new(fd, &options, &w), 0);
+	assert_int_equal(gc_zwriter_write(w, data, 100), 0);
+	assert_int_equal(gc_zwriter_finish(w, NULL, NULL), expected);
+	gc_zwriter_free(w);
+
+	/* Freed while frames are in flight: must neither hang nor leak. Whether the write
+	 * already sees the error depends on timing. */
+	assert_int_equal(gc_zwriter_new(fd, &options, &w), 0);
+	r = gc_zwriter_write(w, data, 3 * 8192 + 5);
+	assert_true(r == 0 || r == expected);
+	gc_zwriter_free(w);
+}
+
+static void test_write_errors(void **state)
+{
+	_cleanup_close_ int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	struct sigaction ignore = {.sa_handler = SIG_IGN}, saved;
+	int pipe_fds[2];
+
+	assert_true(full >= 0);
+	for (unsigned threads = 1; threads <= 4; threads++)
+		check_write_error(full, threads, -ENOSPC);
+
+	assert_int_equal(sigaction(SIGPIPE, &ignore, &saved), 0);
+	assert_int_equal(pipe2(pipe_fds, O_CLOEXEC), 0);
+	close(pipe_fds[0]);
+	check_write_error(pipe_fds[1], 2, -EPIPE);
+	close(pipe_fds[1]);
+	assert_int_equal(sigaction(SIGPIPE, &saved, NULL), 0);
+}
+
+/* The frames fit, the seek table does not: finish reports it, and keeps reporting it. */
+static void test_seek_table_error(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_zwriter_options options = {.level = 1, .threads = 2, .frame_size = SMALL_FRAME};
+	const size_t size = 10 * SMALL_FRAME;
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+	uint64_t stored = write_stream(f, data, size, &options);
+	struct sigaction ignore = {.sa_handler = SIG_IGN}, saved_action;
+	struct rlimit limit, saved_limit;
+	struct gc_zwriter *w;
+
+	assert_int_equal(ftruncate(f->fd, 0), 0);
+	assert_int_equal(lseek(f->fd, 0, SEEK_SET), 0);
+	assert_int_equal(gc_zwriter_new(f->fd, &options, &w), 0);
+	assert_int_equal(gc_zwriter_write(w, data, size), 0);
+	assert_int_equal(sigaction(SIGXFSZ, &ignore, &saved_action), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved_limit), 0);
+	limit = saved_limit;
+	limit.rlim_cur = stored - 10;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+	assert_int_equal(gc_zwriter_finish(w, NULL, NULL), -EFBIG);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved_limit), 0);
+	assert_int_equal(sigaction(SIGXFSZ, &saved_action, NULL), 0);
+	assert_int_equal(gc_zwriter_finish(w, NULL, NULL), -EFBIG);
+	assert_int_equal(gc_zwriter_write(w, data, 1), -EFBIG);
+	/* Frames made it out before the table failed. */
+	assert_true(gc_zwriter_stored_bytes(w) >= stored - (8 + 10 * 8 + 9));
+	gc_zwriter_free(w);
+}
+
+static void test_bad_options(void **state)
+{
+	struct gc_zwriter_options too_big = {.frame_size = 65u << 20};
+	struct gc_zwriter_options too_many = {.threads = 1000};
+	struct gc_zwriter *w = NULL;
+
+	assert_int_equal(gc_zwriter_new(1, &too_big, &w), -EINVAL);
+	assert_int_equal(gc_zwriter_new(1, &too_many, &w), -EINVAL);
+	assert_int_equal(gc_zwriter_new(-1, NULL, &w), -EINVAL);
+	assert_null(w);
+}
+
+/* Writes bytes over the stream file and expects open (or reading) to reject it. */
+static void patch(int fd, uint64_t offset, const void *bytes, size_t size)
+{
+	assert_int_equal(pwrite(fd, bytes, size, offset), size);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = v >> (8 * i);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static int open_result(int fd)
+{
+	struct gc_zreader *r;
+	int ret = gc_zreader_open(fd, &r);
+
+	if (ret == 0)
+		gc_zreader_free(r);
+	return ret;
+}
+
+/* Opens fine (the table is consistent) but reading frame `index` fails with -EBADMSG. */
+static void expect_bad_frame(int fd, size_t index)
+{
+	struct gc_zreader *r;
+	const void *p;
+	size_t n;
+	char buf[64];
+
+	assert_int_equal(gc_zreader_open(fd, &r), 0);
+	assert_int_equal(gc_zreader_frame_data(r, index, &p, &n), -EBADMSG);
+	assert_int_equal(gc_zreader_pread(r, buf, sizeof(buf), index * SMALL_FRAME), -EBADMSG);
+	gc_zreader_free(r);
+}
+
+static void test_corrupt(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_zwriter_options options = {.level = 1, .threads = 2, .frame_size = SMALL_FRAME};
+	const size_t size = 5 * SMALL_FRAME;
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+	_cleanup_free_ uint8_t *good = NULL;
+	size_t good_size;
+	uint64_t stored = write_stream(f, data, size, &options);
+	uint64_t table = stored - (8 + 5 * 8 + 9), footer = stored - 9;
+	uint8_t e[8];
+
+	good = read_file(f->path, &good_size);
+#define RESET() (write_stream(f, data, size, &options), (void)0)
+	/* Truncated: by one byte, to the middle of the table, to nothing. */
+	assert_int_equal(ftruncate(f->fd, stored - 1), 0);
+	assert_int_equal(open_result(f->fd), -EBADMSG);
+	assert_int_equal(ftruncate(f->fd, table + 12), 0);
+	assert_int_equal(open_result(f->fd), -EBADMSG);
+	assert_int_equal(ftruncate(f->fd, 0), 0);
+	assert_int_equal(open_result(f->fd), -EBADMSG);
+	RESET();
+	/* Every byte of the footer matters, except the descriptor's two unused bits. */
+	for (int i = 0; i < 9; i++) {
+		uint8_t b = good[footer + i] ^ (i == 4 ? 0x04 : 0x01);
+
+		patch(f->fd, footer + i, &b, 1);
+		assert_int_equal(open_result(f->fd), -EBADMSG);
+		patch(f->fd, footer + i, &good[footer + i], 1);
+	}
+	assert_int_equal(open_result(f->fd), 0);
+	/* The skippable frame header. */
+	for (int i = 0; i < 8; i++) {
+		uint8_t b = good[table + i] ^ 0x10;
+
+		patch(f->fd, table + i, &b, 1);
+		assert_int_equal(open_result(f->fd), -EBADMSG);
+		patch(f->fd, table + i, &good[table + i], 1);
+	}
+	/* A huge frame count must not make the reader allocate it. */
+	put_le32(e, 0xFFFFFFFFu);
+	patch(f->fd, footer, e, 4);
+	assert_int_equal(open_result(f->fd), -EBADMSG);
+	RESET();
+	/* Stored sizes no longer add up to the table's offset. */
+	memcpy(e, good + table + 8, 8);
+	put_le32(e, get_le32(e) + 1);
+	patch(f->fd, table + 8, e, 8);
+	assert_int_equal(open_result(f->fd), -EBADMSG);
+	/* They add up, but frame 0 now ends one byte into frame 1. */
+	memcpy(e, good + table + 16, 8);
+	put_le32(e, get_le32(e) - 1);
+	patch(f->fd, table + 16, e, 8);
+	expect_bad_frame(f->fd, 0);
+	RESET();
+	/* Raw size in the table one more, then one less than the frame's content. */
+	for (int delta = -1; delta <= 1; delta += 2) {
+		memcpy(e, good + table + 8 + 2 * 8, 8);
+		put_le32(e + 4, get_le32(e + 4) + delta);
+		patch(f->fd, table + 8 + 2 * 8, e, 8);
+		expect_bad_frame(f->fd, 2);
+		RESET();
+	}
+	/* A flipped bit inside frame 1's payload: the content checksum catches it. */
+	{
+		uint32_t frame0 = get_le32(good + table + 8), frame1 = get_le32(good + table + 16);
+		uint8_t b = good[frame0 + frame1 / 2] ^ 0x40;
+
+		patch(f->fd, frame0 + frame1 / 2, &b, 1);
+		expect_bad_frame(f->fd, 1);
+		RESET();
+	}
+#undef RESET
+}
+
+/* A plain zstd file is not seekable; neither is garbage ending in the right magic. */
+static void test_not_seekable(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[512];
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_close_ int dir_fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	uint8_t junk[64] = {0};
+	_cleanup_free_ uint8_t *data = wordy_data(100000);
+
+	assert_true(dir_fd >= 0);
+	assert_int_equal(open_result(dir_fd), -EINVAL);
+	fd = open(f->out, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, 100000), 100000);
+	snprintf(cmd, sizeof(cmd), ZSTD_CLI " -q -f %s -o %s", f->out, f->path);
+	assert_int_equal(system(cmd), 0);
+	close(fd);
+	fd = open(f->path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(open_result(fd), -EBADMSG);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	put_le32(junk + sizeof(junk) - 4, 0x8F92EAB1u);
+	assert_int_equal(write(fd, junk, sizeof(junk)), sizeof(junk));
+	assert_int_equal(open_result(fd), -EBADMSG);
+}
+
+/* Other writers may store a checksum per entry (descriptor bit 7), or an empty frame (an
+ * entry 0/0): still readable, and reads step over the empty frame. */
+static void test_entry_checksums(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_zwriter_options options = {.level = 1, .threads = 1, .frame_size = SMALL_FRAME};
+	const size_t size = 3 * SMALL_FRAME + 10, frames = 4;
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+	_cleanup_free_ uint8_t *stream = NULL;
+	_cleanup_free_ uint8_t *buf = malloc(size);
+	uint64_t stored = write_stream(f, data, size, &options);
+	uint64_t frames_end = stored - (8 + frames * 8 + 9), offset;
+	uint8_t table[8 + 5 * 12 + 9] = {0}, *p = table + 8;
+	struct gc_zreader *r;
+	size_t stream_size, n;
+	uint32_t raw_size;
+	const void *frame;
+
+	assert_non_null(buf);
+	stream = read_file(f->path, &stream_size);
+	put_le32(table, 0x184D2A5Eu);
+	put_le32(table + 4, (frames + 1) * 12 + 9);
+	for (size_t i = 0; i < frames; i++, p += 12) {
+		if (i == 2)
+			p += 12; /* the empty entry, all zeros */
+		memcpy(p, stream + frames_end + 8 + i * 8, 8);
+		put_le32(p + 8, 0xDEADBEEF);
+	}
+	put_le32(p, frames + 1);
+	p[4] = 0x80 | 0x03; /* checksums, and the unused bits set */
+	put_le32(p + 5, 0x8F92EAB1u);
+	assert_int_equal(ftruncate(f->fd, frames_end), 0);
+	assert_int_equal(pwrite(f->fd, table, sizeof(table), frames_end), sizeof(table));
+
+	assert_int_equal(gc_zreader_open(f->fd, &r), 0);
+	assert_int_equal(gc_zreader_size(r), size);
+	assert_int_equal(gc_zreader_frames(r), frames + 1);
+	assert_int_equal(gc_zreader_frame(r, 2, &offset, &raw_size), 0);
+	assert_int_equal(offset, 2 * SMALL_FRAME);
+	assert_int_equal(raw_size, 0);
+	assert_int_equal(gc_zreader_frame_data(r, 2, &frame, &n), 0);
+	assert_int_equal(n, 0);
+	assert_non_null(frame);
+	assert_int_equal(gc_zreader_frame(r, 3, &offset, &raw_size), 0);
+	assert_int_equal(offset, 2 * SMALL_FRAME);
+	assert_int_equal(raw_size, SMALL_FRAME);
+	assert_int_equal(gc_zreader_pread(r, buf, size, 0), size);
+	assert_memory_equal(buf, data, size);
+	assert_int_equal(gc_zreader_pread(r, buf, 10, 2 * SMALL_FRAME - 5), 10);
+	assert_memory_equal(buf, data + 2 * SMALL_FRAME - 5, 10);
+	gc_zreader_free(r);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static long rss_kib(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/statm", "re");
+	long pages = 0, resident = 0;
+
+	if (!f || fscanf(f, "%ld %ld", &pages, &resident) != 2)
+		return -1;
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Not an assertion: tells what the default settings sustain on this machine. */
+static void test_throughput(void **state)
+{
+	const size_t chunk = 16u << 20, total = 256u << 20;
+	const int levels[] = {1, -1};
+	_cleanup_free_ uint8_t *data = wordy_data(chunk);
+	_cleanup_close_ int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	assert_true(null_fd >= 0);
+	for (size_t i = 0; i < ELEMENTSOF(levels); i++) {
+		struct gc_zwriter_options options = {.level = levels[i], .threads = 2};
+		struct gc_zwriter *w;
+		uint64_t start, raw = 0, stored = 0;
+		long rss_before = rss_kib(), rss_after;
+		double seconds;
+
+		start = now_ns();
+		assert_int_equal(gc_zwriter_new(null_fd, &options, &w), 0);
+		for (size_t done = 0; done < total; done += 64 << 10)
+			assert_int_equal(gc_zwriter_write(w, data + done % chunk, 64 << 10), 0);
+		assert_int_equal(gc_zwriter_finish(w, &raw, &stored), 0);
+		seconds = (now_ns() - start) / 1e9;
+		rss_after = rss_kib();
+		gc_zwriter_free(w);
+		assert_int_equal(raw, total);
+		printf("# zwriter level %d, 2 threads, 4 MiB frames: %.0f MB/s, ratio %.2f, "
+		       "writer RSS about %ld MiB\n",
+		       levels[i], total / seconds / 1e6, (double)total / stored,
+		       (rss_after - rss_before) / 1024);
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_placeholder),
+	    cmocka_unit_test_setup_teardown(test_round_trip_sizes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip_default_frames, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_random_reads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_same_output_any_threads, setup, teardown),
+	    cmocka_unit_test(test_write_errors),
+	    cmocka_unit_test_setup_teardown(test_seek_table_error, setup, teardown),
+	    cmocka_unit_test(test_bad_options),
+	    cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_seekable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_entry_checksums, setup, teardown),
+	    cmocka_unit_test(test_throughput),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
