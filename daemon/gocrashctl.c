@@ -37,18 +37,19 @@ static void log_to_stderr(int priority, const char *message, void *userdata)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: gocrashctl [OPTIONS] COMMAND [ID]\n\n"
-		     "Commands:\n"
-		     "  list            list stored crashes, oldest first\n"
-		     "  info ID         show one crash (ID from list, a unique prefix, or latest)\n"
-		     "  dump ID -o FILE write the uncompressed core to FILE (stdout if not a tty)\n\n"
-		     "Options:\n"
-		     "  --store=DIR     store directory (default: from the configuration)\n"
-		     "  --config=FILE   configuration file (default %s)\n"
-		     "  --json          JSON output\n"
-		     "  -o, --output=FILE\n"
-		     "  --help, --version\n",
-		     GC_CONFIG_FILE);
+	fprintf(out,
+		"Usage: gocrashctl [OPTIONS] COMMAND [ID]\n\n"
+		"Commands:\n"
+		"  list            list stored crashes, oldest first\n"
+		"  info ID         show one crash (ID from list, a unique prefix, or latest)\n"
+		"  dump ID -o FILE write the uncompressed core to FILE (stdout if not a tty)\n\n"
+		"Options:\n"
+		"  --store=DIR     store directory (default: from the configuration)\n"
+		"  --config=FILE   configuration file (default %s)\n"
+		"  --json          JSON output\n"
+		"  -o, --output=FILE\n"
+		"  --help, --version\n",
+		GC_CONFIG_FILE);
 }
 
 static void format_size(uint64_t bytes, char *buf, size_t size)
@@ -111,7 +112,9 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 			printf("%-24s %-28s %7" PRId64 " %5" PRId64 " %-8s %-9s %-3s %8s %s\n",
 			       m->id, when, m->pid, m->uid, gc_signal_name(m->signal),
 			       core_state(m), m->go ? "yes" : "no", size,
-			       m->exe ? m->exe : m->comm ? m->comm : "-");
+			       m->exe	 ? m->exe
+			       : m->comm ? m->comm
+					 : "-");
 		}
 	}
 	gc_meta_array_free(metas, n);
@@ -243,30 +246,46 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{"list", 1, 1, verb_list},
-	{"info", 2, 2, verb_info},
-	{"dump", 2, 2, verb_dump},
+    {"list", 1, 1, verb_list},
+    {"info", 2, 2, verb_info},
+    {"dump", 2, 2, verb_dump},
 };
 
 static int parse_options(int argc, char **argv, struct ctl *ctl)
 {
 	static const struct option long_options[] = {
-		{"store", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},        {"output", required_argument, NULL, 'o'},
-		{"help", no_argument, NULL, 'h'},        {"version", no_argument, NULL, 'V'},
-		{},
+	    {"store", required_argument, NULL, 's'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {},
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "o:h", long_options, NULL)) >= 0) {
 		switch (c) {
-		case 's': ctl->store_dir = optarg; break;
-		case 'c': ctl->config_path = optarg; break;
-		case 'j': ctl->json = true; break;
-		case 'o': ctl->output = optarg; break;
-		case 'h': usage(stdout); return 1;
-		case 'V': puts("gocrashctl " GC_VERSION); return 1;
-		default: return -EINVAL;
+		case 's':
+			ctl->store_dir = optarg;
+			break;
+		case 'c':
+			ctl->config_path = optarg;
+			break;
+		case 'j':
+			ctl->json = true;
+			break;
+		case 'o':
+			ctl->output = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			puts("gocrashctl " GC_VERSION);
+			return 1;
+		default:
+			return -EINVAL;
 		}
 	}
 	return 0;

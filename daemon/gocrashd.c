@@ -33,10 +33,14 @@ static void log_to_journal(int priority, const char *message, void *userdata)
 {
 	const bool *journal = userdata;
 
-	if (!*journal || sd_journal_send("MESSAGE=gocrashd: %s", message, "PRIORITY=%d", priority,
-					 "SYSLOG_IDENTIFIER=gocrashd", NULL) < 0)
-		gc_kmsg(priority, message);
+	/* stderr is /dev/null under the kernel; for replays and imports it is the terminal. */
 	fprintf(stderr, "gocrashd: %s\n", message);
+	if (!*journal)
+		return;
+	if (!gc_journal_available() ||
+	    sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", priority,
+			    "SYSLOG_IDENTIFIER=gocrashd", NULL) < 0)
+		gc_kmsg(priority, message);
 }
 
 /* The kernel starts helpers with only stdin open; without this, the first open() would get
@@ -50,36 +54,54 @@ static void ensure_std_fds(void)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: gocrashd [OPTIONS] PID COMM SIGNAL [TIMESTAMP UID GID]\n"
-		     "Reads a core dump on stdin (as kernel.core_pattern's pipe handler) and stores it.\n\n"
-		     "  --config=FILE  configuration file (default %s)\n"
-		     "  --store=DIR    store directory, overriding the configuration\n"
-		     "  --exe=FILE     executable to inspect instead of /proc/PID/exe\n"
-		     "  --no-journal   do not write to journald\n"
-		     "  --help, --version\n",
-		     GC_CONFIG_FILE);
+	fprintf(
+	    out,
+	    "Usage: gocrashd [OPTIONS] PID COMM SIGNAL [TIMESTAMP UID GID]\n"
+	    "Reads a core dump on stdin (as kernel.core_pattern's pipe handler) and stores it.\n\n"
+	    "  --config=FILE  configuration file (default %s)\n"
+	    "  --store=DIR    store directory, overriding the configuration\n"
+	    "  --exe=FILE     executable to inspect instead of /proc/PID/exe\n"
+	    "  --no-journal   do not write to journald\n"
+	    "  --help, --version\n",
+	    GC_CONFIG_FILE);
 }
 
 /* Returns 0 to go on, 1 to exit successfully (help, version), -EINVAL on a bad option. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option long_options[] = {
-		{"config", required_argument, NULL, 'c'}, {"store", required_argument, NULL, 's'},
-		{"exe", required_argument, NULL, 'e'},    {"no-journal", no_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-		{},
+	    {"config", required_argument, NULL, 'c'},
+	    {"store", required_argument, NULL, 's'},
+	    {"exe", required_argument, NULL, 'e'},
+	    {"no-journal", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {},
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+", long_options, NULL)) >= 0) {
 		switch (c) {
-		case 'c': o->config_path = optarg; break;
-		case 's': o->store_dir = optarg; break;
-		case 'e': o->exe_path = optarg; break;
-		case 'n': o->journal = false; break;
-		case 'h': usage(stdout); return 1;
-		case 'V': puts("gocrashd " GC_VERSION); return 1;
-		default: return -EINVAL;
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 's':
+			o->store_dir = optarg;
+			break;
+		case 'e':
+			o->exe_path = optarg;
+			break;
+		case 'n':
+			o->journal = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			puts("gocrashd " GC_VERSION);
+			return 1;
+		default:
+			return -EINVAL;
 		}
 	}
 	o->positional = argv + optind;
@@ -172,7 +194,8 @@ int main(int argc, char **argv)
 	request.config = &config;
 	r = gc_capture(&request, NULL);
 	if (r < 0)
-		gc_log_errno(LOG_CRIT, r, "the core of PID %d could not be stored", (int)request.pid);
+		gc_log_errno(LOG_CRIT, r, "the core of PID %d could not be stored",
+			     (int)request.pid);
 	gc_config_free(&config);
 	return 0;
 }

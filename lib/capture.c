@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <time.h>
 
@@ -18,8 +19,8 @@
 #include "proc.h"
 #include "zseek.h"
 
-#define READ_CHUNK       (1u << 20)
-#define SPACE_CHECK_STEP (32u << 20) /* raw bytes between two looks at the free space */
+#define READ_CHUNK	 (1u << 20)
+#define SPACE_CHECK_STEP (8u << 20) /* raw bytes between two looks at the free space */
 
 struct capture {
 	const struct gc_capture_request *request;
@@ -31,13 +32,15 @@ struct capture {
 	struct gc_entry *entry;
 	struct gc_zwriter *writer;
 	int core_fd;
-	bool storing;         /* bytes still go to the writer */
-	char *stop_reason;    /* why storing stopped early */
-	char *write_error;    /* the writer failed */
-	uint64_t raw_bytes;   /* bytes read from the pipe */
-	uint64_t fed_bytes;   /* bytes given to the writer */
+	bool storing;	    /* bytes still go to the writer */
+	char *stop_reason;  /* why storing stopped early */
+	char *write_error;  /* the writer failed */
+	uint64_t raw_bytes; /* bytes read from the pipe */
+	uint64_t fed_bytes; /* bytes given to the writer */
 	uint64_t next_space_check;
 	uint64_t stored_size;
+	uint64_t start_usec;   /* CLOCK_MONOTONIC when the handler started */
+	uint64_t drained_usec; /* ... and when the pipe was released */
 };
 
 static void capture_done(struct capture *c)
@@ -55,12 +58,17 @@ static void capture_done(struct capture *c)
 	free(c->write_error);
 }
 
-static uint64_t now_usec(void)
+static uint64_t clock_usec(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static uint64_t now_usec(void)
+{
+	return clock_usec(CLOCK_REALTIME);
 }
 
 /* /proc first: the kernel reaps the process as soon as the stream has been read. */
@@ -108,8 +116,8 @@ static int open_store(struct capture *c)
 static int start_entry(struct capture *c, uint64_t time_usec)
 {
 	struct gc_zwriter_options options = {
-		.level = c->config->compression_level,
-		.threads = c->config->threads,
+	    .level = c->config->compression_level,
+	    .threads = c->config->threads,
 	};
 	int r;
 
@@ -130,7 +138,7 @@ static int start_entry(struct capture *c, uint64_t time_usec)
 }
 
 static void stop_storing(struct capture *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void stop_storing(struct capture *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -146,8 +154,12 @@ static void stop_storing(struct capture *c, const char *fmt, ...)
 	       c->fed_bytes, c->stop_reason ? c->stop_reason : "limit reached");
 }
 
-/* Upper bound on compressed bytes still in flight in the writer when we decide to stop. */
-#define SPACE_MARGIN (32u << 20)
+/* What may still land on disk after a look at the free space: the raw bytes until the next
+ * look (compressed, at most about their raw size) plus what the writer holds queued. */
+static uint64_t space_margin(const struct capture *c)
+{
+	return SPACE_CHECK_STEP + gc_zwriter_pending_max(c->writer);
+}
 
 static void format_bytes(uint64_t bytes, char *buf, size_t size)
 {
@@ -187,18 +199,18 @@ static void vacuum_for_space(struct capture *c, uint64_t keep_free)
 
 static void check_space(struct capture *c)
 {
-	uint64_t fs_size, fs_free, keep_free, max_use, stored;
+	uint64_t fs_size, fs_free, keep_free, max_use, stored, margin = space_margin(c);
 	char a[32], b[32];
 
 	if (filesystem_space(c->core_fd, &fs_size, &fs_free) < 0)
 		return;
 	keep_free = gc_size_resolve(&c->config->keep_free, fs_size);
-	if (fs_free < keep_free + SPACE_MARGIN) {
-		vacuum_for_space(c, keep_free + SPACE_MARGIN);
+	if (fs_free < keep_free + margin) {
+		vacuum_for_space(c, keep_free + margin);
 		if (filesystem_space(c->core_fd, &fs_size, &fs_free) < 0)
 			return;
 	}
-	if (fs_free < keep_free + SPACE_MARGIN) {
+	if (fs_free < keep_free + margin) {
 		format_bytes(fs_free, a, sizeof(a));
 		format_bytes(keep_free, b, sizeof(b));
 		stop_storing(c, "disk nearly full, %s free and KeepFree=%s", a, b);
@@ -206,7 +218,7 @@ static void check_space(struct capture *c)
 	}
 	max_use = gc_size_resolve(&c->config->max_use, fs_size);
 	stored = gc_zwriter_stored_bytes(c->writer);
-	if (max_use && stored + SPACE_MARGIN > max_use) {
+	if (max_use && stored + margin > max_use) {
 		format_bytes(max_use, b, sizeof(b));
 		stop_storing(c, "the compressed core reached MaxUse=%s", b);
 	}
@@ -229,8 +241,8 @@ static void store_chunk(struct capture *c, const uint8_t *data, size_t size)
 	if (r < 0) {
 		gc_log_errno(LOG_ERR, r, "writing the core failed");
 		c->storing = false;
-		if (!c->write_error && asprintf(&c->write_error, "writing the core failed: %s",
-						strerror(-r)) < 0)
+		if (!c->write_error &&
+		    asprintf(&c->write_error, "writing the core failed: %s", strerror(-r)) < 0)
 			c->write_error = NULL;
 		return;
 	}
@@ -266,8 +278,9 @@ static int drain_input(struct capture *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = gc_log_errno(LOG_ERR, errno, "reading the core failed after %" PRIu64
-							  " bytes", c->raw_bytes);
+			r = gc_log_errno(LOG_ERR, errno,
+					 "reading the core failed after %" PRIu64 " bytes",
+					 c->raw_bytes);
 			break;
 		}
 		if (n == 0)
@@ -275,6 +288,7 @@ static int drain_input(struct capture *c)
 		consume_chunk(c, buf, n);
 	}
 	close(fd);
+	c->drained_usec = clock_usec(CLOCK_MONOTONIC);
 	gc_core_parser_finish(c->parser);
 	return r;
 }
@@ -289,9 +303,9 @@ static int finish_core(struct capture *c)
 	r = gc_zwriter_finish(c->writer, &raw_size, &c->stored_size);
 	if (r < 0) {
 		gc_log_errno(LOG_ERR, r, "finishing the compressed core failed");
-		if (!c->write_error && asprintf(&c->write_error,
-						"finishing the compressed core failed: %s",
-						strerror(-r)) < 0)
+		if (!c->write_error &&
+		    asprintf(&c->write_error, "finishing the compressed core failed: %s",
+			     strerror(-r)) < 0)
 			c->write_error = NULL;
 	}
 	return r;
@@ -339,14 +353,30 @@ static void describe_process(const struct capture *c, struct gc_meta *m)
 	if (m->signal <= 0 && info->n_threads > 0)
 		m->signal = info->threads[0].cursig;
 	m->comm = strdup_or_null(
-		first_of(c->proc.comm, info->have_prpsinfo ? info->fname : NULL, req->comm));
+	    first_of(c->proc.comm, info->have_prpsinfo ? info->fname : NULL, req->comm));
 	m->exe = strdup_or_null(c->proc.exe);
 	m->cmdline = strdup_or_null(
-		first_of(c->proc.cmdline, info->have_prpsinfo ? info->psargs : NULL, NULL));
+	    first_of(c->proc.cmdline, info->have_prpsinfo ? info->psargs : NULL, NULL));
 	m->unit = strdup_or_null(c->proc.unit);
 	m->build_id = strdup_or_null(c->gobin.build_id);
 	m->go = c->gobin.is_go;
 	m->go_version = strdup_or_null(c->gobin.go_version);
+}
+
+/* What the capture cost: how long the process was held, and our peak memory. */
+static void describe_cost(const struct capture *c, struct gc_meta *m)
+{
+	struct rusage ru;
+	char value[32];
+
+	snprintf(value, sizeof(value), "%" PRIu64, c->drained_usec - c->start_usec);
+	gc_meta_set_extra(m, "capture_drain_usec", value);
+	snprintf(value, sizeof(value), "%" PRIu64, clock_usec(CLOCK_MONOTONIC) - c->start_usec);
+	gc_meta_set_extra(m, "capture_total_usec", value);
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		snprintf(value, sizeof(value), "%ld", ru.ru_maxrss);
+		gc_meta_set_extra(m, "capture_max_rss_kib", value);
+	}
 }
 
 static void apply_quota(struct capture *c, const char *keep_id)
@@ -415,16 +445,18 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 	finish_core(c);
 	describe_process(c, m);
 	describe_core(c, m);
+	describe_cost(c, m);
 	return commit_entry(c, m);
 }
 
 int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 {
 	struct capture c = {
-		.request = request,
-		.config = request->config,
-		.proc = {.exe_fd = -EBADF},
-		.core_fd = -EBADF,
+	    .request = request,
+	    .config = request->config,
+	    .proc = {.exe_fd = -EBADF},
+	    .core_fd = -EBADF,
+	    .start_usec = clock_usec(CLOCK_MONOTONIC),
 	};
 	struct gc_meta meta = {};
 	int r;

@@ -10,13 +10,13 @@
 #include "store.h"
 
 struct gc_capture_request {
-	pid_t pid;            /* %P; 0 when unknown */
+	pid_t pid;	      /* %P; 0 when unknown */
 	const char *comm;     /* %e from argv, may be NULL or split by spaces */
-	int signal;           /* %s; 0 when unknown */
+	int signal;	      /* %s; 0 when unknown */
 	uint64_t time_usec;   /* %t in microseconds; 0 = now */
 	int64_t uid, gid;     /* %u %g; -1 when unknown */
 	const char *exe_path; /* analyse this file instead of /proc/PID/exe (replays) */
-	int input_fd;         /* the core stream; closed by gc_capture as soon as it ends */
+	int input_fd;	      /* the core stream; closed by gc_capture as soon as it ends */
 	const struct gc_config *config;
 	bool journal; /* send the crash entry to journald */
 };

@@ -8,9 +8,9 @@
 #define GC_CONFIG_PATH "/etc/gocrashd/gocrashd.conf"
 
 enum gc_nongo_policy {
-	GC_NONGO_STORE,   /* store the core like a Go program's */
+	GC_NONGO_STORE,	  /* store the core like a Go program's */
 	GC_NONGO_SUMMARY, /* journal entry and metadata only, no core */
-	GC_NONGO_SKIP,    /* drain the pipe, store nothing, log at info level */
+	GC_NONGO_SKIP,	  /* drain the pipe, store nothing, log at info level */
 };
 
 /* A size given either in bytes or as a percentage of the store's filesystem. */
@@ -20,14 +20,14 @@ struct gc_size {
 };
 
 struct gc_config {
-	char *directory;         /* [Store] Directory=, default /var/lib/gocrashd */
-	struct gc_size max_use;  /* [Store] MaxUse=, default 10% */
-	struct gc_size keep_free; /* [Store] KeepFree=, default 15% */
-	uint64_t max_cores;      /* [Store] MaxCores=, default 100 */
-	uint64_t max_core_size;  /* [Store] MaxCoreSize=, raw core bytes, default 32G */
+	char *directory;	    /* [Store] Directory=, default /var/lib/gocrashd */
+	struct gc_size max_use;	    /* [Store] MaxUse=, default 10% */
+	struct gc_size keep_free;   /* [Store] KeepFree=, default 15% */
+	uint64_t max_cores;	    /* [Store] MaxCores=, default 100 */
+	uint64_t max_core_size;	    /* [Store] MaxCoreSize=, raw core bytes, default 32G */
 	enum gc_nongo_policy nongo; /* [Capture] NonGo=, default store */
-	int compression_level;   /* [Compression] Level=, default GC_DEFAULT_LEVEL */
-	unsigned threads;        /* [Compression] Threads=, 0 = one per CPU */
+	int compression_level;	    /* [Compression] Level=, default GC_DEFAULT_LEVEL */
+	unsigned threads;	    /* [Compression] Threads=, 0 = one per CPU */
 };
 
 /* Fills in the defaults. Never fails; gc_config_free() releases it. */

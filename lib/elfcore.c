@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "elfcore.h"
 #include "macro.h"
 

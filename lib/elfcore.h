@@ -17,8 +17,8 @@ struct gc_core_phdr {
 };
 
 struct gc_core_thread {
-	pid_t tid;                       /* pr_pid */
-	int cursig;                      /* pr_cursig */
+	pid_t tid;			/* pr_pid */
+	int cursig;			/* pr_cursig */
 	uint64_t regs[GC_X86_64_NREGS]; /* pr_reg, in the kernel's order */
 };
 
@@ -28,9 +28,9 @@ struct gc_core_mapping {
 };
 
 struct gc_core_info {
-	bool is_elf;      /* the stream started with a 64-bit little-endian ELF core header */
-	char *error;      /* first problem found (malformed, truncated), NULL when none */
-	bool truncated;   /* the stream ended before the last segment's end */
+	bool is_elf;	  /* the stream started with a 64-bit little-endian ELF core header */
+	char *error;	  /* first problem found (malformed, truncated), NULL when none */
+	bool truncated;	  /* the stream ended before the last segment's end */
 	uint16_t machine; /* e_machine */
 
 	struct gc_core_phdr *phdrs;
@@ -39,8 +39,8 @@ struct gc_core_info {
 
 	/* NT_PRPSINFO */
 	bool have_prpsinfo;
-	char fname[17];   /* pr_fname: the comm, spaces and all */
-	char psargs[81];  /* pr_psargs */
+	char fname[17];	 /* pr_fname: the comm, spaces and all */
+	char psargs[81]; /* pr_psargs */
 	uint32_t uid, gid;
 	pid_t pid;
 

@@ -74,7 +74,8 @@ static char *note_build_id(Elf_Data *data, bool *is_go)
 		const char *name = (const char *)data->d_buf + name_off;
 		const uint8_t *desc = (const uint8_t *)data->d_buf + desc_off;
 
-		if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 && memcmp(name, "GNU", 4) == 0)
+		if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 &&
+		    memcmp(name, "GNU", 4) == 0)
 			return hex_string(desc, nhdr.n_descsz);
 		if (nhdr.n_type == 4 && nhdr.n_namesz == 4 && memcmp(name, "Go\0\0", 4) == 0) {
 			*is_go = true;

@@ -7,8 +7,8 @@
 
 struct gc_gobin {
 	bool is_go;
-	char *go_version;  /* "go1.22.12", from .go.buildinfo */
-	char *build_id;    /* GNU build id as hex, else the Go build id, else NULL */
+	char *go_version; /* "go1.22.12", from .go.buildinfo */
+	char *build_id;	  /* GNU build id as hex, else the Go build id, else NULL */
 };
 
 /* Inspects the ELF executable open on fd (not moved: reads with pread). Returns 0 (a non-Go

@@ -56,26 +56,29 @@ struct journal_field {
 	size_t offset;
 };
 
-#define FIELD(name, type, member) {name, type, offsetof(struct gc_meta, member)}
+#define FIELD(name, type, member)                                                                  \
+	{                                                                                          \
+		name, type, offsetof(struct gc_meta, member)                                       \
+	}
 static const struct journal_field journal_fields[] = {
-	FIELD("GOCRASH_CORE_ID", 's', id),
-	FIELD("GOCRASH_PID", 'i', pid),
-	FIELD("GOCRASH_UID", 'i', uid),
-	FIELD("GOCRASH_GID", 'i', gid),
-	FIELD("GOCRASH_SIGNAL", 'd', signal),
-	FIELD("GOCRASH_COMM", 's', comm),
-	FIELD("GOCRASH_EXE", 's', exe),
-	FIELD("GOCRASH_CMDLINE", 's', cmdline),
-	FIELD("GOCRASH_UNIT", 's', unit),
-	FIELD("GOCRASH_BUILD_ID", 's', build_id),
-	FIELD("GOCRASH_CORE_SIZE", 'u', core_size),
-	FIELD("GOCRASH_STORED_SIZE", 'u', stored_size),
-	FIELD("GOCRASH_CORE_STORED", 'b', core_stored),
-	FIELD("GOCRASH_TRUNCATED", 'b', truncated),
-	FIELD("GOCRASH_TRUNCATED_REASON", 's', truncated_reason),
-	FIELD("GOCRASH_CORE_ERROR", 's', core_error),
-	FIELD("GOCRASH_GO", 'b', go),
-	FIELD("GOCRASH_GO_VERSION", 's', go_version),
+    FIELD("GOCRASH_CORE_ID", 's', id),
+    FIELD("GOCRASH_PID", 'i', pid),
+    FIELD("GOCRASH_UID", 'i', uid),
+    FIELD("GOCRASH_GID", 'i', gid),
+    FIELD("GOCRASH_SIGNAL", 'd', signal),
+    FIELD("GOCRASH_COMM", 's', comm),
+    FIELD("GOCRASH_EXE", 's', exe),
+    FIELD("GOCRASH_CMDLINE", 's', cmdline),
+    FIELD("GOCRASH_UNIT", 's', unit),
+    FIELD("GOCRASH_BUILD_ID", 's', build_id),
+    FIELD("GOCRASH_CORE_SIZE", 'u', core_size),
+    FIELD("GOCRASH_STORED_SIZE", 'u', stored_size),
+    FIELD("GOCRASH_CORE_STORED", 'b', core_stored),
+    FIELD("GOCRASH_TRUNCATED", 'b', truncated),
+    FIELD("GOCRASH_TRUNCATED_REASON", 's', truncated_reason),
+    FIELD("GOCRASH_CORE_ERROR", 's', core_error),
+    FIELD("GOCRASH_GO", 'b', go),
+    FIELD("GOCRASH_GO_VERSION", 's', go_version),
 };
 #undef FIELD
 
@@ -160,11 +163,16 @@ int gc_journal_crash(const struct gc_meta *meta, const char *store_path)
 	for (size_t i = 0; i < meta->n_extra; i++)
 		if (strncmp(meta->extra[i], "GOCRASH_", 8) == 0)
 			add_item(items, &n, strdup(meta->extra[i]));
-	r = sd_journal_sendv(items, n);
+	r = gc_journal_available() ? sd_journal_sendv(items, n) : -ENOENT;
 	free_items(items, n);
 	if (r < 0)
 		gc_kmsg(LOG_CRIT, message);
 	return r;
+}
+
+bool gc_journal_available(void)
+{
+	return access("/run/systemd/journal/socket", F_OK) == 0;
 }
 
 int gc_kmsg(int priority, const char *message)

@@ -2,6 +2,8 @@
 /* The one journal entry per crash, for alerting: `journalctl MESSAGE_ID=` GC_MESSAGE_ID. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "store.h"
 
 #define GC_MESSAGE_ID "aa37c25dc6094cf2b82356229e5578b2"
@@ -16,6 +18,10 @@ const char *gc_signal_name(int signal);
 /* Sends the crash entry (PRIORITY=2, GOCRASH_* fields). When journald is unreachable the
  * MESSAGE goes to /dev/kmsg instead. Returns 0 if journald took it, else a negative errno. */
 int gc_journal_crash(const struct gc_meta *meta, const char *store_path);
+
+/* Whether journald's socket exists. sd_journal_send() drops messages silently when it does
+ * not, so callers that must not lose a message check first. */
+bool gc_journal_available(void);
 
 /* Writes "<priority>gocrashd[pid]: message" to /dev/kmsg (the fallback log when journald is
  * down). Returns 0 or a negative errno. */

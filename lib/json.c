@@ -91,8 +91,9 @@ void gc_json_meta(FILE *out, const struct gc_meta *m)
 	fputs("{\"id\":", out);
 	gc_json_string(out, m->id);
 	key(out, "time"), gc_json_string(out, time_text);
-	fprintf(out, ",\"time_usec\":%" PRIu64 ",\"pid\":%" PRId64 ",\"uid\":%" PRId64
-		     ",\"gid\":%" PRId64 ",\"signal\":%d",
+	fprintf(out,
+		",\"time_usec\":%" PRIu64 ",\"pid\":%" PRId64 ",\"uid\":%" PRId64
+		",\"gid\":%" PRId64 ",\"signal\":%d",
 		m->time_usec, m->pid, m->uid, m->gid, m->signal);
 	key(out, "signal_name"), gc_json_string(out, gc_signal_name(m->signal));
 	key(out, "comm"), gc_json_string(out, m->comm);
@@ -100,8 +101,9 @@ void gc_json_meta(FILE *out, const struct gc_meta *m)
 	key(out, "cmdline"), gc_json_string(out, m->cmdline);
 	key(out, "unit"), gc_json_string(out, m->unit);
 	key(out, "build_id"), gc_json_string(out, m->build_id);
-	fprintf(out, ",\"core_size\":%" PRIu64 ",\"stored_size\":%" PRIu64
-		     ",\"core_stored\":%s,\"truncated\":%s",
+	fprintf(out,
+		",\"core_size\":%" PRIu64 ",\"stored_size\":%" PRIu64
+		",\"core_stored\":%s,\"truncated\":%s",
 		m->core_size, m->stored_size, m->core_stored ? "true" : "false",
 		m->truncated ? "true" : "false");
 	key(out, "truncated_reason"), gc_json_string(out, m->truncated_reason);

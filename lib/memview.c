@@ -123,8 +123,7 @@ static const struct gc_core_phdr *find_segment(const struct gc_core_info *info, 
 	return NULL;
 }
 
-static const struct gc_core_mapping *find_mapping(const struct gc_core_info *info,
-						  uint64_t vaddr)
+static const struct gc_core_mapping *find_mapping(const struct gc_core_info *info, uint64_t vaddr)
 {
 	for (size_t i = 0; i < info->n_mappings; i++)
 		if (vaddr >= info->mappings[i].start && vaddr < info->mappings[i].end)
@@ -142,8 +141,8 @@ static int file_fd(struct gc_memview *view, const char *path)
 	if (view->n_files == MAX_FILES)
 		return -EMFILE;
 	view->files[view->n_files] = (struct mapped_file){
-		.path = path,
-		.fd = open(path, O_RDONLY | O_CLOEXEC),
+	    .path = path,
+	    .fd = open(path, O_RDONLY | O_CLOEXEC),
 	};
 	return view->files[view->n_files++].fd;
 }

@@ -23,10 +23,10 @@ struct gc_meta {
 	uint64_t core_size;   /* raw bytes received from the kernel */
 	uint64_t stored_size; /* bytes of core.zst on disk */
 	bool core_stored;     /* core.zst exists (false for NonGo=summary) */
-	bool truncated;       /* the stored core is not the whole core */
+	bool truncated;	      /* the stored core is not the whole core */
 	char *truncated_reason;
-	char *core_error;     /* the core is not ELF / malformed / short, said plainly */
-	bool go;              /* the executable is a Go program */
+	char *core_error; /* the core is not ELF / malformed / short, said plainly */
+	bool go;	  /* the executable is a Go program */
 	char *go_version;
 	/* Fields of later stages (the Go analysis) kept verbatim, "key=value" strings. */
 	char **extra;

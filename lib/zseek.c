@@ -517,6 +517,11 @@ uint64_t gc_zwriter_stored_bytes(struct gc_zwriter *writer)
 	return atomic_load(&writer->stored_bytes);
 }
 
+uint64_t gc_zwriter_pending_max(const struct gc_zwriter *writer)
+{
+	return (uint64_t)writer->n_slots * writer->out_capacity;
+}
+
 static int write_seek_table(struct gc_zwriter *w)
 {
 	size_t entries_size = w->n_entries * 8;

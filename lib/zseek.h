@@ -36,6 +36,10 @@ int gc_zwriter_write(struct gc_zwriter *writer, const void *data, size_t size);
 /* Compressed bytes written to out_fd so far (grows as frames complete). Thread-safe. */
 uint64_t gc_zwriter_stored_bytes(struct gc_zwriter *writer);
 
+/* The most bytes that data already queued can still add to out_fd (every buffer holding a
+ * frame that does not compress at all). Constant for a writer. */
+uint64_t gc_zwriter_pending_max(const struct gc_zwriter *writer);
+
 /* Flushes the last frame, writes the seek table, stops the threads. Reports the raw and
  * stored totals (seek table included); either pointer may be NULL. Returns 0 or a negative
  * errno (no seek table is written after an error); call it once. */

@@ -45,11 +45,21 @@ Level=banana
 Key=1
 EOC
 replay badconf <"$T/raw.core"
-check "broken config still stores" test "$(json_field comm)" = badconf
+check "broken config still stores" test "$(count_entries)" = 4
+check "comm from the core's notes wins over argv" test "$(json_field comm)" = crash-c
 check "bad value named with file and line" grep -q "$T/c:3" "$T/log"
 check "bad key named" grep -q "MaxUse" "$T/log"
 ctl dump latest -o "$T/badconf.out"
 check "broken config core intact" cmp "$T/raw.core" "$T/badconf.out"
 
-# Store directory that cannot be created: the built-in store takes the core.
+# A store directory that cannot be created: the built-in store takes the core.
+builtin=$(sed -n 's/^#define GC_STORE_DIR "\(.*\)"$/\1/p' "$BUILD/gc-build.h")
+printf '[Store]\nDirectory=/proc/gocrashd-cannot-exist\n' >"$T/c"
+replay fallback <"$T/raw.core"
+fid=$("$GOCRASHCTL" --store="$builtin" --json list | python3 -c 'import json,sys; print([e["id"] for e in json.load(sys.stdin) if e["pid"]==999][-1])')
+check "fallback store used" test -n "$fid"
+check "fallback logged" grep -q "falling back to the built-in store" "$T/log"
+"$GOCRASHCTL" --store="$builtin" dump "$fid" -o "$T/fallback.core"
+check "fallback core intact" cmp "$T/raw.core" "$T/fallback.core"
+rm -rf "${builtin:?}/$fid"
 finish

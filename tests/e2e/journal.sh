@@ -33,4 +33,14 @@ check "GOCRASH_TRUNCATED=0" test "$(field GOCRASH_TRUNCATED)" = 0
 check "GOCRASH_PID" test "$(field GOCRASH_PID)" = "$(json_field pid)"
 check "GOCRASH_UID" test "$(field GOCRASH_UID)" = 0
 check "MESSAGE reads well" sh -c "printf '%s' '$(field MESSAGE)' | grep -q 'crash me\\[[0-9]*\\] crashed with SIGSEGV; core stored as $id'"
+
+# journald unreachable (its socket directory hidden in a private mount namespace): the core is
+# still stored and the summary goes to the kernel log.
+ctl dump "$id" -o "$T/raw.core"
+before=$(count_entries)
+unshare -m sh -c "mount -t tmpfs gc-nojournal /run/systemd/journal &&
+	exec '$GOCRASHD' --config='$T/c' --exe='$T/crash me' 4343 crashnojournal 11 < '$T/raw.core'"
+check "stored with journald down" test "$(count_entries)" = $((before + 1))
+nid=$(json_field id)
+check "summary in the kernel log" sh -c "dmesg | grep -q 'crashed with SIGSEGV; core stored as $nid'"
 finish

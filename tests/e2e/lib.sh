@@ -39,7 +39,7 @@ cleanup() {
 		wait "$STARTED_JOURNALD" 2>/dev/null || true
 	fi
 	umount "$T/small" 2>/dev/null || true
-	rm -rf "$T"
+	if [ -n "${GC_KEEP_TMP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 

@@ -43,8 +43,8 @@ static uint64_t digest_info(const struct gc_core_info *info)
 	}
 	h += info->have_prpsinfo + strlen(info->fname) + strlen(info->psargs) + info->uid +
 	     info->gid + (uint64_t)info->pid;
-	h +=
-	    info->have_siginfo + (uint64_t)info->si_signo + (uint64_t)info->si_code + info->fault_addr;
+	h += info->have_siginfo + (uint64_t)info->si_signo + (uint64_t)info->si_code +
+	     info->fault_addr;
 	for (size_t i = 0; i < info->n_threads; i++) {
 		h = h * 31 + (uint64_t)info->threads[i].tid + (uint64_t)info->threads[i].cursig;
 		for (size_t r = 0; r < GC_X86_64_NREGS; r++)

@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ctype.h>
+#include <stdbool.h>
+
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
@@ -655,6 +658,18 @@ static void test_format_roundtrip(void **state)
 }
 
 /* Uncomments every "#Key=value" line of the shipped file. */
+/* "#Key=value": a commented-out key of the shipped file (not a prose comment). */
+static bool is_commented_key(const char *line)
+{
+	const char *p = line + 1;
+
+	if (line[0] != '#' || !isupper((unsigned char)*p))
+		return false;
+	while (isalpha((unsigned char)*p))
+		p++;
+	return *p == '=';
+}
+
 static char *uncomment_shipped(const char *path)
 {
 	_cleanup_fclose_ FILE *in = fopen(path, "re");
@@ -670,9 +685,7 @@ static char *uncomment_shipped(const char *path)
 		char *p = line;
 		const char *placeholder;
 
-		if (p[0] == '#' && p[1] >= 'A' && p[1] <= 'Z' && strchr(p, '=') &&
-		    strspn(p + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") ==
-			(size_t)(strchr(p, '=') - p - 1))
+		if (is_commented_key(p))
 			p++;
 		/* The source file carries build-time placeholders (see conf/meson.build). */
 		if ((placeholder = strstr(p, "@STOREDIR@")))

@@ -182,10 +182,10 @@ static void test_not_a_core(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dumped_segments),
-		cmocka_unit_test(test_file_backed_segments),
-		cmocka_unit_test(test_spanning_and_unmapped),
-		cmocka_unit_test(test_not_a_core),
+	    cmocka_unit_test(test_dumped_segments),
+	    cmocka_unit_test(test_file_backed_segments),
+	    cmocka_unit_test(test_spanning_and_unmapped),
+	    cmocka_unit_test(test_not_a_core),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
