@@ -18,6 +18,7 @@
 #include "log.h"
 #include "macro.h"
 #include "store.h"
+#include "util.h"
 #include "zseek.h"
 
 enum { EXIT_OK = 0, EXIT_NOT_FOUND = 1, EXIT_USAGE = 2 };
@@ -50,17 +51,6 @@ static void usage(FILE *out)
 		"  -o, --output=FILE\n"
 		"  --help, --version\n",
 		GC_CONFIG_FILE);
-}
-
-static void format_size(uint64_t bytes, char *buf, size_t size)
-{
-	static const char units[] = "BKMGT";
-	double value = bytes;
-	unsigned unit = 0;
-
-	while (value >= 1024 && unit < sizeof(units) - 2)
-		value /= 1024, unit++;
-	snprintf(buf, size, unit ? "%.1f%c" : "%.0f%c", value, units[unit]);
 }
 
 static void format_local_time(uint64_t time_usec, char *buf, size_t size)
@@ -108,7 +98,7 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 			char when[64], size[32];
 
 			format_local_time(m->time_usec, when, sizeof(when));
-			format_size(m->stored_size, size, sizeof(size));
+			gc_format_bytes(m->stored_size, size, sizeof(size));
 			printf("%-24s %-28s %7" PRId64 " %5" PRId64 " %-8s %-9s %-3s %8s %s\n",
 			       m->id, when, m->pid, m->uid, gc_signal_name(m->signal),
 			       core_state(m), m->go ? "yes" : "no", size,
@@ -153,8 +143,8 @@ static void print_info(const struct gc_meta *m)
 	info_line("Unit", m->unit);
 	info_line("Build ID", m->build_id);
 	info_line("Go", m->go ? (m->go_version ? m->go_version : "yes") : "no");
-	format_size(m->core_size, raw, sizeof(raw));
-	format_size(m->stored_size, stored, sizeof(stored));
+	gc_format_bytes(m->core_size, raw, sizeof(raw));
+	gc_format_bytes(m->stored_size, stored, sizeof(stored));
 	snprintf(buf, sizeof(buf), "%s, %s raw, %s stored", core_state(m), raw, stored);
 	info_line("Core", buf);
 	info_line("Truncated", m->truncated ? m->truncated_reason : NULL);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "macro.h"
 #include "proc.h"
+#include "util.h"
 #include "zseek.h"
 
 #define READ_CHUNK	 (1u << 20)
@@ -161,19 +162,6 @@ static uint64_t space_margin(const struct capture *c)
 	return SPACE_CHECK_STEP + gc_zwriter_pending_max(c->writer);
 }
 
-static void format_bytes(uint64_t bytes, char *buf, size_t size)
-{
-	static const char units[] = "BKMGT";
-	double value = bytes;
-	unsigned unit = 0;
-
-	while (value >= 1024 && unit < sizeof(units) - 2) {
-		value /= 1024;
-		unit++;
-	}
-	snprintf(buf, size, unit ? "%.1f%c" : "%.0f%c", value, units[unit]);
-}
-
 static int filesystem_space(int fd, uint64_t *size, uint64_t *free_bytes)
 {
 	struct statvfs sv;
@@ -211,15 +199,15 @@ static void check_space(struct capture *c)
 			return;
 	}
 	if (fs_free < keep_free + margin) {
-		format_bytes(fs_free, a, sizeof(a));
-		format_bytes(keep_free, b, sizeof(b));
+		gc_format_bytes(fs_free, a, sizeof(a));
+		gc_format_bytes(keep_free, b, sizeof(b));
 		stop_storing(c, "disk nearly full, %s free and KeepFree=%s", a, b);
 		return;
 	}
 	max_use = gc_size_resolve(&c->config->max_use, fs_size);
 	stored = gc_zwriter_stored_bytes(c->writer);
 	if (max_use && stored + margin > max_use) {
-		format_bytes(max_use, b, sizeof(b));
+		gc_format_bytes(max_use, b, sizeof(b));
 		stop_storing(c, "the compressed core reached MaxUse=%s", b);
 	}
 }
@@ -232,7 +220,7 @@ static void store_chunk(struct capture *c, const uint8_t *data, size_t size)
 
 	if (c->fed_bytes + size > limit) {
 		size = limit - c->fed_bytes;
-		format_bytes(limit, a, sizeof(a));
+		gc_format_bytes(limit, a, sizeof(a));
 		stop_storing(c, "the core is larger than MaxCoreSize=%s", a);
 	}
 	if (size == 0)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "util.h"
 
 #define HOLE_BLOCK 4096
 
@@ -16,21 +17,6 @@ static bool all_zero(const uint8_t *p, size_t size)
 	static const uint8_t zeros[HOLE_BLOCK];
 
 	return size <= sizeof(zeros) && memcmp(p, zeros, size) == 0;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t size)
-{
-	while (size > 0) {
-		ssize_t n = write(fd, p, size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return negative_errno();
-		p += n;
-		size -= n;
-	}
-	return 0;
 }
 
 /* Writes a frame, seeking over whole zero blocks when the output can hold holes. */
@@ -55,7 +41,7 @@ static int write_frame(int fd, const uint8_t *data, size_t size, bool sparse)
 			run += HOLE_BLOCK;
 		if (!sparse)
 			run = size - done;
-		r = write_all(fd, data + done, run);
+		r = gc_write_all(fd, data + done, run);
 		if (r < 0)
 			return r;
 		done += run;

@@ -3,6 +3,7 @@
  * under a hidden name and renamed into place; they disappear the same way, renamed to a hidden
  * name before their files are deleted. */
 #include "store.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -67,22 +68,6 @@ static char *name_printf(const char *fmt, ...)
 	return r < 0 ? NULL : s;
 }
 
-static int write_all(int fd, const char *buf, size_t size)
-{
-	while (size > 0) {
-		ssize_t n = write(fd, buf, size);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		buf += n;
-		size -= n;
-	}
-	return 0;
-}
-
 /* Creates or truncates dir_fd/name (0600) with text, fsynced. */
 static int write_file_synced(int dir_fd, const char *name, const char *text)
 {
@@ -92,7 +77,7 @@ static int write_file_synced(int dir_fd, const char *name, const char *text)
 	fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return negative_errno();
-	r = write_all(fd, text, strlen(text));
+	r = gc_write_all(fd, text, strlen(text));
 	if (r < 0)
 		return r;
 	if (fsync(fd) < 0)

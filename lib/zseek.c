@@ -9,6 +9,7 @@
  * All integers little-endian. We write entries without checksums: every zstd frame carries
  * its own content checksum, which `zstd -t` and our reader verify. */
 #include "zseek.h"
+#include "util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -51,26 +52,6 @@ static void put_le32(uint8_t *p, uint32_t v)
 static uint32_t get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static int write_all(int fd, const void *data, size_t size)
-{
-	const uint8_t *p = data;
-
-	while (size > 0) {
-		ssize_t n = write(fd, p, MIN(size, (size_t)SSIZE_MAX));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return negative_errno();
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		size -= n;
-	}
-	return 0;
 }
 
 /* A short read means the file shrank under us or lies about its layout: -EBADMSG. */
@@ -228,7 +209,7 @@ static void write_done_frames(struct gc_zwriter *w)
 			int r;
 
 			pthread_mutex_unlock(&w->lock);
-			r = write_all(w->fd, s->out, s->out_size);
+			r = gc_write_all(w->fd, s->out, s->out_size);
 			pthread_mutex_lock(&w->lock);
 			if (r == 0)
 				r = add_entry(w, s->out_size, s->in_size);
@@ -542,7 +523,7 @@ static int write_seek_table(struct gc_zwriter *w)
 	put_le32(p, w->n_entries);
 	p[4] = 0; /* descriptor: no checksums */
 	put_le32(p + 5, SEEKABLE_MAGIC);
-	r = write_all(w->fd, table, size);
+	r = gc_write_all(w->fd, table, size);
 	if (r < 0)
 		return r;
 	atomic_fetch_add(&w->stored_bytes, size);
