@@ -21,15 +21,7 @@
 #include "util.h"
 #include "zseek.h"
 
-enum { EXIT_OK = 0, EXIT_NOT_FOUND = 1, EXIT_USAGE = 2 };
-
-struct ctl {
-	const char *config_path;
-	const char *store_dir;
-	const char *output;
-	bool json;
-	struct gc_store *store;
-};
+#include "gocrashctl.h"
 
 static void log_to_stderr(int priority, const char *message, void *userdata)
 {
@@ -43,17 +35,23 @@ static void usage(FILE *out)
 		"Commands:\n"
 		"  list            list stored crashes, oldest first\n"
 		"  info ID         show one crash (ID from list, a unique prefix, or latest)\n"
-		"  dump ID -o FILE write the uncompressed core to FILE (stdout if not a tty)\n\n"
+		"  dump ID -o FILE write the uncompressed core to FILE (stdout if not a tty)\n"
+		"  enable          make gocrashd the core handler, now and at boot\n"
+		"  disable         restore the previous core handler, now and at boot\n"
+		"  status          the active handler, configuration, store use, last crash\n\n"
 		"Options:\n"
 		"  --store=DIR     store directory (default: from the configuration)\n"
 		"  --config=FILE   configuration file (default %s)\n"
 		"  --json          JSON output\n"
 		"  -o, --output=FILE\n"
+		"  --unit=NAME.service\n"
+		"                  (enable) also make this Go service dump core, repeatable\n"
+		"  --root=DIR      (enable, disable) only write the files below DIR\n"
 		"  --help, --version\n",
 		GC_CONFIG_FILE);
 }
 
-static void format_local_time(uint64_t time_usec, char *buf, size_t size)
+void format_local_time(uint64_t time_usec, char *buf, size_t size)
 {
 	time_t seconds = time_usec / 1000000;
 	struct tm tm;
@@ -232,13 +230,14 @@ static int verb_dump(struct ctl *ctl, int argc, char **argv)
 struct verb {
 	const char *name;
 	int min_args, max_args; /* counting the verb itself */
+	bool needs_store;	/* the store must exist and is opened before run */
 	int (*run)(struct ctl *ctl, int argc, char **argv);
 };
 
 static const struct verb verbs[] = {
-    {"list", 1, 1, verb_list},
-    {"info", 2, 2, verb_info},
-    {"dump", 2, 2, verb_dump},
+    {"list", 1, 1, true, verb_list},	    {"info", 2, 2, true, verb_info},
+    {"dump", 2, 2, true, verb_dump},	    {"enable", 1, 1, false, verb_enable},
+    {"disable", 1, 1, false, verb_disable}, {"status", 1, 1, false, verb_status},
 };
 
 static int parse_options(int argc, char **argv, struct ctl *ctl)
@@ -248,6 +247,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	    {"config", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"output", required_argument, NULL, 'o'},
+	    {"unit", required_argument, NULL, 'u'},
+	    {"root", required_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {},
@@ -268,6 +269,15 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 		case 'o':
 			ctl->output = optarg;
 			break;
+		case 'r':
+			ctl->root = optarg;
+			break;
+		case 'u':
+			ctl->units = reallocarray(ctl->units, ctl->n_units + 1, sizeof(char *));
+			if (!ctl->units)
+				return -ENOMEM;
+			ctl->units[ctl->n_units++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -281,7 +291,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	return 0;
 }
 
-static int open_store(struct ctl *ctl)
+int open_store(struct ctl *ctl)
 {
 	struct gc_config config;
 	int r;
@@ -315,9 +325,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (open_store(&ctl) < 0)
+	if (verb->needs_store && open_store(&ctl) < 0)
 		return EXIT_NOT_FOUND;
 	r = verb->run(&ctl, n_args, argv + optind);
 	gc_store_free(ctl.store);
+	free(ctl.units);
 	return r;
 }

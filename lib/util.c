@@ -3,6 +3,8 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 
@@ -37,4 +39,25 @@ void gc_format_bytes(uint64_t bytes, char *buf, size_t size)
 		unit++;
 	}
 	snprintf(buf, size, unit ? "%.1f%c" : "%.0f%c", value, units[unit]);
+}
+
+int gc_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return negative_errno();
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return negative_errno();
+	return 0;
 }

@@ -4,9 +4,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* write(2) until all of data is written, retrying on EINTR. Returns 0 or a negative errno. */
 int gc_write_all(int fd, const void *data, size_t size);
 
 /* Human size: "512B", "1.5M", "32.0G" (1024-based). */
 void gc_format_bytes(uint64_t bytes, char *buf, size_t size);
+
+/* mkdir -p: creates path and its missing parents with mode. Returns 0 or a negative errno. */
+int gc_mkdir_p(const char *path, mode_t mode);

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* What the gocrashctl verbs share. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+enum { EXIT_OK = 0, EXIT_NOT_FOUND = 1, EXIT_USAGE = 2 };
+
+struct ctl {
+	const char *config_path;
+	const char *store_dir;
+	const char *output;
+	bool json;
+	const char *root;
+	char **units;
+	size_t n_units;
+	struct gc_store *store;
+};
+
+/* Opens the store of --store or of the configuration, logging why not. */
+int open_store(struct ctl *ctl);
+void format_local_time(uint64_t time_usec, char *buf, size_t size);
+
+/* gocrashctl-system.c */
+int verb_enable(struct ctl *ctl, int argc, char **argv);
+int verb_disable(struct ctl *ctl, int argc, char **argv);
+int verb_status(struct ctl *ctl, int argc, char **argv);

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* gocrashd as the kernel's core handler: turning it on and off, now and across reboots, and
+ * remembering which handler it replaced (to restore it, and to forward cores to it). */
+#pragma once
+
+#include <stdbool.h>
+
+#define GC_PIPE_LIMIT 16 /* kernel.core_pipe_limit set by enable */
+
+/* Our core_pattern: "|LIBEXECDIR/gocrashd %P %e %s %t %u %g". Static string. */
+const char *gc_handler_pattern(void);
+
+/* Whether a core_pattern runs gocrashd (any install location). */
+bool gc_handler_is_ours(const char *pattern);
+
+/* The running kernel's core_pattern (trailing newline removed) and core_pipe_limit. */
+int gc_handler_current(char **ret_pattern, unsigned *ret_pipe_limit);
+
+/* The handler that was active before enable, as recorded by it; -ENOENT when none was. */
+int gc_handler_previous(char **ret_pattern, unsigned *ret_pipe_limit);
+
+/* Makes gocrashd the handler now (core_pattern, core_pipe_limit, the previous handler saved)
+ * and at boot (ROOT/etc/sysctl.d/50-gocrashd.conf). With root set (an image or a test
+ * tree), only the files below it are written and the running kernel is left alone. */
+int gc_handler_enable(const char *root);
+
+/* Restores the previous handler now, and masks the shipped sysctl.d file so that it is not
+ * applied at boot (the other handlers' sysctl.d files then are). Same root rule. */
+int gc_handler_disable(const char *root);
+
+/* Path of the sysctl.d file enable and disable write, below root (or /). Malloc'ed. */
+char *gc_handler_sysctl_path(const char *root);
+
+/* Writes ROOT/etc/systemd/system/UNIT.d/50-gocrashd.conf so that a Go service dumps core
+ * (GOTRACEBACK=crash, LimitCORE=infinity). unit must end in ".service". -EINVAL for a bad
+ * name. Does not reload systemd. Returns the path written in ret_path (may be NULL). */
+int gc_unit_dropin_write(const char *root, const char *unit, char **ret_path);

@@ -1,0 +1,3 @@
+module example.com/gocrash/funcs
+
+go 1.19

@@ -1,0 +1,5 @@
+//go:build !cgo
+
+package main
+
+func cgoValue() int { return 0 }
