@@ -12,7 +12,9 @@
 
 #include "elfcore.h"
 #include "gc-build.h"
+#include "forward.h"
 #include "gobin.h"
+#include "handler.h"
 #include "journal.h"
 #include "log.h"
 #include "macro.h"
@@ -33,11 +35,12 @@ struct capture {
 	struct gc_entry *entry;
 	struct gc_zwriter *writer;
 	int core_fd;
-	bool storing;	    /* bytes still go to the writer */
-	char *stop_reason;  /* why storing stopped early */
-	char *write_error;  /* the writer failed */
-	uint64_t raw_bytes; /* bytes read from the pipe */
-	uint64_t fed_bytes; /* bytes given to the writer */
+	bool storing;	     /* bytes still go to the writer */
+	bool forward_failed; /* NonGo=forward could not hand the core over: store it */
+	char *stop_reason;   /* why storing stopped early */
+	char *write_error;   /* the writer failed */
+	uint64_t raw_bytes;  /* bytes read from the pipe */
+	uint64_t fed_bytes;  /* bytes given to the writer */
 	uint64_t next_space_check;
 	uint64_t stored_size;
 	uint64_t start_usec;   /* CLOCK_MONOTONIC when the handler started */
@@ -65,6 +68,11 @@ static uint64_t clock_usec(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *first_of(const char *a, const char *b, const char *c)
+{
+	return a && *a ? a : b && *b ? b : c;
 }
 
 static uint64_t now_usec(void)
@@ -97,7 +105,38 @@ static bool wants_core(const struct capture *c)
 {
 	bool known_non_go = c->proc.exe_fd >= 0 && !c->gobin.is_go;
 
-	return !known_non_go || c->config->nongo == GC_NONGO_STORE;
+	return !known_non_go || c->config->nongo == GC_NONGO_STORE || c->forward_failed;
+}
+
+/* NonGo=forward: exec the handler `gocrashctl enable` replaced, stdin unread. Returns only
+ * when that is impossible, and then the core is stored here instead. */
+static void forward_core(struct capture *c)
+{
+	const struct gc_capture_request *req = c->request;
+	_cleanup_free_ char *pattern = NULL;
+	unsigned pipe_limit;
+	struct gc_forward_values values = {
+	    .global_pid = req->pid,
+	    .uid = req->uid,
+	    .gid = req->gid,
+	    .signal = req->signal,
+	    .time_sec = (req->time_usec ? req->time_usec : now_usec()) / 1000000,
+	    .comm = first_of(c->proc.comm, req->comm, ""),
+	    .exe_path = c->proc.exe,
+	    .pidfd = -EBADF,
+	};
+
+	c->forward_failed = true;
+	if (gc_handler_previous(&pattern, &pipe_limit) < 0 || pattern[0] != '|' ||
+	    gc_handler_is_ours(pattern)) {
+		gc_log(LOG_WARNING, "NonGo=forward, but no previous pipe handler is recorded "
+				    "(gocrashctl enable records it): storing the core");
+		return;
+	}
+	gc_forward_collect(req->pid, &values);
+	gc_forward_exec(pattern, &values);
+	if (values.pidfd >= 0)
+		close(values.pidfd);
 }
 
 static int open_store(struct capture *c)
@@ -304,11 +343,6 @@ static char *strdup_or_null(const char *s)
 	return s && *s ? strdup(s) : NULL;
 }
 
-static const char *first_of(const char *a, const char *b, const char *c)
-{
-	return a && *a ? a : b && *b ? b : c;
-}
-
 static void describe_core(const struct capture *c, struct gc_meta *m)
 {
 	const struct gc_core_info *info = gc_core_parser_info(c->parser);
@@ -416,6 +450,8 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 	int r;
 
 	collect_process(c);
+	if (!wants_core(c) && c->config->nongo == GC_NONGO_FORWARD)
+		forward_core(c);
 	r = gc_core_parser_new(&c->parser);
 	if (r < 0)
 		return r;

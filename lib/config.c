@@ -325,6 +325,7 @@ static const char *const nongo_names[] = {
     [GC_NONGO_STORE] = "store",
     [GC_NONGO_SUMMARY] = "summary",
     [GC_NONGO_SKIP] = "skip",
+    [GC_NONGO_FORWARD] = "forward",
 };
 
 static int parse_nongo(const struct config_key *key, const char *text, void *dest)
@@ -355,7 +356,8 @@ static const struct config_type type_count = {parse_count, format_count,
 					      "an integer 0 or above (0: unlimited)"};
 static const struct config_type type_int = {parse_int, format_int, NULL};
 static const struct config_type type_unsigned = {parse_unsigned, format_unsigned, NULL};
-static const struct config_type type_nongo = {parse_nongo, format_nongo, "store, summary or skip"};
+static const struct config_type type_nongo = {parse_nongo, format_nongo,
+					      "store, summary, skip or forward"};
 
 /* The offset of a field, refusing to compile when the field is not of the type the parser
  * writes: a mismatch here would silently corrupt the neighbouring fields. */

@@ -11,6 +11,7 @@ enum gc_nongo_policy {
 	GC_NONGO_STORE,	  /* store the core like a Go program's */
 	GC_NONGO_SUMMARY, /* journal entry and metadata only, no core */
 	GC_NONGO_SKIP,	  /* drain the pipe, store nothing, log at info level */
+	GC_NONGO_FORWARD, /* hand the core to the handler gocrashd replaced */
 };
 
 /* A size given either in bytes or as a percentage of the store's filesystem. */

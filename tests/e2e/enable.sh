@@ -5,16 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 
 sysctl_file=/etc/sysctl.d/50-gocrashd.conf
-state=$(sed -n 's/^#define GC_STATE_FILE "\(.*\)"$/\1/p' "$BUILD/gc-build.h")
-libexec=$(sed -n 's/^#define GC_LIBEXECDIR "\(.*\)"$/\1/p' "$BUILD/gc-build.h")
-for f in "$sysctl_file" "$state"; do [ -e "$f" ] && cp -a "$f" "$T/saved.${f//\//_}"; done
-restore_files() {
-	for f in "$sysctl_file" "$state"; do
-		if [ -e "$T/saved.${f//\//_}" ]; then cp -a "$T/saved.${f//\//_}" "$f"; else rm -f "$f"; fi
-	done
-	cleanup
-}
-trap restore_files EXIT
+state=$(build_define GC_STATE_FILE)
+libexec=$(build_define GC_LIBEXECDIR)
+preserve "$sysctl_file" "$state"
 write_config </dev/null
 gctl() { "$GOCRASHCTL" --config="$T/c" "$@"; }
 

@@ -30,8 +30,21 @@ STORE=$T/store
 SAVED_PATTERN=$(cat /proc/sys/kernel/core_pattern)
 SAVED_PIPE_LIMIT=$(cat /proc/sys/kernel/core_pipe_limit)
 STARTED_JOURNALD=
+PRESERVED=()
+
+preserve() { # preserve FILE...: put these system files back as they were on exit
+	local f
+	for f in "$@"; do
+		PRESERVED+=("$f")
+		if [ -e "$f" ]; then cp -a "$f" "$T/preserved.${f//\//_}"; fi
+	done
+}
 
 cleanup() {
+	local f
+	for f in "${PRESERVED[@]}"; do
+		if [ -e "$T/preserved.${f//\//_}" ]; then cp -a "$T/preserved.${f//\//_}" "$f"; else rm -f "$f"; fi
+	done
 	printf '%s\n' "$SAVED_PATTERN" >/proc/sys/kernel/core_pattern
 	printf '%s\n' "$SAVED_PIPE_LIMIT" >/proc/sys/kernel/core_pipe_limit
 	if [ -n "$STARTED_JOURNALD" ]; then
@@ -59,6 +72,8 @@ use_raw_file() { # the kernel writes the raw core through a pipe to $T/raw.core
 }
 
 ctl() { "$GOCRASHCTL" --store="$STORE" "$@"; }
+
+build_define() { sed -n "s/^#define $1 \"\(.*\)\"\$/\1/p" "$BUILD/gc-build.h"; }
 
 count_entries() { ctl list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 

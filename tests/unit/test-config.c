@@ -251,6 +251,7 @@ static void test_good_values(void **state)
 	    {"[Store]\nMaxCoreSize=INFINITY", "MaxCoreSize=infinity\n"},
 	    {"[Capture]\nNonGo=store", "NonGo=store\n"},
 	    {"[Capture]\nNonGo=skip", "NonGo=skip\n"},
+	    {"[Capture]\nNonGo=forward", "NonGo=forward\n"},
 	    {"[Capture]\nNonGo=Summary", "NonGo=summary\n"},
 	    {"[Compression]\nLevel=19", "Level=19\n"},
 	    {"[Compression]\nLevel=-3", "Level=-3\n"},
