@@ -10,7 +10,7 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
-#include "elfcore.h"
+#include "analyze.h"
 #include "gc-build.h"
 #include "forward.h"
 #include "gobin.h"
@@ -19,6 +19,7 @@
 #include "log.h"
 #include "macro.h"
 #include "proc.h"
+#include "sandbox.h"
 #include "util.h"
 #include "zseek.h"
 
@@ -30,7 +31,6 @@ struct capture {
 	const struct gc_config *config;
 	struct gc_proc_info proc;
 	struct gc_gobin gobin;
-	struct gc_core_parser *parser;
 	struct gc_store *store;
 	struct gc_entry *entry;
 	struct gc_zwriter *writer;
@@ -55,7 +55,6 @@ static void capture_done(struct capture *c)
 	if (c->entry)
 		gc_entry_abort(c->entry);
 	gc_store_free(c->store);
-	gc_core_parser_free(c->parser);
 	gc_gobin_done(&c->gobin);
 	gc_proc_info_done(&c->proc);
 	free(c->stop_reason);
@@ -278,7 +277,6 @@ static void store_chunk(struct capture *c, const uint8_t *data, size_t size)
 
 static void consume_chunk(struct capture *c, const uint8_t *data, size_t size)
 {
-	gc_core_parser_feed(c->parser, data, size);
 	c->raw_bytes += size;
 	if (!c->storing)
 		return;
@@ -316,7 +314,6 @@ static int drain_input(struct capture *c)
 	}
 	close(fd);
 	c->drained_usec = clock_usec(CLOCK_MONOTONIC);
-	gc_core_parser_finish(c->parser);
 	return r;
 }
 
@@ -345,7 +342,6 @@ static char *strdup_or_null(const char *s)
 
 static void describe_core(const struct capture *c, struct gc_meta *m)
 {
-	const struct gc_core_info *info = gc_core_parser_info(c->parser);
 	const char *reason = c->stop_reason;
 
 	m->core_size = c->raw_bytes;
@@ -353,11 +349,9 @@ static void describe_core(const struct capture *c, struct gc_meta *m)
 	m->core_stored = c->writer && !c->write_error;
 	if (!reason && c->write_error)
 		reason = "the write failed";
-	if (!reason && info->truncated)
-		reason = "the kernel sent a short core";
 	m->truncated = reason != NULL;
 	m->truncated_reason = strdup_or_null(reason);
-	m->core_error = strdup_or_null(c->write_error ? c->write_error : info->error);
+	m->core_error = strdup_or_null(c->write_error);
 	if (!c->writer && !wants_core(c))
 		m->truncated = false;
 }
@@ -365,20 +359,17 @@ static void describe_core(const struct capture *c, struct gc_meta *m)
 static void describe_process(const struct capture *c, struct gc_meta *m)
 {
 	const struct gc_capture_request *req = c->request;
-	const struct gc_core_info *info = gc_core_parser_info(c->parser);
 
+	/* The kernel's arguments and /proc first; the core's notes fill the gaps later, in the
+	 * analysis, and argv's comm (split by spaces, cut at 15 bytes) comes last. */
 	m->time_usec = req->time_usec ? req->time_usec : now_usec();
-	m->pid = req->pid > 0 ? req->pid : info->have_prpsinfo ? info->pid : 0;
-	m->uid = req->uid >= 0 ? req->uid : info->have_prpsinfo ? (int64_t)info->uid : -1;
-	m->gid = req->gid >= 0 ? req->gid : info->have_prpsinfo ? (int64_t)info->gid : -1;
+	m->pid = req->pid;
+	m->uid = req->uid;
+	m->gid = req->gid;
 	m->signal = req->signal;
-	if (m->signal <= 0 && info->n_threads > 0)
-		m->signal = info->threads[0].cursig;
-	m->comm = strdup_or_null(
-	    first_of(c->proc.comm, info->have_prpsinfo ? info->fname : NULL, req->comm));
+	m->comm = strdup_or_null(c->proc.comm);
 	m->exe = strdup_or_null(c->proc.exe);
-	m->cmdline = strdup_or_null(
-	    first_of(c->proc.cmdline, info->have_prpsinfo ? info->psargs : NULL, NULL));
+	m->cmdline = strdup_or_null(c->proc.cmdline);
 	m->unit = strdup_or_null(c->proc.unit);
 	m->build_id = strdup_or_null(c->gobin.build_id);
 	m->go = c->gobin.is_go;
@@ -444,6 +435,68 @@ static int skip_core(struct capture *c)
 	return r;
 }
 
+struct analysis_job {
+	int core_fd, exe_fd;
+};
+
+static int run_analysis(void *userdata, int out_fd)
+{
+	const struct analysis_job *job = userdata;
+
+	return gc_analyze_stored_core(job->core_fd, job->exe_fd, out_fd);
+}
+
+static void note_analysis(struct gc_meta *m, const char *result, const char *why)
+{
+	gc_meta_set_extra(m, "analysis", result);
+	if (why)
+		gc_log(LOG_WARNING, "the analysis of %s %s; the core is stored", m->id, why);
+}
+
+/* After commit: the notes (and later the Go analysis) are read back from the stored core by
+ * an unprivileged child under limits, so a hostile core can cost at most the enrichment. */
+static void analyze_entry(struct capture *c, struct gc_meta *m)
+{
+	struct analysis_job job = {.exe_fd = c->proc.exe_fd};
+	int keep[2] = {-EBADF, c->proc.exe_fd};
+	struct gc_sandbox_options options = {
+	    .time_limit_usec = (uint64_t)c->config->analysis_time_limit_sec * 1000000,
+	    .memory_limit = c->config->analysis_memory_limit == UINT64_MAX
+				? 0
+				: c->config->analysis_memory_limit,
+	    .output_limit = 1 << 20,
+	    .keep_fds = keep,
+	    .n_keep_fds = c->proc.exe_fd >= 0 ? 2 : 1,
+	};
+	enum gc_sandbox_outcome outcome;
+	_cleanup_free_ char *output = NULL;
+	int r;
+
+	if (m->core_stored) {
+		job.core_fd = keep[0] = gc_store_open_core(c->store, m->id);
+		r = job.core_fd < 0
+			? job.core_fd
+			: gc_sandbox_run(&options, run_analysis, &job, &outcome, &output);
+		if (job.core_fd >= 0)
+			close(job.core_fd);
+		if (r < 0)
+			note_analysis(m, "not run", "could not start");
+		else {
+			gc_analysis_merge(m, output);
+			note_analysis(m, gc_sandbox_outcome_name(outcome),
+				      outcome == GC_SANDBOX_OK		? NULL
+				      : outcome == GC_SANDBOX_TIMED_OUT ? "was cut off at its limit"
+									: "failed");
+		}
+	}
+	if (!m->comm || !*m->comm) {
+		free(m->comm);
+		m->comm = strdup_or_null(c->request->comm);
+	}
+	if (gc_store_update_meta(c->store, m) < 0)
+		gc_log(LOG_WARNING, "cannot record the analysis of %s", m->id);
+}
+
 static int capture_run(struct capture *c, struct gc_meta *m)
 {
 	uint64_t time_usec = c->request->time_usec ? c->request->time_usec : now_usec();
@@ -452,9 +505,6 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 	collect_process(c);
 	if (!wants_core(c) && c->config->nongo == GC_NONGO_FORWARD)
 		forward_core(c);
-	r = gc_core_parser_new(&c->parser);
-	if (r < 0)
-		return r;
 	if (!wants_core(c) && c->config->nongo == GC_NONGO_SKIP)
 		return skip_core(c);
 	r = open_store(c);
@@ -470,7 +520,11 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 	describe_process(c, m);
 	describe_core(c, m);
 	describe_cost(c, m);
-	return commit_entry(c, m);
+	r = commit_entry(c, m);
+	if (r < 0)
+		return r;
+	analyze_entry(c, m);
+	return 0;
 }
 
 int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)

@@ -388,6 +388,9 @@ static const struct config_key config_keys[] = {
 	.min = LEVEL_MIN, .max = LEVEL_MAX),
     KEY("Compression", "Threads", type_unsigned, threads, unsigned, "0", .min = 0,
 	.max = THREADS_MAX),
+    KEY("Analysis", "TimeLimitSec", type_unsigned, analysis_time_limit_sec, unsigned, "30",
+	.min = 1, .max = 3600),
+    KEY("Analysis", "MemoryLimit", type_size_or_infinity, analysis_memory_limit, uint64_t, "1G"),
 };
 
 static void *key_field(const struct config_key *key, const struct gc_config *config)

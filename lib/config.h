@@ -21,14 +21,16 @@ struct gc_size {
 };
 
 struct gc_config {
-	char *directory;	    /* [Store] Directory=, default /var/lib/gocrashd */
-	struct gc_size max_use;	    /* [Store] MaxUse=, default 10% */
-	struct gc_size keep_free;   /* [Store] KeepFree=, default 15% */
-	uint64_t max_cores;	    /* [Store] MaxCores=, default 100 */
-	uint64_t max_core_size;	    /* [Store] MaxCoreSize=, raw core bytes, default 32G */
-	enum gc_nongo_policy nongo; /* [Capture] NonGo=, default store */
-	int compression_level;	    /* [Compression] Level=, default GC_DEFAULT_LEVEL */
-	unsigned threads;	    /* [Compression] Threads=, 0 = one per CPU */
+	char *directory;		  /* [Store] Directory=, default /var/lib/gocrashd */
+	struct gc_size max_use;		  /* [Store] MaxUse=, default 10% */
+	struct gc_size keep_free;	  /* [Store] KeepFree=, default 15% */
+	uint64_t max_cores;		  /* [Store] MaxCores=, default 100 */
+	uint64_t max_core_size;		  /* [Store] MaxCoreSize=, raw core bytes, default 32G */
+	enum gc_nongo_policy nongo;	  /* [Capture] NonGo=, default store */
+	int compression_level;		  /* [Compression] Level=, default GC_DEFAULT_LEVEL */
+	unsigned threads;		  /* [Compression] Threads=, 0 = one per CPU */
+	unsigned analysis_time_limit_sec; /* [Analysis] TimeLimitSec=, default 30 */
+	uint64_t analysis_memory_limit;	  /* [Analysis] MemoryLimit=, default 1G */
 };
 
 /* Fills in the defaults. Never fails; gc_config_free() releases it. */

@@ -35,25 +35,30 @@ static uint64_t headers_end(const struct gc_core_info *info)
 	return end;
 }
 
-/* Feeds frames to the parser until the notes have passed. */
-static int parse_headers(struct gc_memview *view)
+int gc_core_parse_headers(struct gc_zreader *core, struct gc_core_parser *parser)
 {
-	for (size_t i = 0; i < gc_zreader_frames(view->core); i++) {
-		uint64_t fed = gc_core_parser_offset(view->parser);
+	const struct gc_core_info *info = gc_core_parser_info(parser);
+	size_t i;
+
+	for (i = 0; i < gc_zreader_frames(core); i++) {
+		uint64_t fed = gc_core_parser_offset(parser);
 		const void *data;
 		size_t size;
 		int r;
 
-		if (view->info->error || fed >= HEADER_LIMIT)
+		if (info->error || fed >= HEADER_LIMIT)
 			break;
-		if (view->info->n_phdrs > 0 && fed >= headers_end(view->info))
+		if (info->n_phdrs > 0 && fed >= headers_end(info))
 			break;
-		r = gc_zreader_frame_data(view->core, i, &data, &size);
+		r = gc_zreader_frame_data(core, i, &data, &size);
 		if (r < 0)
 			return r;
-		gc_core_parser_feed(view->parser, data, size);
+		gc_core_parser_feed(parser, data, size);
 	}
-	if (!view->info->is_elf || view->info->n_phdrs == 0)
+	/* The whole stored stream passed: let the parser judge a short core. */
+	if (i == gc_zreader_frames(core))
+		gc_core_parser_finish(parser);
+	if (!info->is_elf || info->n_phdrs == 0)
 		return -EBADMSG;
 	return 0;
 }
@@ -86,7 +91,7 @@ int gc_memview_open(struct gc_zreader *core, int exe_fd, struct gc_memview **ret
 		return r;
 	}
 	view->info = gc_core_parser_info(view->parser);
-	r = parse_headers(view);
+	r = gc_core_parse_headers(view->core, view->parser);
 	if (r < 0) {
 		gc_memview_free(view);
 		return r;

@@ -26,3 +26,8 @@ const struct gc_core_info *gc_memview_info(const struct gc_memview *view);
 int gc_memview_read(struct gc_memview *view, uint64_t vaddr, void *buf, size_t size);
 
 void gc_memview_free(struct gc_memview *view);
+
+/* Feeds a stored core to parser until its headers and notes have passed (the whole core
+ * when it is shorter, and then the parser is finished). Returns 0, -EBADMSG when it is not a
+ * readable ELF core (parser's info says why), or a negative errno from the reader. */
+int gc_core_parse_headers(struct gc_zreader *core, struct gc_core_parser *parser);

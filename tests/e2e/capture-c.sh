@@ -25,6 +25,9 @@ check "raw size recorded" test "$(json_field core_size)" = "$(stat -c %s "$T/raw
 check "uid recorded" test "$(json_field uid)" = 0
 check "build id recorded" test "$(json_field build_id)" = \
 	"$(readelf -n "$T/crash-c" | awk '/Build ID/ { print $3 }')"
+check "analysed in the sandbox" test "$(json_field analysis)" = ok
+check "notes read: both threads" test "$(json_field core_threads)" = 2
+check "notes read: fault address" test "$(json_field fault_addr)" = 0x0
 check "compressed" test "$(json_field stored_size)" -lt "$(json_field core_size)"
 
 id=$(json_field id)

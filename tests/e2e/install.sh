@@ -25,6 +25,7 @@ check "core_pattern points at the installed handler" \
 	grep -qxF "kernel.core_pattern=|$libexecdir/gocrashd %P %e %s %t %u %g" "$sysctl_file"
 check "core_pipe_limit set" grep -q '^kernel.core_pipe_limit=[1-9]' "$sysctl_file"
 check "tmpfiles.d entry" grep -q '^d .*/gocrashd 0700 root root' "$dest$prefix/lib/tmpfiles.d/gocrashd.conf"
+check "sysusers.d entry" grep -q '^u gocrashd ' "$dest$prefix/lib/sysusers.d/gocrashd.conf"
 check "bash completion" test -f "$dest$datadir/bash-completion/completions/gocrashctl"
 if command -v scdoc >/dev/null; then
 	for page in man8/gocrashd.8 man1/gocrashctl.1 man5/gocrashd.conf.5; do

@@ -155,6 +155,8 @@ static void set_all_non_default(struct gc_config *config)
 	config->nongo = GC_NONGO_SKIP;
 	config->compression_level = GC_DEFAULT_LEVEL == -7 ? 19 : -7;
 	config->threads = 64;
+	config->analysis_time_limit_sec = 7;
+	config->analysis_memory_limit = 300 << 20;
 }
 
 /* Loads TEXT as the main file into a fresh default configuration. */
@@ -644,7 +646,11 @@ static void test_format_roundtrip(void **state)
 				  "\n"
 				  "[Compression]\n"
 				  "Level=" STRINGIFY(GC_DEFAULT_LEVEL) "\n"
-								       "Threads=0\n");
+								       "Threads=0\n"
+								       "\n"
+								       "[Analysis]\n"
+								       "TimeLimitSec=30\n"
+								       "MemoryLimit=1G\n");
 	roundtrip(&config);
 	set_all_non_default(&config);
 	roundtrip(&config);

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Runs a function on untrusted input in a child that cannot hurt the handler: it drops root
+ * for an unprivileged user, sets no_new_privs, gets CPU-time and memory limits, and is killed
+ * when the wall-clock limit passes. Its output comes back through a pipe, bounded in size. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define GC_SANDBOX_USER "gocrashd"
+
+struct gc_sandbox_options {
+	uint64_t time_limit_usec; /* wall clock, 0 = none */
+	uint64_t memory_limit;	  /* RLIMIT_AS bytes, 0 = none */
+	size_t output_limit;	  /* bytes of output kept, the rest is cut */
+	const char *user;	  /* drop to this user (when root); NULL = GC_SANDBOX_USER, and
+				     "nobody" when that user does not exist */
+	const int *keep_fds;	  /* the only fds above 2 the child keeps (its output pipe too) */
+	size_t n_keep_fds;
+};
+
+/* What happened to the child. */
+enum gc_sandbox_outcome {
+	GC_SANDBOX_OK,	      /* exited 0 */
+	GC_SANDBOX_FAILED,    /* exited non-zero */
+	GC_SANDBOX_CRASHED,   /* died of a signal (not ours) */
+	GC_SANDBOX_TIMED_OUT, /* killed at the time limit */
+};
+
+/* fn runs in the child with out_fd to write its result to; its return value is the child's
+ * exit status. Every fd but 0-2, keep_fds and out_fd is closed in the child first: an open
+ * directory fd would let it read what its user may not.
+ * Returns 0 with the outcome and the output (NUL-terminated, malloc'ed), or a negative errno
+ * when the child could not be started. */
+int gc_sandbox_run(const struct gc_sandbox_options *options, int (*fn)(void *userdata, int out_fd),
+		   void *userdata, enum gc_sandbox_outcome *ret_outcome, char **ret_output);
+
+const char *gc_sandbox_outcome_name(enum gc_sandbox_outcome outcome);
