@@ -302,15 +302,37 @@ void gc_zwriter_free(struct gc_zwriter *writer)
 	free(writer);
 }
 
+/* zstd's negative levels shrink the match finder below level 1's (hash log 13, minimum match
+ * 6, where level 1 has 14 and 7): on a heap of short repeated words that makes more, shorter
+ * sequences, and encoding sequences is most of the cost, so level -1 came out both slower and
+ * larger than level 1 (tests/bench/capture-replay.sh). Keeping level 1's match finder and
+ * letting the level only set the acceleration (targetLength) makes negative levels cheaper
+ * than level 1 on every kind of data we measured. */
+#define NEGATIVE_LEVEL_HASH_LOG	 14
+#define NEGATIVE_LEVEL_MIN_MATCH 7
+
+static int set_level(ZSTD_CCtx *cctx, int level)
+{
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)))
+		return -EINVAL;
+	if (level >= 0)
+		return 0;
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, NEGATIVE_LEVEL_HASH_LOG)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_minMatch, NEGATIVE_LEVEL_MIN_MATCH)))
+		return -EINVAL;
+	return 0;
+}
+
 static int new_cctx(int level, ZSTD_CCtx **ret)
 {
 	ZSTD_CCtx *cctx = ZSTD_createCCtx();
 
 	if (!cctx)
 		return -ENOMEM;
-	/* The checksum lets `zstd -t` and the reader catch corruption; the content size
-	 * (written because ZSTD_compress2 knows the input) lets decoders size their buffer. */
-	if (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
+	/* The checksum lets `zstd -t` and the reader catch corruption (it costs about 3% of the
+	 * compression's instructions); the content size (written because ZSTD_compress2 knows
+	 * the input) lets decoders size their buffer. */
+	if (set_level(cctx, level) < 0 ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 1))) {
 		ZSTD_freeCCtx(cctx);

@@ -114,9 +114,8 @@ static int write_headers(uint64_t heap_size)
 	h.ehdr.e_ehsize = sizeof(h.ehdr);
 	h.ehdr.e_phentsize = sizeof(Elf64_Phdr);
 	h.ehdr.e_phnum = 2;
-	h.phdr[0] = (Elf64_Phdr){.p_type = PT_NOTE,
-				 .p_offset = offsetof(__typeof__(h), nhdr),
-				 .p_filesz = note_size};
+	h.phdr[0] = (Elf64_Phdr){
+	    .p_type = PT_NOTE, .p_offset = offsetof(__typeof__(h), nhdr), .p_filesz = note_size};
 	h.phdr[1] = (Elf64_Phdr){.p_type = PT_LOAD,
 				 .p_flags = PF_R | PF_W,
 				 .p_offset = PAGE,
