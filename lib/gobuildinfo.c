@@ -30,8 +30,12 @@ static int find_magic(gc_read_mem_fn read, void *userdata, uint64_t start, uint6
 
 	if (!buf)
 		return -ENOMEM;
+	if (start > UINT64_MAX - 15)
+		return -ENOENT;
 	start = (start + 15) & ~(uint64_t)15;
-	if (end < start || end - start > MAX_SCAN_SIZE)
+	if (end <= start)
+		return -ENOENT;
+	if (end - start > MAX_SCAN_SIZE)
 		end = start + MAX_SCAN_SIZE;
 	for (uint64_t addr = start; addr < end && end - addr >= BUILDINFO_HEADER_SIZE;
 	     addr += SCAN_CHUNK) {
@@ -194,9 +198,9 @@ static int set_main_module(struct gc_buildinfo *info, const char *l, size_t len)
 	t2 = memchr(t1 + 1, '\t', len - (size_t)(t1 + 1 - l));
 	info->mod_path = strndup(l, (size_t)(t1 - l));
 	info->mod_version = strndup(t1 + 1, (size_t)((t2 ? t2 : l + len) - (t1 + 1)));
-	if (t2)
+	if (t2 && t2 + 1 < l + len)
 		info->mod_sum = strndup(t2 + 1, len - (size_t)(t2 + 1 - l));
-	if (!info->mod_path || !info->mod_version || (t2 && !info->mod_sum))
+	if (!info->mod_path || !info->mod_version || (t2 && t2 + 1 < l + len && !info->mod_sum))
 		return -ENOMEM;
 	return 0;
 }
@@ -319,7 +323,7 @@ int gc_go_build_id_from_notes(const void *notes, size_t size, char **ret)
 	size_t off = 0;
 
 	/* Elf64_Nhdr and Elf32_Nhdr are the same three 4-byte words; desc is 4-aligned here. */
-	while (size - off >= 12) {
+	while (off <= size && size - off >= 12) {
 		uint32_t namesz, descsz, type;
 		size_t name_off = off + 12, desc_off;
 
@@ -331,7 +335,9 @@ int gc_go_build_id_from_notes(const void *notes, size_t size, char **ret)
 		desc_off = name_off + ((namesz + 3) & ~(size_t)3);
 		if (desc_off > size || descsz > size - desc_off)
 			break;
-		if (type == 4 && namesz == 3 && memcmp(p + name_off, "Go", 3) == 0) {
+		/* The Go linker writes namesz 4 ("Go\0\0"), the ELF convention would be 3. */
+		if (type == 4 && (namesz == 3 || namesz == 4) &&
+		    memcmp(p + name_off, "Go", 3) == 0) {
 			char *id = strndup((const char *)p + desc_off, descsz);
 			if (!id)
 				return -ENOMEM;

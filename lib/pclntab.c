@@ -324,7 +324,8 @@ static int pcvalue(const struct gc_pclntab *t, const struct gc_func *f, uint32_t
 
 		if (!read_uvarint(&p, end, &uv) || (uv == 0 && step > 0))
 			return -ENOENT;
-		val += (int32_t)((uv & 1) ? ~(uv >> 1) : (uv >> 1));
+		/* Go's int32 arithmetic wraps; C's would be undefined. */
+		val = (int32_t)((uint32_t)val + ((uv & 1) ? ~(uv >> 1) : (uv >> 1)));
 		if (!read_uvarint(&p, end, &pcdelta))
 			return -ENOENT;
 		pc += (uint64_t)pcdelta * t->quantum;
