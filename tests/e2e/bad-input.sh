@@ -4,10 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 build_c_crasher crash-c
-use_raw_file
-crash ./crash-c
-for i in $(seq 1 50); do [ -s "$T/raw.core" ] && break; sleep 0.1; done
-printf '%s\n' "$SAVED_PATTERN" >/proc/sys/kernel/core_pattern
+raw_core_of ./crash-c
 
 write_config </dev/null
 replay() { # replay NAME < input

@@ -12,10 +12,7 @@ check "four kernel captures" wait_entries 4
 wait_handlers
 check "four entries" test "$(count_entries)" = 4
 
-use_raw_file
-crash ./crash-c
-for i in $(seq 1 50); do [ -s "$T/raw.core" ] && break; sleep 0.1; done
-printf '%s\n' "$SAVED_PATTERN" >/proc/sys/kernel/core_pattern
+raw_core_of ./crash-c
 for i in $(seq 1 24); do
 	"$GOCRASHD" --config="$T/c" --no-journal --exe="$T/crash-c" 777 crash-c 11 1700000000 0 0 <"$T/raw.core" &
 done

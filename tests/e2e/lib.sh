@@ -71,6 +71,14 @@ use_raw_file() { # the kernel writes the raw core through a pipe to $T/raw.core
 	printf '|%s/save\n' "$T" >/proc/sys/kernel/core_pattern
 }
 
+raw_core_of() { # raw_core_of PROGRAM: its core as the kernel streams it, in $T/raw.core
+	use_raw_file
+	crash "$@"
+	local i
+	for i in $(seq 1 50); do [ -s "$T/raw.core" ] && break; sleep 0.1; done
+	printf '%s\n' "$SAVED_PATTERN" >/proc/sys/kernel/core_pattern
+}
+
 ctl() { "$GOCRASHCTL" --store="$STORE" "$@"; }
 
 build_define() { sed -n "s/^#define $1 \"\(.*\)\"\$/\1/p" "$BUILD/gc-build.h"; }
