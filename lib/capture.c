@@ -43,6 +43,7 @@ struct capture {
 	uint64_t fed_bytes;  /* bytes given to the writer */
 	uint64_t next_space_check;
 	uint64_t stored_size;
+	uint64_t time_usec;    /* the crash: %t, or when the handler started */
 	uint64_t start_usec;   /* CLOCK_MONOTONIC when the handler started */
 	uint64_t drained_usec; /* ... and when the pipe was released */
 };
@@ -61,22 +62,9 @@ static void capture_done(struct capture *c)
 	free(c->write_error);
 }
 
-static uint64_t clock_usec(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static const char *first_of(const char *a, const char *b, const char *c)
 {
 	return a && *a ? a : b && *b ? b : c;
-}
-
-static uint64_t now_usec(void)
-{
-	return clock_usec(CLOCK_REALTIME);
 }
 
 /* /proc first: the kernel reaps the process as soon as the stream has been read. */
@@ -119,7 +107,7 @@ static void forward_core(struct capture *c)
 	    .uid = req->uid,
 	    .gid = req->gid,
 	    .signal = req->signal,
-	    .time_sec = (req->time_usec ? req->time_usec : now_usec()) / 1000000,
+	    .time_sec = c->time_usec / 1000000,
 	    .comm = first_of(c->proc.comm, req->comm, ""),
 	    .exe_path = c->proc.exe,
 	    .pidfd = -EBADF,
@@ -152,7 +140,7 @@ static int open_store(struct capture *c)
 	return gc_store_open(GC_STORE_DIR, true, &c->store);
 }
 
-static int start_entry(struct capture *c, uint64_t time_usec)
+static int start_entry(struct capture *c)
 {
 	struct gc_zwriter_options options = {
 	    .level = c->config->compression_level,
@@ -160,7 +148,7 @@ static int start_entry(struct capture *c, uint64_t time_usec)
 	};
 	int r;
 
-	r = gc_entry_new(c->store, time_usec, c->request->pid, &c->entry);
+	r = gc_entry_new(c->store, c->time_usec, c->request->pid, &c->entry);
 	if (r < 0)
 		return gc_log_errno(LOG_ERR, r, "cannot create an entry in %s",
 				    gc_store_path(c->store));
@@ -317,7 +305,7 @@ static int drain_input(struct capture *c)
 		consume_chunk(c, buf, n);
 	}
 	close(fd);
-	c->drained_usec = clock_usec(CLOCK_MONOTONIC);
+	c->drained_usec = gc_clock_usec(CLOCK_MONOTONIC);
 	return r;
 }
 
@@ -366,7 +354,7 @@ static void describe_process(const struct capture *c, struct gc_meta *m)
 
 	/* The kernel's arguments and /proc first; the core's notes fill the gaps later, in the
 	 * analysis, and argv's comm (split by spaces, cut at 15 bytes) comes last. */
-	m->time_usec = req->time_usec ? req->time_usec : now_usec();
+	m->time_usec = c->time_usec;
 	m->pid = req->pid;
 	m->uid = req->uid;
 	m->gid = req->gid;
@@ -388,7 +376,7 @@ static void describe_cost(const struct capture *c, struct gc_meta *m)
 
 	snprintf(value, sizeof(value), "%" PRIu64, c->drained_usec - c->start_usec);
 	gc_meta_set_extra(m, "capture_drain_usec", value);
-	snprintf(value, sizeof(value), "%" PRIu64, clock_usec(CLOCK_MONOTONIC) - c->start_usec);
+	snprintf(value, sizeof(value), "%" PRIu64, gc_clock_usec(CLOCK_MONOTONIC) - c->start_usec);
 	gc_meta_set_extra(m, "capture_total_usec", value);
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		snprintf(value, sizeof(value), "%ld", ru.ru_maxrss);
@@ -503,7 +491,6 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 
 static int capture_run(struct capture *c, struct gc_meta *m)
 {
-	uint64_t time_usec = c->request->time_usec ? c->request->time_usec : now_usec();
 	int r;
 
 	collect_process(c);
@@ -513,7 +500,7 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 		return skip_core(c);
 	r = open_store(c);
 	if (r >= 0)
-		r = start_entry(c, time_usec);
+		r = start_entry(c);
 	if (r < 0) {
 		/* Nowhere to write: still drain, so the process is not held for nothing. */
 		drain_input(c);
@@ -538,7 +525,8 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	    .config = request->config,
 	    .proc = {.exe_fd = -EBADF},
 	    .core_fd = -EBADF,
-	    .start_usec = clock_usec(CLOCK_MONOTONIC),
+	    .time_usec = request->time_usec ? request->time_usec : gc_clock_usec(CLOCK_REALTIME),
+	    .start_usec = gc_clock_usec(CLOCK_MONOTONIC),
 	};
 	struct gc_meta meta = {};
 	int r;

@@ -107,26 +107,15 @@ int gc_handler_previous(char **ret_pattern, unsigned *ret_pipe_limit)
 	return -ENOENT;
 }
 
+static int write_file_atomic(const char *path, const char *text, mode_t mode);
+
 static int save_previous(const char *pattern, unsigned pipe_limit)
 {
-	_cleanup_free_ char *dir = strdup(GC_STATE_FILE), *text = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	char tmp[4096];
+	_cleanup_free_ char *text = NULL;
 
-	if (!dir)
-		return -ENOMEM;
-	*strrchr(dir, '/') = '\0';
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return gc_log_errno(LOG_ERR, errno, "cannot create %s", dir);
 	if (asprintf(&text, "core_pipe_limit=%u\ncore_pattern=%s\n", pipe_limit, pattern) < 0)
 		return -ENOMEM;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", GC_STATE_FILE);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || gc_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ||
-	    rename(tmp, GC_STATE_FILE) < 0)
-		return gc_log_errno(LOG_ERR, errno, "cannot record the previous handler in %s",
-				    GC_STATE_FILE);
-	return 0;
+	return write_file_atomic(GC_STATE_FILE, text, 0600);
 }
 
 char *gc_handler_sysctl_path(const char *root)

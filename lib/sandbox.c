@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "util.h"
 
 const char *gc_sandbox_outcome_name(enum gc_sandbox_outcome outcome)
 {
@@ -114,14 +115,6 @@ static _Noreturn void child_main(const struct gc_sandbox_options *o, uid_t uid, 
 	_exit(r == 0 ? 0 : 1);
 }
 
-static uint64_t monotonic_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 struct output {
 	char *data;
 	size_t size, limit;
@@ -147,7 +140,7 @@ static bool collect_output(int fd, uint64_t deadline, struct output *out)
 		ssize_t n;
 
 		if (deadline) {
-			uint64_t now = monotonic_usec();
+			uint64_t now = gc_clock_usec(CLOCK_MONOTONIC);
 			if (now >= deadline)
 				return true;
 			timeout = (int)MIN((deadline - now + 999) / 1000, (uint64_t)INT32_MAX);
@@ -178,7 +171,7 @@ static enum gc_sandbox_outcome reap(pid_t pid, bool timed_out, uint64_t deadline
 			break;
 		if (r < 0 && errno != EINTR)
 			return GC_SANDBOX_FAILED;
-		if (r == 0 && monotonic_usec() >= deadline)
+		if (r == 0 && gc_clock_usec(CLOCK_MONOTONIC) >= deadline)
 			timed_out = true;
 		else if (r == 0)
 			usleep(2000);
@@ -198,7 +191,8 @@ int gc_sandbox_run(const struct gc_sandbox_options *o, int (*fn)(void *userdata,
 		   void *userdata, enum gc_sandbox_outcome *ret_outcome, char **ret_output)
 {
 	struct output out = {.limit = o->output_limit};
-	uint64_t deadline = o->time_limit_usec ? monotonic_usec() + o->time_limit_usec : 0;
+	uint64_t deadline =
+	    o->time_limit_usec ? gc_clock_usec(CLOCK_MONOTONIC) + o->time_limit_usec : 0;
 	int fds[2];
 	uid_t uid;
 	gid_t gid;

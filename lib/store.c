@@ -129,17 +129,29 @@ static uint64_t stat_bytes(const struct stat *st)
 	return (uint64_t)st->st_blocks * 512;
 }
 
+/* Opens dir_fd/name for readdir. Returns the DIR's fd (owned by *ret) or a negative errno. */
+static int opendir_at(int dir_fd, const char *name, bool nofollow, DIR **ret)
+{
+	int fd =
+	    openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	DIR *dir;
+
+	if (fd < 0)
+		return negative_errno();
+	dir = fdopendir(fd);
+	if (!dir) {
+		int r = negative_errno();
+
+		close(fd);
+		return r;
+	}
+	*ret = dir;
+	return fd;
+}
+
 static uint64_t timespec_usec(const struct timespec *ts)
 {
 	return (uint64_t)ts->tv_sec * 1000000u + (uint64_t)ts->tv_nsec / 1000u;
-}
-
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return timespec_usec(&ts);
 }
 
 /* Entry names come from users ("gocrashctl info ID"): keep them inside the store. */
@@ -186,15 +198,9 @@ static int remove_tree(int dir_fd, const char *name, unsigned depth, uint64_t *b
 	if (depth >= REMOVE_MAX_DEPTH)
 		return -ELOOP;
 
-	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	fd = opendir_at(dir_fd, name, true, &dir);
 	if (fd < 0)
-		return negative_errno();
-	dir = fdopendir(fd);
-	if (!dir) {
-		r = negative_errno();
-		close(fd);
-		return r;
-	}
+		return fd;
 	while ((de = readdir(dir))) {
 		int k;
 
@@ -214,17 +220,18 @@ static int remove_tree(int dir_fd, const char *name, unsigned depth, uint64_t *b
 /* mkdir -p: parents 0755 (they are usually /var/lib), the store itself 0700. */
 static int mkdir_store(const char *path)
 {
-	_cleanup_free_ char *copy = strdup(path);
+	_cleanup_free_ char *parent = strdup(path);
+	char *slash;
+	int r;
 
-	if (!copy)
+	if (!parent)
 		return -ENOMEM;
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-			return negative_errno();
-		*p = '/';
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		r = gc_mkdir_p(parent, 0755);
+		if (r < 0)
+			return r;
 	}
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return negative_errno();
@@ -663,15 +670,9 @@ static int list_entries(struct gc_store *store, bool include_broken, struct gc_m
 	struct dirent *de;
 	int fd, r = 0;
 
-	fd = openat(store->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = opendir_at(store->dirfd, ".", false, &dir);
 	if (fd < 0)
-		return negative_errno();
-	dir = fdopendir(fd);
-	if (!dir) {
-		r = negative_errno();
-		close(fd);
-		return r;
-	}
+		return fd;
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -793,16 +794,9 @@ static int measure_dir(int dir_fd, const char *name, uint64_t *bytes, uint64_t *
 	uint64_t total = 0, newest;
 	int fd;
 
-	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	fd = opendir_at(dir_fd, name, true, &dir);
 	if (fd < 0)
-		return negative_errno();
-	dir = fdopendir(fd);
-	if (!dir) {
-		int r = negative_errno();
-
-		close(fd);
-		return r;
-	}
+		return fd;
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
 	newest = timespec_usec(&st.st_mtim);
@@ -825,16 +819,9 @@ static int store_used(struct gc_store *store, uint64_t *ret)
 	uint64_t total = 0;
 	int fd;
 
-	fd = openat(store->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = opendir_at(store->dirfd, ".", false, &dir);
 	if (fd < 0)
-		return negative_errno();
-	dir = fdopendir(fd);
-	if (!dir) {
-		int r = negative_errno();
-
-		close(fd);
-		return r;
-	}
+		return fd;
 	while ((de = readdir(dir))) {
 		uint64_t bytes, mtime;
 
@@ -909,19 +896,12 @@ static int vacuum_tmp(struct gc_store *store)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
-	uint64_t now = now_usec();
+	uint64_t now = gc_clock_usec(CLOCK_REALTIME);
 	int fd;
 
-	fd = openat(store->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = opendir_at(store->dirfd, ".", false, &dir);
 	if (fd < 0)
-		return negative_errno();
-	dir = fdopendir(fd);
-	if (!dir) {
-		int r = negative_errno();
-
-		close(fd);
-		return r;
-	}
+		return fd;
 	while ((de = readdir(dir)))
 		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
 			remove_stale_tmp(store, fd, de->d_name, now);

@@ -61,3 +61,11 @@ int gc_mkdir_p(const char *path, mode_t mode)
 		return negative_errno();
 	return 0;
 }
+
+uint64_t gc_clock_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

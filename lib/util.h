@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* write(2) until all of data is written, retrying on EINTR. Returns 0 or a negative errno. */
 int gc_write_all(int fd, const void *data, size_t size);
@@ -14,3 +15,6 @@ void gc_format_bytes(uint64_t bytes, char *buf, size_t size);
 
 /* mkdir -p: creates path and its missing parents with mode. Returns 0 or a negative errno. */
 int gc_mkdir_p(const char *path, mode_t mode);
+
+/* The clock in microseconds. */
+uint64_t gc_clock_usec(clockid_t clock);
