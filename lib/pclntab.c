@@ -577,26 +577,33 @@ static int load_scan(int fd, Elf *elf, struct gc_pclntab_image *img)
 	return -ENOENT;
 }
 
-/* runtime.firstmoduledata starts {pcHeader, funcnametab{ptr,len,cap}, ...}; text is word 22
- * and gofunc word 38 (Go 1.18-1.19) or 40 (1.20+, after covctrs/ecovctrs). */
-static bool moduledata_at(const uint8_t *p, size_t avail, const struct gc_pclntab *t,
-			  uint64_t vaddr, struct gc_pclntab_image *img)
+/* runtime.firstmoduledata starts {pcHeader, funcnametab{ptr,len,cap}, ...}: the word indexes of
+ * the fields read here. covctrs/ecovctrs (Go 1.20) shift everything after enoptrbss by two. */
+bool gc_pclntab_moduledata_at(const struct gc_pclntab *t, const void *words, size_t avail,
+			      uint64_t vaddr, struct gc_moduledata *ret)
 {
-	unsigned ps = t->ptrsize, gofunc_word = t->magic == GC_PCLNTAB_MAGIC_118 ? 38 : 40;
+	const uint8_t *p = words;
+	unsigned ps = t->ptrsize, shift = t->magic == GC_PCLNTAB_MAGIC_118 ? 0 : 2;
 
-	if (avail < (gofunc_word + 1) * (size_t)ps)
+	if (avail < (39 + shift) * (size_t)ps)
 		return false;
 	if (rdword(p, ps) != vaddr || rdword(p + ps, ps) != vaddr + t->funcnames.off ||
 	    rdword(p + 13 * ps, ps) != vaddr + t->pcln.off)
 		return false;
-	img->text = rdword(p + 22 * ps, ps);
-	img->gofunc = rdword(p + gofunc_word * ps, ps);
+	*ret = (struct gc_moduledata){
+	    .text = rdword(p + 22 * ps, ps),
+	    .etext = rdword(p + 23 * ps, ps),
+	    .types = rdword(p + (35 + shift) * ps, ps),
+	    .etypes = rdword(p + (36 + shift) * ps, ps),
+	    .gofunc = rdword(p + (38 + shift) * ps, ps),
+	};
 	return true;
 }
 
 static void find_moduledata(int fd, Elf *elf, struct gc_pclntab_image *img)
 {
 	_cleanup_(gc_pclntab_freep) struct gc_pclntab *t = NULL;
+	struct gc_moduledata md;
 	size_t phnum;
 
 	if (gc_pclntab_open(img->data, img->size, &t) < 0 || elf_getphdrnum(elf, &phnum) < 0)
@@ -611,8 +618,12 @@ static void find_moduledata(int fd, Elf *elf, struct gc_pclntab_image *img)
 		if (pread_alloc(fd, ph.p_offset, ph.p_filesz, (void **)&seg) < 0)
 			continue;
 		for (size_t off = 0; off + t->ptrsize <= ph.p_filesz; off += t->ptrsize)
-			if (moduledata_at(seg + off, ph.p_filesz - off, t, img->vaddr, img))
+			if (gc_pclntab_moduledata_at(t, seg + off, ph.p_filesz - off, img->vaddr,
+						     &md)) {
+				img->text = md.text;
+				img->gofunc = md.gofunc;
 				return;
+			}
 	}
 }
 

@@ -134,6 +134,18 @@ int gc_pclntab_frames(const struct gc_pclntab *tab, uint64_t pc, struct gc_frame
  * length of the full result like snprintf. */
 size_t gc_funcname_for_print(const char *name, char *buf, size_t size);
 
+/* The fields of runtime.moduledata the extractor needs. */
+struct gc_moduledata {
+	uint64_t text, etext;	/* the code the table's entry offsets are relative to */
+	uint64_t types, etypes; /* type descriptors: nameOff/typeOff base */
+	uint64_t gofunc;	/* funcdata base */
+};
+
+/* Whether words (avail bytes) hold runtime.firstmoduledata for this table with its header at
+ * address vaddr (the table's own pointers to itself identify it); fills ret when so. */
+bool gc_pclntab_moduledata_at(const struct gc_pclntab *tab, const void *words, size_t avail,
+			      uint64_t vaddr, struct gc_moduledata *ret);
+
 /* A pclntab found in an ELF executable file, with what is needed to use it. */
 struct gc_pclntab_image {
 	void *data; /* owned: free() */
