@@ -1,0 +1,3 @@
+module gocrashd.test/layoutdump
+
+go 1.19

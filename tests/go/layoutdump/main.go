@@ -1,0 +1,202 @@
+// Command layoutdump prints what the DWARF of a Go executable says about the runtime
+// structures gocrashd reads from cores, so that tests/unit/test-golayout.c can check the
+// offset tables of lib/golayout.c against the real thing.
+//
+// Usage: layoutdump EXECUTABLE
+//
+// Output, one fact per line:
+//
+//	runtime.g.sched.sp 56           field offset from the start of the outer struct
+//	sizeof(runtime.g) 440           struct size
+//	runtime.waitReasonStrings[14] chan receive
+//	                                array entry read from the executable's data
+//	const runtime.waitReasonSleep 19
+//	                                an integer constant, when the compiler recorded it
+//
+// Nested structs are flattened (g.sched.sp); pointers and arrays are not followed.
+package main
+
+import (
+	"debug/dwarf"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+var structs = []string{
+	"runtime.g", "runtime.m", "runtime._panic", "runtime.gobuf", "runtime.stack",
+	"runtime.moduledata",
+}
+
+var stringArrays = []string{"runtime.waitReasonStrings", "runtime.gStatusStrings"}
+
+// Integer constants whose names start with these prefixes are printed.
+var constPrefixes = []string{"runtime.waitReason", "runtime._G"}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: layoutdump EXECUTABLE")
+		os.Exit(2)
+	}
+	if err := dump(os.Stdout, os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "layoutdump:", err)
+		os.Exit(1)
+	}
+}
+
+func dump(w io.Writer, path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	d, err := f.DWARF()
+	if err != nil {
+		return err
+	}
+	found := map[string]bool{}
+	var consts []string
+	r := d.Reader()
+	for {
+		e, err := r.Next()
+		if err != nil {
+			return err
+		}
+		if e == nil {
+			break
+		}
+		name, _ := e.Val(dwarf.AttrName).(string)
+		switch e.Tag {
+		case dwarf.TagStructType:
+			if !wanted(structs, name) || found[name] {
+				continue
+			}
+			found[name] = true
+			t, err := d.Type(e.Offset)
+			if err != nil {
+				return err
+			}
+			st, ok := t.(*dwarf.StructType)
+			if !ok {
+				return fmt.Errorf("%s: not a struct", name)
+			}
+			fmt.Fprintf(w, "sizeof(%s) %d\n", name, st.ByteSize)
+			printFields(w, name, st, 0, 0)
+		case dwarf.TagVariable:
+			if !wanted(stringArrays, name) || found[name] {
+				continue
+			}
+			found[name] = true
+			if err := printStringArray(w, f, d, e, name); err != nil {
+				return err
+			}
+		case dwarf.TagConstant:
+			if v, ok := e.Val(dwarf.AttrConstValue).(int64); ok && hasPrefix(name) {
+				consts = append(consts, fmt.Sprintf("const %s %d", name, v))
+			}
+		}
+		if e.Tag != dwarf.TagCompileUnit {
+			r.SkipChildren()
+		}
+	}
+	sort.Strings(consts)
+	for _, c := range consts {
+		fmt.Fprintln(w, c)
+	}
+	for _, s := range append(append([]string{}, structs...), stringArrays...) {
+		if !found[s] {
+			return fmt.Errorf("%s not in the DWARF", s)
+		}
+	}
+	return nil
+}
+
+func wanted(list []string, name string) bool {
+	for _, s := range list {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefix(name string) bool {
+	for _, p := range constPrefixes {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func underlying(t dwarf.Type) dwarf.Type {
+	for {
+		td, ok := t.(*dwarf.TypedefType)
+		if !ok {
+			return t
+		}
+		t = td.Type
+	}
+}
+
+func printFields(w io.Writer, prefix string, st *dwarf.StructType, base int64, depth int) {
+	for _, fld := range st.Field {
+		name := prefix + "." + fld.Name
+		off := base + fld.ByteOffset
+		fmt.Fprintf(w, "%s %d\n", name, off)
+		if inner, ok := underlying(fld.Type).(*dwarf.StructType); ok && depth < 8 {
+			printFields(w, name, inner, off, depth+1)
+		}
+	}
+}
+
+// printStringArray prints the entries of a global [N]string initialised at link time.
+func printStringArray(w io.Writer, f *elf.File, d *dwarf.Data, e *dwarf.Entry, name string) error {
+	loc, ok := e.Val(dwarf.AttrLocation).([]byte)
+	if !ok || len(loc) != 9 || loc[0] != 0x03 { // DW_OP_addr, 8-byte address
+		return fmt.Errorf("%s: unexpected location", name)
+	}
+	addr := binary.LittleEndian.Uint64(loc[1:])
+	t, err := d.Type(e.Val(dwarf.AttrType).(dwarf.Offset))
+	if err != nil {
+		return err
+	}
+	at, ok := underlying(t).(*dwarf.ArrayType)
+	if !ok || at.Count < 0 {
+		return fmt.Errorf("%s: not an array", name)
+	}
+	table, err := readAt(f, addr, uint64(at.Count)*16)
+	if err != nil {
+		return fmt.Errorf("%s: %v", name, err)
+	}
+	for i := int64(0); i < at.Count; i++ {
+		ptr := binary.LittleEndian.Uint64(table[16*i:])
+		n := binary.LittleEndian.Uint64(table[16*i+8:])
+		var s []byte
+		if n > 0 {
+			if s, err = readAt(f, ptr, n); err != nil {
+				return fmt.Errorf("%s[%d]: %v", name, i, err)
+			}
+		}
+		fmt.Fprintf(w, "%s[%d] %s\n", name, i, s)
+	}
+	return nil
+}
+
+func readAt(f *elf.File, addr, size uint64) ([]byte, error) {
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_LOAD || addr < p.Vaddr || addr+size > p.Vaddr+p.Filesz {
+			continue
+		}
+		buf := make([]byte, size)
+		if _, err := p.ReadAt(buf, int64(addr-p.Vaddr)); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return nil, fmt.Errorf("address %#x not in the file", addr)
+}
