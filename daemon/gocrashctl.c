@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "dump.h"
 #include "gc-build.h"
+#include "goreport.h"
 #include "journal.h"
 #include "json.h"
 #include "log.h"
@@ -36,6 +38,7 @@ static void usage(FILE *out)
 		"  list            list stored crashes, oldest first\n"
 		"  info ID         show one crash (ID from list, a unique prefix, or latest)\n"
 		"  dump ID -o FILE write the uncompressed core to FILE (stdout if not a tty)\n"
+		"  stacks ID       the goroutines of a Go crash, as the runtime prints them\n"
 		"  enable          make gocrashd the core handler, now and at boot\n"
 		"  disable         restore the previous core handler, now and at boot\n"
 		"  status          the active handler, configuration, store use, last crash\n\n"
@@ -43,6 +46,8 @@ static void usage(FILE *out)
 		"  --store=DIR     store directory (default: from the configuration)\n"
 		"  --config=FILE   configuration file (default %s)\n"
 		"  --json          JSON output\n"
+		"  --crashed       (stacks) only the goroutine that crashed\n"
+		"  --group         (stacks) the same stacks once, with their count\n"
 		"  -o, --output=FILE\n"
 		"  --unit=NAME.service\n"
 		"                  (enable) also make this Go service dump core, repeatable\n"
@@ -69,6 +74,61 @@ static const char *core_state(const struct gc_meta *m)
 	return m->truncated ? "truncated" : "present";
 }
 
+/* The width to fit lines into: the terminal's, or 0 when stdout is not one. */
+static size_t terminal_columns(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
+		return 0;
+	return ws.ws_col;
+}
+
+/* The first line of text, at most max bytes (ending "..." when cut, never inside a UTF-8
+ * sequence). */
+static void print_cut(const char *text, size_t max)
+{
+	size_t len = strcspn(text, "\n");
+
+	if (len > max) {
+		len = max > 3 ? max - 3 : 0;
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
+		printf("%.*s...", (int)len, text);
+	} else {
+		printf("%.*s", (int)len, text);
+	}
+}
+
+#define LIST_REASON_MIN 20 /* bytes of the reason shown however narrow the terminal */
+#define LIST_REASON_MAX 80 /* when not writing to a terminal */
+
+static void list_line(const struct gc_meta *m, size_t columns)
+{
+	const char *reason = gc_meta_get_extra(m, "go_reason");
+	char when[64], size[32];
+	int width;
+
+	format_local_time(m->time_usec, when, sizeof(when));
+	gc_format_bytes(m->stored_size, size, sizeof(size));
+	width = printf("%-24s %-28s %7" PRId64 " %5" PRId64 " %-8s %-9s %-10s %8s %s", m->id, when,
+		       m->pid, m->uid, gc_signal_name(m->signal), core_state(m),
+		       !m->go	       ? "no"
+		       : m->go_version ? m->go_version
+				       : "yes",
+		       size,
+		       m->exe	 ? m->exe
+		       : m->comm ? m->comm
+				 : "-");
+	if (reason && *reason) {
+		size_t room = columns > (size_t)width + 2 ? columns - width - 2 : 0;
+
+		fputs("  ", stdout);
+		print_cut(reason, columns ? MAX(room, (size_t)LIST_REASON_MIN) : LIST_REASON_MAX);
+	}
+	putchar('\n');
+}
+
 static int verb_list(struct ctl *ctl, int argc, char **argv)
 {
 	struct gc_meta *metas = NULL;
@@ -89,21 +149,12 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 	} else if (n == 0) {
 		fprintf(stderr, "No crashes stored in %s.\n", gc_store_path(ctl->store));
 	} else {
-		printf("%-24s %-28s %7s %5s %-8s %-9s %-3s %8s %s\n", "ID", "TIME", "PID", "UID",
-		       "SIG", "CORE", "GO", "SIZE", "EXE");
-		for (size_t i = 0; i < n; i++) {
-			const struct gc_meta *m = &metas[i];
-			char when[64], size[32];
+		size_t columns = terminal_columns();
 
-			format_local_time(m->time_usec, when, sizeof(when));
-			gc_format_bytes(m->stored_size, size, sizeof(size));
-			printf("%-24s %-28s %7" PRId64 " %5" PRId64 " %-8s %-9s %-3s %8s %s\n",
-			       m->id, when, m->pid, m->uid, gc_signal_name(m->signal),
-			       core_state(m), m->go ? "yes" : "no", size,
-			       m->exe	 ? m->exe
-			       : m->comm ? m->comm
-					 : "-");
-		}
+		printf("%-24s %-28s %7s %5s %-8s %-9s %-10s %8s %s\n", "ID", "TIME", "PID", "UID",
+		       "SIG", "CORE", "GO", "SIZE", "EXE  REASON");
+		for (size_t i = 0; i < n; i++)
+			list_line(&metas[i], columns);
 	}
 	gc_meta_array_free(metas, n);
 	return EXIT_OK;
@@ -124,6 +175,42 @@ static void info_line(const char *label, const char *value)
 {
 	if (value && *value)
 		printf("%16s: %s\n", label, value);
+}
+
+/* The Go analysis' extra fields, shown under their own labels rather than as key=value. */
+static const struct {
+	const char *key, *label;
+} go_fields[] = {
+    {"go_reason", "Go Reason"},		 {"go_signature", "Signature"},
+    {"go_goroutines", "Goroutines"},	 {"go_module", "Module"},
+    {"go_vcs_revision", "VCS Revision"},
+};
+
+static bool is_go_field(const char *extra)
+{
+	for (size_t i = 0; i < ELEMENTSOF(go_fields); i++) {
+		size_t len = strlen(go_fields[i].key);
+
+		if (strncmp(extra, go_fields[i].key, len) == 0 && extra[len] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* A value of several lines (a reason with the panics it recovered from): the later lines
+ * indented under the first. */
+static void info_lines(const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	printf("%16s: ", label);
+	for (const char *p = value; *p; p++) {
+		putchar(*p);
+		if (*p == '\n' && p[1])
+			printf("%18s", "");
+	}
+	if (value[strlen(value) - 1] != '\n')
+		putchar('\n');
 }
 
 static void print_info(const struct gc_meta *m)
@@ -148,7 +235,47 @@ static void print_info(const struct gc_meta *m)
 	info_line("Truncated", m->truncated ? m->truncated_reason : NULL);
 	info_line("Core Problem", m->core_error);
 	for (size_t i = 0; i < m->n_extra; i++)
-		printf("%16s  %s\n", "", m->extra[i]);
+		if (!is_go_field(m->extra[i]))
+			printf("%16s  %s\n", "", m->extra[i]);
+	for (size_t i = 0; i < ELEMENTSOF(go_fields); i++)
+		info_lines(go_fields[i].label, gc_meta_get_extra(m, go_fields[i].key));
+}
+
+/* Reads STORE/ID/goroutines: -ENOENT when there is none. A damaged file gives what could be
+ * read, and its last note says what is missing. */
+static int read_goroutines(struct ctl *ctl, const struct gc_meta *m, struct gc_go_report *ret)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	int fd, r;
+
+	fd = gc_store_open_file(ctl->store, m->id, "goroutines");
+	if (fd < 0)
+		return fd;
+	f = fdopen(fd, "re");
+	if (!f) {
+		r = negative_errno();
+		close(fd);
+		return r;
+	}
+	r = gc_go_report_read(f, ret);
+	if (r == -EBADMSG) {
+		gc_log(LOG_WARNING,
+		       "the stored goroutines of %s are damaged; showing what was read", m->id);
+		r = 0;
+	}
+	return r;
+}
+
+/* Below the info: the crashing goroutine as the runtime printed it, when it was stored. */
+static void print_crashed_goroutine(struct ctl *ctl, const struct gc_meta *m)
+{
+	struct gc_go_report report = {};
+
+	if (!m->go || read_goroutines(ctl, m, &report) < 0)
+		return;
+	putchar('\n');
+	gc_go_report_print_text(&report, &(struct gc_go_render){.crashed_only = true}, stdout);
+	gc_go_report_free(&report);
 }
 
 static int verb_info(struct ctl *ctl, int argc, char **argv)
@@ -162,7 +289,65 @@ static int verb_info(struct ctl *ctl, int argc, char **argv)
 		fputc('\n', stdout);
 	} else {
 		print_info(&meta);
+		print_crashed_goroutine(ctl, &meta);
 	}
+	gc_meta_free(&meta);
+	return EXIT_OK;
+}
+
+/* Why a crash has no goroutines file, in the words of its meta. */
+static void explain_no_goroutines(const struct gc_meta *m, int r)
+{
+	const char *analysis = gc_meta_get_extra(m, "analysis");
+
+	if (r != -ENOENT)
+		gc_log_errno(LOG_ERR, r, "cannot read the goroutines of %s", m->id);
+	else if (!m->go)
+		gc_log(LOG_ERR, "%s is not a Go program: crash %s has no goroutines",
+		       m->exe	 ? m->exe
+		       : m->comm ? m->comm
+				 : "the crashed program",
+		       m->id);
+	else if (!m->core_stored)
+		gc_log(LOG_ERR, "no core of crash %s was stored, so its goroutines were not read",
+		       m->id);
+	else if (!analysis || strcmp(analysis, "not run") == 0)
+		gc_log(LOG_ERR,
+		       "the Go analysis did not run for crash %s, so its goroutines were "
+		       "not read",
+		       m->id);
+	else if (strcmp(analysis, "ok") == 0)
+		gc_log(LOG_ERR, "the Go analysis of crash %s ran but stored no goroutines", m->id);
+	else
+		gc_log(LOG_ERR, "the Go analysis of crash %s %s before it stored the goroutines",
+		       m->id,
+		       strcmp(analysis, "timed out") == 0 ? "reached its time limit"
+		       : strcmp(analysis, "crashed") == 0 ? "crashed"
+							  : "failed");
+}
+
+static int verb_stacks(struct ctl *ctl, int argc, char **argv)
+{
+	const struct gc_go_render opts = {.crashed_only = ctl->crashed_only, .group = ctl->group};
+	struct gc_go_report report = {};
+	struct gc_meta meta = {};
+	int r;
+
+	if (find_entry(ctl, argv[1], &meta) < 0)
+		return EXIT_NOT_FOUND;
+	r = read_goroutines(ctl, &meta, &report);
+	if (r < 0) {
+		explain_no_goroutines(&meta, r);
+		gc_meta_free(&meta);
+		return EXIT_NOT_FOUND;
+	}
+	if (ctl->json) {
+		gc_go_report_print_json(&report, &opts, stdout);
+		fputc('\n', stdout);
+	} else {
+		gc_go_report_print_text(&report, &opts, stdout);
+	}
+	gc_go_report_free(&report);
 	gc_meta_free(&meta);
 	return EXIT_OK;
 }
@@ -235,9 +420,10 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-    {"list", 1, 1, true, verb_list},	    {"info", 2, 2, true, verb_info},
-    {"dump", 2, 2, true, verb_dump},	    {"enable", 1, 1, false, verb_enable},
-    {"disable", 1, 1, false, verb_disable}, {"status", 1, 1, false, verb_status},
+    {"list", 1, 1, true, verb_list},	  {"info", 2, 2, true, verb_info},
+    {"dump", 2, 2, true, verb_dump},	  {"stacks", 2, 2, true, verb_stacks},
+    {"enable", 1, 1, false, verb_enable}, {"disable", 1, 1, false, verb_disable},
+    {"status", 1, 1, false, verb_status},
 };
 
 static int parse_options(int argc, char **argv, struct ctl *ctl)
@@ -246,6 +432,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	    {"store", required_argument, NULL, 's'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"crashed", no_argument, NULL, 'C'},
+	    {"group", no_argument, NULL, 'G'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"unit", required_argument, NULL, 'u'},
 	    {"root", required_argument, NULL, 'r'},
@@ -265,6 +453,12 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 			break;
 		case 'j':
 			ctl->json = true;
+			break;
+		case 'C':
+			ctl->crashed_only = true;
+			break;
+		case 'G':
+			ctl->group = true;
 			break;
 		case 'o':
 			ctl->output = optarg;

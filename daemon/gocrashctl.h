@@ -15,6 +15,8 @@ struct ctl {
 	const char *store_dir;
 	const char *output;
 	bool json;
+	bool crashed_only; /* stacks --crashed */
+	bool group;	   /* stacks --group */
 	const char *root;
 	char **units;
 	size_t n_units;

@@ -756,6 +756,35 @@ int gc_store_open_core(struct gc_store *store, const char *id)
 	return fd < 0 ? negative_errno() : fd;
 }
 
+static bool file_name_is_valid(const char *name)
+{
+	return name && name[0] != '\0' && name[0] != '.' && !strchr(name, '/') &&
+	       strlen(name) <= NAME_MAX;
+}
+
+/* Neither the entry nor the file may be a symlink, and a FIFO must not block the reader. */
+int gc_store_open_file(struct gc_store *store, const char *id, const char *name)
+{
+	_cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
+	struct stat st;
+
+	if (!id_is_valid(id) || !file_name_is_valid(name))
+		return -EINVAL;
+	dir_fd = openat(store->dirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dir_fd < 0)
+		return negative_errno();
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		return negative_errno();
+	return TAKE_FD(fd);
+}
+
 /* Readers see the old or the new meta, never a half-written one. */
 int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta)
 {

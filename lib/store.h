@@ -81,6 +81,11 @@ int gc_store_find(struct gc_store *store, const char *id, struct gc_meta *ret);
 /* Opens STORE/ID/core.zst read-only. */
 int gc_store_open_core(struct gc_store *store, const char *id);
 
+/* Opens STORE/ID/NAME, a regular file of a committed entry (NAME a plain file name such as
+ * "goroutines"), read-only with O_CLOEXEC|O_NOFOLLOW. Returns the fd, which the caller owns,
+ * -ENOENT when the entry has no such file, -EINVAL for a bad id or name. */
+int gc_store_open_file(struct gc_store *store, const char *id, const char *name);
+
 /* Rewrites STORE/ID/meta atomically (for enrichment after capture). */
 int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta);
 
