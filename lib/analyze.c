@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "elfcore.h"
+#include "goanalyze.h"
+#include "gobuildinfo.h"
 #include "macro.h"
 #include "memview.h"
 #include "util.h"
@@ -18,9 +20,9 @@ static void zreader_freep(struct gc_zreader **reader)
 	gc_zreader_free(*reader);
 }
 
-static void parser_freep(struct gc_core_parser **parser)
+static void memview_freep(struct gc_memview **view)
 {
-	gc_core_parser_free(*parser);
+	gc_memview_free(*view);
 }
 
 static void set_number(struct gc_meta *m, const char *key, uint64_t value, bool hex)
@@ -60,37 +62,157 @@ static int write_meta(const struct gc_meta *m, int out_fd)
 	return r < 0 ? r : gc_write_all(out_fd, text, strlen(text));
 }
 
-int gc_analyze_stored_core(int core_fd, int exe_fd, int out_fd)
+/* The first program frame of the crashing goroutine, "main.handler (main.go:42)", for the
+ * one-line summary. */
+static void describe_crash_site(const struct gc_go_report *report, struct gc_meta *m)
+{
+	const struct gc_goroutine *g = gc_go_report_crashed(report);
+	_cleanup_free_ char *site = NULL;
+
+	for (size_t i = 0; g && i < g->n_frames; i++) {
+		const struct gc_go_frame *f = &g->frames[i];
+		const char *base = strrchr(f->file, '/');
+
+		if (strcmp(f->func, "panic") == 0 || strncmp(f->func, "runtime.", 8) == 0 ||
+		    strncmp(f->func, "internal/", 9) == 0)
+			continue;
+		if (asprintf(&site, "%s (%s:%d)", f->func, base ? base + 1 : f->file, f->line) >= 0)
+			gc_meta_set_extra(m, "go_crash_site", site);
+		return;
+	}
+}
+
+static void describe_build(int exe_fd, struct gc_meta *m)
+{
+	struct gc_buildinfo b = {};
+	_cleanup_free_ char *module = NULL;
+
+	if (gc_buildinfo_read_elf(exe_fd, &b) < 0)
+		return;
+	if (b.mod_path && asprintf(&module, "%s%s%s", b.mod_path, b.mod_version ? " " : "",
+				   b.mod_version ?: "") >= 0)
+		gc_meta_set_extra(m, "go_module", module);
+	if (b.vcs_revision)
+		gc_meta_set_extra(m, "go_vcs_revision", b.vcs_revision);
+	if (b.vcs_time)
+		gc_meta_set_extra(m, "go_vcs_time", b.vcs_time);
+	if (b.vcs_revision)
+		gc_meta_set_extra(m, "go_vcs_modified", b.vcs_modified ? "true" : "false");
+	if (b.buildmode)
+		gc_meta_set_extra(m, "go_buildmode", b.buildmode);
+	if (b.cgo_enabled >= 0)
+		gc_meta_set_extra(m, "go_cgo", b.cgo_enabled ? "1" : "0");
+	gc_buildinfo_done(&b);
+}
+
+static void describe_go(const struct gc_go_report *report, struct gc_meta *m)
+{
+	_cleanup_free_ char *stack = gc_go_report_crashed_stack(report, 16);
+	char number[32];
+
+	if (report->reason)
+		gc_meta_set_extra(m, "go_reason", report->reason);
+	if (report->signal)
+		gc_meta_set_extra(m, "go_signal", report->signal);
+	if (report->signature)
+		gc_meta_set_extra(m, "go_signature", report->signature);
+	snprintf(number, sizeof(number), "%zu", report->n_goroutines);
+	gc_meta_set_extra(m, "go_goroutines", number);
+	if (stack)
+		gc_meta_set_extra(m, "go_stack", stack);
+	for (size_t i = 0; i < report->n_notes; i++)
+		gc_meta_set_extra(m, i == 0 ? "go_note" : "go_note_more", report->notes[i]);
+	describe_crash_site(report, m);
+}
+
+static int write_report(const struct gc_go_report *report, int fd)
+{
+	FILE *f = fdopen(fd, "w");
+	int r;
+
+	if (!f)
+		return -errno;
+	r = gc_go_report_write(report, f);
+	if (fclose(f) != 0 && r >= 0)
+		r = -EIO;
+	return r;
+}
+
+/* Every goroutine's stack, the reason and the signature: the report goes to report_fd, the
+ * summary into m. A program that is not Go is not an error. */
+static int analyze_go(struct gc_memview *view, const struct gc_analyze_request *req,
+		      struct gc_meta *m)
+{
+	struct gc_go_analyze_options opts = {.crash_monotonic_ns = req->crash_monotonic_ns};
+	struct gc_go_report report = {};
+	int r;
+
+	if (req->exe_fd < 0 || req->report_fd < 0)
+		return 0;
+	r = gc_go_analyze(view, req->exe_fd, &opts, &report);
+	if (r == -ENOEXEC)
+		return 0;
+	if (r >= 0) {
+		describe_build(req->exe_fd, m);
+		describe_go(&report, m);
+		r = write_report(&report, req->report_fd);
+	}
+	gc_go_report_free(&report);
+	return r;
+}
+
+static int open_view(const struct gc_analyze_request *req, struct gc_zreader **reader,
+		     struct gc_memview **view, struct gc_meta *m, char *error, size_t size)
+{
+	int r = gc_zreader_open(req->core_fd, reader);
+
+	if (r >= 0)
+		r = gc_memview_open(*reader, req->exe_fd, view);
+	if (r == -EBADMSG) {
+		/* Not an ELF core: a finding, said by a parser over the same bytes. */
+		struct gc_core_parser *parser = NULL;
+
+		snprintf(error, size, "not an ELF core");
+		if (gc_core_parser_new(&parser) >= 0) {
+			const struct gc_core_info *info = gc_core_parser_info(parser);
+
+			gc_core_parse_headers(*reader, parser);
+			if (info->error)
+				snprintf(error, size, "%s", info->error);
+			if (info->is_elf)
+				describe_notes(info, m);
+		}
+		gc_core_parser_free(parser);
+		m->core_error = error;
+	} else if (r < 0) {
+		snprintf(error, size, "the stored core cannot be read: %s", strerror(-r));
+		m->core_error = error;
+	}
+	return r;
+}
+
+int gc_analyze_stored_core(const struct gc_analyze_request *req)
 {
 	_cleanup_(zreader_freep) struct gc_zreader *reader = NULL;
-	_cleanup_(parser_freep) struct gc_core_parser *parser = NULL;
+	_cleanup_(memview_freep) struct gc_memview *view = NULL;
 	struct gc_meta m = {.id = (char *)"analysis"};
 	char error[256];
 	int r;
 
-	r = gc_zreader_open(core_fd, &reader);
-	if (r >= 0)
-		r = gc_core_parser_new(&parser);
-	if (r < 0) {
-		snprintf(error, sizeof(error), "the stored core cannot be read: %s", strerror(-r));
-		m.core_error = error;
-		write_meta(&m, out_fd);
-		return r;
+	r = open_view(req, &reader, &view, &m, error, sizeof(error));
+	if (r >= 0) {
+		m.core_error = gc_memview_info(view)->error;
+		describe_notes(gc_memview_info(view), &m);
+		r = analyze_go(view, req, &m);
 	}
-	r = gc_core_parse_headers(reader, parser);
 	/* Not an ELF core is a finding; anything else (no memory, a corrupt frame) means the
 	 * analysis itself failed, and the parent must not take silence for a clean core. */
-	if (r < 0 && r != -EBADMSG)
-		return r;
-	const struct gc_core_info *info = gc_core_parser_info(parser);
-	m.core_error = info->error;
-	if (r >= 0 || info->is_elf)
-		describe_notes(info, &m);
-	r = write_meta(&m, out_fd);
+	if (write_meta(&m, req->out_fd) < 0 && r >= 0)
+		r = -EIO;
 	m.id = NULL;
 	m.core_error = NULL;
 	gc_meta_free(&m);
-	return r;
+	return r == -EBADMSG ? 0 : r;
 }
 
 static bool extra_number(const struct gc_meta *m, const char *key, int64_t *ret)
@@ -156,6 +278,17 @@ void gc_analysis_merge(struct gc_meta *meta, const char *output)
 		const char *text = gc_meta_get_extra(&a, copied[i]);
 		if (text)
 			gc_meta_set_extra(meta, copied[i], text);
+	}
+	/* The Go analysis' summary, whatever keys it has. */
+	for (size_t i = 0; i < a.n_extra; i++) {
+		const char *eq = strchr(a.extra[i], '=');
+		_cleanup_free_ char *key = NULL;
+
+		if (strncmp(a.extra[i], "go_", 3) != 0 || !eq)
+			continue;
+		key = strndup(a.extra[i], eq - a.extra[i]);
+		if (key)
+			gc_meta_set_extra(meta, key, eq + 1);
 	}
 	gc_meta_free(&a);
 }

@@ -2,6 +2,7 @@
 #include "capture.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -427,15 +428,12 @@ static int skip_core(struct capture *c)
 	return r;
 }
 
-struct analysis_job {
-	int core_fd, exe_fd;
-};
-
 static int run_analysis(void *userdata, int out_fd)
 {
-	const struct analysis_job *job = userdata;
+	struct gc_analyze_request *req = userdata;
 
-	return gc_analyze_stored_core(job->core_fd, job->exe_fd, out_fd);
+	req->out_fd = out_fd;
+	return gc_analyze_stored_core(req);
 }
 
 static void note_analysis(struct gc_meta *m, const char *result, const char *why)
@@ -445,12 +443,54 @@ static void note_analysis(struct gc_meta *m, const char *result, const char *why
 		gc_log(LOG_WARNING, "the analysis of %s %s; the core is stored", m->id, why);
 }
 
-/* After commit: the notes (and later the Go analysis) are read back from the stored core by
- * an unprivileged child under limits, so a hostile core can cost at most the enrichment. */
+/* STORE/ID/.goroutines.tmp, where the child writes the Go report; renamed into place when
+ * the child succeeded. */
+static int open_report(struct capture *c, const char *id)
+{
+	char path[PATH_MAX];
+
+	if (!c->gobin.is_go)
+		return -EBADF;
+	snprintf(path, sizeof(path), "%s/.goroutines.tmp", id);
+	return openat(gc_store_dirfd(c->store), path,
+		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+static void finish_report(struct capture *c, const char *id, bool ok)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int dir = gc_store_dirfd(c->store);
+
+	snprintf(from, sizeof(from), "%s/.goroutines.tmp", id);
+	snprintf(to, sizeof(to), "%s/goroutines", id);
+	if (!ok || renameat(dir, from, dir, to) < 0)
+		unlinkat(dir, from, 0);
+}
+
+static void merge_outcome(struct gc_meta *m, int r, enum gc_sandbox_outcome outcome,
+			  const char *output)
+{
+	if (r < 0) {
+		note_analysis(m, "not run", "could not start");
+		return;
+	}
+	gc_analysis_merge(m, output);
+	note_analysis(m, gc_sandbox_outcome_name(outcome),
+		      outcome == GC_SANDBOX_OK		? NULL
+		      : outcome == GC_SANDBOX_TIMED_OUT ? "was cut off at its limit"
+							: "failed");
+}
+
+/* After commit: the notes and the Go analysis are read back from the stored core by an
+ * unprivileged child under limits, so a hostile core can cost at most the enrichment. */
 static void analyze_entry(struct capture *c, struct gc_meta *m)
 {
-	struct analysis_job job = {.exe_fd = c->proc.exe_fd};
-	int keep[2] = {-EBADF, c->proc.exe_fd};
+	struct gc_analyze_request req = {
+	    .exe_fd = c->proc.exe_fd,
+	    .report_fd = -EBADF,
+	    .crash_monotonic_ns = c->start_usec * 1000,
+	};
+	int keep[3] = {-EBADF, -EBADF, c->proc.exe_fd};
 	struct gc_sandbox_options options = {
 	    .time_limit_usec = (uint64_t)c->config->analysis_time_limit_sec * 1000000,
 	    .memory_limit = c->config->analysis_memory_limit == UINT64_MAX
@@ -458,28 +498,30 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 				: c->config->analysis_memory_limit,
 	    .output_limit = 1 << 20,
 	    .keep_fds = keep,
-	    .n_keep_fds = c->proc.exe_fd >= 0 ? 2 : 1,
+	    .n_keep_fds = ELEMENTSOF(keep), /* negative ones are skipped */
 	};
-	enum gc_sandbox_outcome outcome;
+	enum gc_sandbox_outcome outcome = GC_SANDBOX_FAILED;
 	_cleanup_free_ char *output = NULL;
 	int r;
 
 	if (m->core_stored) {
-		job.core_fd = keep[0] = gc_store_open_core(c->store, m->id);
-		r = job.core_fd < 0
-			? job.core_fd
-			: gc_sandbox_run(&options, run_analysis, &job, &outcome, &output);
-		if (job.core_fd >= 0)
-			close(job.core_fd);
-		if (r < 0)
-			note_analysis(m, "not run", "could not start");
-		else {
-			gc_analysis_merge(m, output);
-			note_analysis(m, gc_sandbox_outcome_name(outcome),
-				      outcome == GC_SANDBOX_OK		? NULL
-				      : outcome == GC_SANDBOX_TIMED_OUT ? "was cut off at its limit"
-									: "failed");
+		req.core_fd = keep[0] = gc_store_open_core(c->store, m->id);
+		req.report_fd = keep[1] = open_report(c, m->id);
+		uint64_t start = gc_clock_usec(CLOCK_MONOTONIC);
+		char usec[32];
+
+		r = req.core_fd < 0
+			? req.core_fd
+			: gc_sandbox_run(&options, run_analysis, &req, &outcome, &output);
+		snprintf(usec, sizeof(usec), "%" PRIu64, gc_clock_usec(CLOCK_MONOTONIC) - start);
+		gc_meta_set_extra(m, "analysis_usec", usec);
+		if (req.core_fd >= 0)
+			close(req.core_fd);
+		if (req.report_fd >= 0) {
+			close(req.report_fd);
+			finish_report(c, m->id, r >= 0 && outcome == GC_SANDBOX_OK);
 		}
+		merge_outcome(m, r, outcome, output);
 	}
 	if (!m->comm || !*m->comm) {
 		free(m->comm);

@@ -37,17 +37,78 @@ static const char *core_fate(const struct gc_meta *meta, char *buf, size_t size)
 	return buf;
 }
 
+/* The reason in one line: the last panic of a chain (the one that killed the program), else
+ * the first line ("fatal error: ...", "SIGQUIT: quit"), cut to a readable length. */
+static void reason_line(const char *reason, char *buf, size_t size)
+{
+	const char *last = strrchr(reason, '\n');
+	const char *line = last && strstr(last, "panic: ") ? last + 1 : reason;
+	size_t len = strcspn(line + strspn(line, "\t"), "\n");
+
+	line += strspn(line, "\t");
+	if (len >= size)
+		len = size - 1;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+}
+
+/* 3212 as "3,212". */
+static void thousands(const char *digits, char *buf, size_t size)
+{
+	size_t len = strspn(digits, "0123456789"), n = 0;
+
+	for (size_t i = 0; i < len && n + 2 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			buf[n++] = ',';
+		buf[n++] = digits[i];
+	}
+	buf[n] = '\0';
+}
+
+static char *go_message(const struct gc_meta *meta, const char *fate)
+{
+	const char *reason = gc_meta_get_extra(meta, "go_reason");
+	const char *site = gc_meta_get_extra(meta, "go_crash_site");
+	const char *count = gc_meta_get_extra(meta, "go_goroutines");
+	char line[256], number[32] = "?";
+	char *message = NULL;
+
+	reason_line(reason, line, sizeof(line));
+	if (count)
+		thousands(count, number, sizeof(number));
+	if (asprintf(&message, "%s[%" PRId64 "] %s%s%s, %s goroutine%s; %s",
+		     meta->comm ? meta->comm : "?", meta->pid, line, site ? " at " : "",
+		     site ? site : "", number, count && strcmp(count, "1") == 0 ? "" : "s",
+		     fate) < 0)
+		return NULL;
+	return message;
+}
+
 char *gc_crash_message(const struct gc_meta *meta)
 {
 	char fate[512], *message = NULL;
 	int r;
 
+	core_fate(meta, fate, sizeof(fate));
+	if (gc_meta_get_extra(meta, "go_reason"))
+		return go_message(meta, fate);
 	r = asprintf(&message, "%s[%" PRId64 "] crashed with %s; %s%s%s",
-		     meta->comm ? meta->comm : "?", meta->pid, gc_signal_name(meta->signal),
-		     core_fate(meta, fate, sizeof(fate)), meta->core_error ? "; " : "",
-		     meta->core_error ? meta->core_error : "");
+		     meta->comm ? meta->comm : "?", meta->pid, gc_signal_name(meta->signal), fate,
+		     meta->core_error ? "; " : "", meta->core_error ? meta->core_error : "");
 	return r < 0 ? NULL : message;
 }
+
+/* The Go analysis' fields, from the meta's extras. */
+static const struct {
+	const char *key, *field;
+} extra_fields[] = {
+    {"go_reason", "GOCRASH_REASON"},	     {"go_signal", "GOCRASH_GO_SIGNAL"},
+    {"go_crash_site", "GOCRASH_CRASH_SITE"}, {"go_signature", "GOCRASH_SIGNATURE"},
+    {"go_goroutines", "GOCRASH_GOROUTINES"}, {"go_stack", "GOCRASH_STACK"},
+    {"go_module", "GOCRASH_MODULE"},	     {"go_vcs_revision", "GOCRASH_VCS_REVISION"},
+    {"go_vcs_time", "GOCRASH_VCS_TIME"},     {"go_vcs_modified", "GOCRASH_VCS_MODIFIED"},
+    {"go_note", "GOCRASH_GO_NOTE"},	     {"analysis", "GOCRASH_ANALYSIS"},
+};
 
 /* The GOCRASH_* fields: one row per field, formatted from the metadata. */
 struct journal_field {
@@ -159,6 +220,11 @@ int gc_journal_crash(const struct gc_meta *meta, const char *store_path)
 		char *text = format_field(&journal_fields[i], meta);
 		if (text)
 			add_item(items, &n, text);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(extra_fields); i++) {
+		const char *value = gc_meta_get_extra(meta, extra_fields[i].key);
+		if (value)
+			add_field(items, &n, extra_fields[i].field, value);
 	}
 	for (size_t i = 0; i < meta->n_extra; i++)
 		if (strncmp(meta->extra[i], "GOCRASH_", 8) == 0)

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT */
+/* Every goroutine of a crashed Go process, as the runtime's GOTRACEBACK=crash traceback shows
+ * it: allgs walked like forEachGRace, each stack unwound from g.sched (or syscallpc/sp), the
+ * running ones from their thread's registers, and the crashing one starting where the runtime
+ * starts it (the caller of fatalpanic or fatalthrow). */
+#include "goanalyze.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "goargs.h"
+#include "gopanic.h"
+#include "gotarget.h"
+#include "gounwind.h"
+#include "macro.h"
+
+#define G_READ_SIZE	       512
+#define INNER_FRAMES	       50 /* Go 1.21+: first 50 and last 50 logical frames */
+#define OUTER_FRAMES	       50
+#define MAX_FRAMES_OLD	       100 /* Go 1.19/1.20: 100 physical frames */
+#define MAX_PHYSICAL	       (64u << 20)
+#define MAX_INLINE	       64
+#define FATAL_SEARCH_FRAMES    256
+#define MAX_THREADS_SCORED     4096
+#define GSCAN		       0x1000
+#define DEFAULT_MAX_GOROUTINES 10000000
+
+struct graw {
+	uint64_t gp, stack_lo, stack_hi, panic, m, sched_sp, sched_pc, syscallsp, syscallpc;
+	uint64_t goid, waitsince, lockedm, gopc, parent_goid;
+	uint64_t sigcode0, sigcode1, sigpc;
+	uint32_t status, sig;
+	uint8_t waitreason;
+};
+
+static uint64_t field(const uint8_t *buf, uint32_t off, size_t size)
+{
+	uint64_t v = 0;
+
+	if (off != GC_NO_FIELD && off + size <= G_READ_SIZE)
+		memcpy(&v, buf + off, size);
+	return v;
+}
+
+static int read_g(struct gc_go_target *t, uint64_t gp, struct graw *g)
+{
+	const struct gc_go_layout *L = t->layout;
+	uint8_t buf[G_READ_SIZE];
+
+	if (gc_go_read(t, gp, buf, sizeof(buf)) < 0)
+		return -EFAULT;
+	*g = (struct graw){
+	    .gp = gp,
+	    .stack_lo = field(buf, L->g_stack_lo, 8),
+	    .stack_hi = field(buf, L->g_stack_hi, 8),
+	    .panic = field(buf, L->g_panic, 8),
+	    .m = field(buf, L->g_m, 8),
+	    .sched_sp = field(buf, L->g_sched_sp, 8),
+	    .sched_pc = field(buf, L->g_sched_pc, 8),
+	    .syscallsp = field(buf, L->g_syscallsp, 8),
+	    .syscallpc = field(buf, L->g_syscallpc, 8),
+	    .goid = field(buf, L->g_goid, 8),
+	    .waitsince = field(buf, L->g_waitsince, 8),
+	    .lockedm = field(buf, L->g_lockedm, 8),
+	    .gopc = field(buf, L->g_gopc, 8),
+	    .parent_goid = field(buf, L->g_parentgoid, 8),
+	    .status = (uint32_t)field(buf, L->g_atomicstatus, 4),
+	    .waitreason = (uint8_t)field(buf, L->g_waitreason, 1),
+	    .sig = (uint32_t)field(buf, L->g_sig, 4),
+	    .sigcode0 = field(buf, L->g_sigcode0, 8),
+	    .sigcode1 = field(buf, L->g_sigcode1, 8),
+	    .sigpc = field(buf, L->g_sigpc, 8),
+	};
+	return 0;
+}
+
+struct mraw {
+	uint64_t procid, curg;
+	int64_t id;
+};
+
+static int read_m(struct gc_go_target *t, uint64_t mp, struct mraw *m)
+{
+	const struct gc_go_layout *L = t->layout;
+	uint64_t id = 0;
+
+	*m = (struct mraw){.id = -1};
+	if (gc_go_read_word(t, mp + L->m_procid, &m->procid) < 0 ||
+	    gc_go_read_word(t, mp + L->m_curg, &m->curg) < 0 ||
+	    gc_go_read(t, mp + L->m_id, &id, 8) < 0)
+		return -EFAULT;
+	m->id = (int64_t)id;
+	return 0;
+}
+
+static const struct gc_core_thread *thread_by_tid(const struct gc_core_info *info, uint64_t tid)
+{
+	for (size_t i = 0; i < info->n_threads; i++)
+		if ((uint64_t)info->threads[i].tid == tid)
+			return &info->threads[i];
+	return NULL;
+}
+
+/* Collects the logical frames of one goroutine, keeping what the runtime would print: all of
+ * them up to 100, else the first and last 50 (Go 1.21+), or the first 100 physical frames
+ * (before 1.21). */
+struct collector {
+	struct gc_go_target *t;
+	struct gc_goroutine *g;
+	struct gc_go_frame ring[OUTER_FRAMES];
+	uint64_t logical, physical;
+	bool old_format;
+	int error;
+};
+
+static void frame_done(struct gc_go_frame *f)
+{
+	free(f->func);
+	free(f->file);
+	free(f->args);
+	*f = (struct gc_go_frame){};
+}
+
+static int append_frame(struct gc_goroutine *g, struct gc_go_frame *f)
+{
+	size_t n = g->n_frames;
+
+	/* Capacity is implicit: 16, then doubled each time n reaches a power of two. */
+	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) {
+		size_t cap = n == 0 ? 16 : n * 2;
+		struct gc_go_frame *grown = realloc(g->frames, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		g->frames = grown;
+	}
+	g->frames[g->n_frames++] = *f;
+	*f = (struct gc_go_frame){};
+	return 0;
+}
+
+static void keep_frame(struct collector *c, struct gc_go_frame *f)
+{
+	struct gc_go_frame *slot;
+
+	c->logical++;
+	if (c->old_format || c->logical <= INNER_FRAMES) {
+		if (append_frame(c->g, f) < 0)
+			c->error = -ENOMEM;
+		frame_done(f);
+		return;
+	}
+	slot = &c->ring[(c->logical - INNER_FRAMES - 1) % OUTER_FRAMES];
+	frame_done(slot);
+	*slot = *f;
+	*f = (struct gc_go_frame){};
+}
+
+static char *print_name(const char *name)
+{
+	char buf[1024];
+
+	if (strcmp(name, "runtime.gopanic") == 0)
+		return strdup("panic");
+	gc_funcname_for_print(name, buf, sizeof(buf));
+	return strdup(buf);
+}
+
+static void logical_frame(struct collector *c, const struct gc_go_pframe *pf,
+			  const struct gc_frame *sym)
+{
+	struct gc_go_frame f = {
+	    .func = print_name(sym->name),
+	    .file = strdup(sym->file),
+	    .line = sym->line,
+	    .inlined = sym->inlined,
+	    .pc = pf->pc,
+	    .entry = pf->fn.entry,
+	    .sp = pf->sp,
+	    .fp = pf->fp,
+	};
+
+	if (!f.func || !f.file ||
+	    (!f.inlined && gc_go_format_args(c->t, &pf->fn, pf->fp, gc_go_sym_pc(pf), &f.args) < 0))
+		c->error = -ENOMEM;
+	keep_frame(c, &f);
+	frame_done(&f);
+}
+
+static bool collect_frame(const struct gc_go_pframe *pf, void *userdata)
+{
+	struct collector *c = userdata;
+	struct gc_frame syms[MAX_INLINE];
+	size_t n = 0;
+
+	if (c->old_format && c->physical == MAX_FRAMES_OLD) {
+		c->g->elided = -1;
+		return false;
+	}
+	c->physical++;
+	if (gc_pclntab_frames(c->t->tab, gc_go_sym_pc(pf), syms, MAX_INLINE, &n) < 0 || n == 0) {
+		c->error = -ENOENT;
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		logical_frame(c, pf, &syms[i]);
+	return c->error == 0;
+}
+
+/* Moves the last frames from the ring into the goroutine, after the elision mark. */
+static void finish_collect(struct collector *c)
+{
+	uint64_t outer;
+
+	if (c->old_format || c->logical <= INNER_FRAMES)
+		return;
+	outer = MIN(c->logical - INNER_FRAMES, (uint64_t)OUTER_FRAMES);
+	if (c->logical > INNER_FRAMES + OUTER_FRAMES) {
+		c->g->elided = (int64_t)(c->logical - INNER_FRAMES - OUTER_FRAMES);
+		c->g->elided_at = c->g->n_frames;
+	}
+	for (uint64_t i = c->logical - outer; i < c->logical; i++) {
+		struct gc_go_frame *slot = &c->ring[(i - INNER_FRAMES) % OUTER_FRAMES];
+
+		if (append_frame(c->g, slot) < 0)
+			c->error = -ENOMEM;
+		frame_done(slot);
+	}
+}
+
+struct walker {
+	struct gc_go_target *t;
+	struct gc_go_report *report;
+	const struct gc_go_analyze_options *opts;
+	pid_t crash_tid; /* the thread that took the fatal signal */
+	struct gc_go_crash_facts crash;
+	struct gc_go_thread_facts thread;
+};
+
+static int set_note(struct gc_goroutine *g, const char *text)
+{
+	free(g->note);
+	g->note = strdup(text);
+	return g->note ? 0 : -ENOMEM;
+}
+
+/* Unwinds like the runtime from start and keeps the frames it would print. */
+static int collect_stack(struct walker *w, struct gc_goroutine *g,
+			 const struct gc_go_unwind_start *start)
+{
+	struct collector c = {.t = w->t, .g = g, .old_format = w->t->layout->minor < 21};
+	const char *why = NULL;
+	int r;
+
+	r = gc_go_unwind(w->t, start, MAX_PHYSICAL, collect_frame, &c, &why);
+	finish_collect(&c);
+	for (size_t i = 0; i < OUTER_FRAMES; i++)
+		frame_done(&c.ring[i]);
+	if (c.error == -ENOMEM)
+		return -ENOMEM;
+	if (r < 0 || c.error < 0) {
+		char text[160];
+
+		snprintf(text, sizeof(text), "the stack walk stopped at %s",
+			 why ? why : "a pc outside Go code");
+		return set_note(g, text);
+	}
+	return 0;
+}
+
+/* Pass 1 over a thread's registers: where the goroutine's own frames begin. */
+struct start_finder {
+	struct gc_go_target *t;
+	uint64_t lo, hi;
+	bool crashed, after_fatal, found;
+	unsigned on_stack; /* frames seen on the goroutine's stack */
+	struct gc_go_unwind_start start;
+};
+
+static bool find_start(const struct gc_go_pframe *pf, void *userdata)
+{
+	struct start_finder *s = userdata;
+	bool on_stack = pf->sp >= s->lo && pf->sp < s->hi;
+
+	if (!on_stack)
+		return true;
+	if (!s->found || s->after_fatal) {
+		s->start =
+		    (struct gc_go_unwind_start){.pc = pf->pc, .sp = pf->sp, .trap = pf->trap};
+		s->found = true;
+		if (s->after_fatal)
+			return false;
+	}
+	/* The runtime starts a crashing goroutine at the caller of fatalpanic / fatalthrow. */
+	if (s->crashed &&
+	    (pf->fn.entry == s->t->fn.fatalpanic || pf->fn.entry == s->t->fn.fatalthrow))
+		s->after_fatal = true;
+	/* fatalpanic is a few frames in, if it is there at all (not for a stack overflow). */
+	return s->crashed && ++s->on_stack < FATAL_SEARCH_FRAMES;
+}
+
+static bool start_from_thread(struct walker *w, const struct graw *g, bool crashed,
+			      const struct gc_core_thread *thread, struct gc_go_unwind_start *ret)
+{
+	struct start_finder s = {
+	    .t = w->t, .lo = g->stack_lo, .hi = g->stack_hi, .crashed = crashed};
+	struct gc_go_unwind_start regs = {
+	    .pc = thread->regs[16], /* rip */
+	    .sp = thread->regs[19], /* rsp */
+	    .trap = true,
+	    .thread = true,
+	    .sched_pc = g->sched_pc,
+	    .sched_sp = g->sched_sp,
+	};
+	const char *why;
+
+	gc_go_unwind(w->t, &regs, MAX_PHYSICAL, find_start, &s, &why);
+	if (s.found)
+		*ret = s.start;
+	return s.found;
+}
+
+static void describe_creator(struct walker *w, const struct graw *raw, struct gc_goroutine *g)
+{
+	struct gc_func f;
+	const char *file;
+	int32_t line;
+
+	if (raw->goid == 1 || gc_pclntab_find_func(w->t->tab, raw->gopc, &f) < 0)
+		return;
+	if (gc_pclntab_file_line(w->t->tab, &f, raw->gopc > f.entry ? raw->gopc - 1 : raw->gopc,
+				 &file, &line) < 0)
+		return;
+	g->created_by = print_name(f.name);
+	g->created_file = strdup(file);
+	g->created_line = line;
+	g->created_off = raw->gopc - f.entry;
+	g->parent_id = (int64_t)raw->parent_goid;
+}
+
+static void describe_header(struct walker *w, const struct graw *raw, const struct mraw *m,
+			    struct gc_goroutine *g)
+{
+	uint32_t status = raw->status & ~(uint32_t)GSCAN;
+	uint64_t now = w->opts->crash_monotonic_ns;
+
+	g->id = (int64_t)raw->goid;
+	g->gp = raw->gp;
+	g->mp = raw->m;
+	g->m_id = raw->m ? m->id : -1;
+	g->status = status;
+	g->scan = raw->status & GSCAN;
+	g->status_text = strdup(gc_go_status_text(w->t->layout, status, raw->waitreason));
+	if ((status == GC_GO_WAITING || status == GC_GO_SYSCALL) && raw->waitsince && now &&
+	    now > raw->waitsince)
+		g->wait_minutes = (int64_t)((now - raw->waitsince) / 60000000000ull);
+	g->locked = raw->lockedm != 0;
+	describe_creator(w, raw, g);
+}
+
+/* Where the runtime would start this goroutine's traceback, and from which thread. */
+static int choose_start(struct walker *w, const struct graw *raw, const struct mraw *m,
+			struct gc_goroutine *g, struct gc_go_unwind_start *start)
+{
+	uint32_t status = raw->status & ~(uint32_t)GSCAN;
+	const struct gc_core_thread *thread;
+
+	if (status == GC_GO_SYSCALL || (status != GC_GO_RUNNING && raw->syscallsp)) {
+		*start = (struct gc_go_unwind_start){.pc = raw->syscallpc, .sp = raw->syscallsp};
+		return 0;
+	}
+	if (status != GC_GO_RUNNING) {
+		*start = (struct gc_go_unwind_start){.pc = raw->sched_pc, .sp = raw->sched_sp};
+		return 0;
+	}
+	thread = raw->m && m->curg == raw->gp ? thread_by_tid(w->t->info, m->procid) : NULL;
+	g->thread = thread ? thread->tid : 0;
+	if (thread && start_from_thread(w, raw, g->crashed, thread, start))
+		return 0;
+	return set_note(g, "goroutine running on other thread; stack unavailable") < 0 ? -ENOMEM
+										       : -ENOENT;
+}
+
+static int build_goroutine(struct walker *w, const struct graw *raw, struct gc_goroutine *g)
+{
+	struct gc_go_unwind_start start;
+	struct mraw m = {.id = -1};
+	int r;
+
+	if (raw->m && read_m(w->t, raw->m, &m) < 0)
+		m = (struct mraw){.id = -1};
+	/* Running, or in a cgo call (syscall) when the signal came in C code. */
+	g->crashed = raw->m && m.curg == raw->gp && m.procid == (uint64_t)w->crash_tid;
+	if (g->crashed)
+		w->crash = (struct gc_go_crash_facts){
+		    .gp = raw->gp,
+		    .mp = raw->m,
+		    .panic = raw->panic,
+		    .sig = raw->sig,
+		    .sigcode0 = raw->sigcode0,
+		    .sigcode1 = raw->sigcode1,
+		    .sigpc = raw->sigpc,
+		    .sched_pc = raw->sched_pc,
+		    .sched_sp = raw->sched_sp,
+		};
+	describe_header(w, raw, &m, g);
+	if (!g->status_text)
+		return -ENOMEM;
+	r = choose_start(w, raw, &m, g, &start);
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : collect_stack(w, g, &start);
+}
+
+static int add_goroutine(struct gc_go_report *report, struct gc_goroutine *g)
+{
+	size_t n = report->n_goroutines;
+
+	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) {
+		size_t cap = n == 0 ? 16 : n * 2;
+		struct gc_goroutine *grown = realloc(report->goroutines, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		report->goroutines = grown;
+	}
+	if (g->crashed && n > 0) {
+		/* The runtime prints the crashing goroutine first. */
+		report->goroutines[n] = report->goroutines[0];
+		report->goroutines[0] = *g;
+	} else
+		report->goroutines[n] = *g;
+	report->n_goroutines++;
+	return 0;
+}
+
+static int walk_one(struct walker *w, uint64_t gp)
+{
+	struct gc_goroutine g = {.m_id = -1};
+	struct graw raw;
+	int r;
+
+	if (read_g(w->t, gp, &raw) < 0)
+		return gc_go_report_note(w->report, "goroutine at 0x%" PRIx64 " is not in the core",
+					 gp);
+	if ((raw.status & ~(uint32_t)GSCAN) == GC_GO_DEAD)
+		return 0;
+	r = build_goroutine(w, &raw, &g);
+	if (r >= 0)
+		r = add_goroutine(w->report, &g);
+	if (r < 0)
+		gc_goroutine_free(&g);
+	return r;
+}
+
+/* allglen and allgptr, with the length cut to the configured bound. */
+static int read_allgs(struct walker *w, uint64_t *ptr, uint64_t *len)
+{
+	uint64_t max = w->opts->max_goroutines ?: DEFAULT_MAX_GOROUTINES;
+
+	if (gc_go_read_word(w->t, w->t->allglen_addr, len) < 0 ||
+	    gc_go_read_word(w->t, w->t->allgptr_addr, ptr) < 0) {
+		*len = 0;
+		return gc_go_report_note(w->report, "the goroutine list is not in the core");
+	}
+	w->report->n_goroutines_total = (int64_t)*len;
+	if (*len <= max)
+		return 0;
+	*len = max;
+	return gc_go_report_note(w->report,
+				 "%" PRId64 " goroutines: only the first %" PRIu64 " were read",
+				 w->report->n_goroutines_total, max);
+}
+
+/* The goroutine a thread runs, for walking a thread back from the system stack. */
+static bool thread_goroutine(struct walker *w, uint64_t ptr, uint64_t len, pid_t tid,
+			     struct graw *ret)
+{
+	for (uint64_t i = 0; i < len; i++) {
+		struct mraw m;
+		uint64_t gp;
+
+		if (gc_go_read_word(w->t, ptr + i * 8, &gp) < 0)
+			return false;
+		if (!gp || read_g(w->t, gp, ret) < 0 || !ret->m ||
+		    (ret->status & ~(uint32_t)GSCAN) != GC_GO_RUNNING)
+			continue;
+		if (read_m(w->t, ret->m, &m) >= 0 && m.curg == gp && m.procid == (uint64_t)tid)
+			return true;
+	}
+	return false;
+}
+
+/* Where the crash began: threads[0] took the last signal, but in crash mode that is often
+ * the runtime's own SIGABRT or a relayed SIGQUIT on another thread. */
+static void pick_crash_thread(struct walker *w, uint64_t ptr, uint64_t len)
+{
+	const struct gc_core_info *info = w->t->info;
+	int best = -1;
+
+	for (size_t i = 0; i < info->n_threads && i < MAX_THREADS_SCORED; i++) {
+		struct gc_go_thread_facts f;
+		struct graw g = {};
+		int score;
+
+		thread_goroutine(w, ptr, len, info->threads[i].tid, &g);
+		gc_go_walk_thread(w->t, &info->threads[i], g.sched_pc, g.sched_sp, &f);
+		score = gc_go_crash_score(&f, info->pid);
+		if (score > best) {
+			best = score;
+			w->thread = f;
+			w->crash_tid = info->threads[i].tid;
+		}
+	}
+}
+
+static int walk_allgs(struct walker *w)
+{
+	uint64_t len, ptr;
+	int r;
+
+	r = read_allgs(w, &ptr, &len);
+	if (r < 0)
+		return r;
+	pick_crash_thread(w, ptr, len);
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t gp;
+
+		if (gc_go_read_word(w->t, ptr + i * 8, &gp) < 0)
+			return gc_go_report_note(w->report,
+						 "the goroutine list ends after %" PRIu64
+						 " entries: the rest is not in the core",
+						 i);
+		r = gp ? walk_one(w, gp) : 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyze_options *opts,
+		  struct gc_go_report *report)
+{
+	struct gc_go_target t;
+	struct walker w = {.t = &t, .report = report, .opts = opts};
+	const char *why = NULL;
+	int r;
+
+	r = gc_go_target_open(&t, view, exe_fd, &why);
+	if (t.build.go_version)
+		report->go_version = strdup(t.build.go_version);
+	if (r == -ENOENT && !t.build.go_version && !t.build.modinfo) {
+		gc_go_target_done(&t);
+		return -ENOEXEC;
+	}
+	report->go_minor = t.layout ? t.layout->minor : 0;
+	if (t.layout && !t.layout_exact)
+		gc_go_report_note(report,
+				  "%s is newer than the releases this gocrashd knows: "
+				  "the structures of go1.%u were assumed",
+				  t.build.go_version, t.layout->minor);
+	if (r < 0) {
+		r = gc_go_report_note(report, "no goroutines: %s", why);
+		gc_go_target_done(&t);
+		return r < 0 ? r : 0;
+	}
+	r = walk_allgs(&w);
+	if (r >= 0)
+		r = gc_go_describe_crash(&t, &w.crash, w.thread.thread ? &w.thread : NULL, report);
+	gc_go_target_done(&t);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: MIT */
+/* The crash reason, read the way the runtime prints it (panic.go printpanics, error.go
+ * printpanicval, signal_unix.go fatalsignal, dopanic_m), and the crash signature. */
+#include "gopanic.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gounwind.h"
+#include "macro.h"
+
+#define MAX_PANICS	 16
+#define MAX_VALUE	 4096
+#define SIGFRAME_SIGINFO 304 /* sizeof(struct ucontext): the siginfo follows it */
+#define SIGFRAME_RIP	 (40 + 16 * 8)
+#define SIGNATURE_FRAMES 5
+#define THREAD_FRAMES	 4096
+#define TYPE_TFLAG	 20
+#define TYPE_KIND	 23
+#define TYPE_STR	 40
+#define TFLAG_EXTRA_STAR 2
+#define KIND_MASK	 0x1f
+
+/* runtime/sigtab_linux_generic.go, identical from 1.19 to 1.24. */
+static const char *const signal_names[] = {
+    "SIGNONE: no trap",
+    "SIGHUP: terminal line hangup",
+    "SIGINT: interrupt",
+    "SIGQUIT: quit",
+    "SIGILL: illegal instruction",
+    "SIGTRAP: trace trap",
+    "SIGABRT: abort",
+    "SIGBUS: bus error",
+    "SIGFPE: floating-point exception",
+    "SIGKILL: kill",
+    "SIGUSR1: user-defined signal 1",
+    "SIGSEGV: segmentation violation",
+    "SIGUSR2: user-defined signal 2",
+    "SIGPIPE: write to broken pipe",
+    "SIGALRM: alarm clock",
+    "SIGTERM: termination",
+    "SIGSTKFLT: stack fault",
+    "SIGCHLD: child status has changed",
+    "SIGCONT: continue",
+    "SIGSTOP: stop, unblockable",
+    "SIGTSTP: keyboard stop",
+    "SIGTTIN: background read from tty",
+    "SIGTTOU: background write to tty",
+    "SIGURG: urgent condition on socket",
+    "SIGXCPU: cpu limit exceeded",
+    "SIGXFSZ: file size limit exceeded",
+    "SIGVTALRM: virtual alarm clock",
+    "SIGPROF: profiling alarm clock",
+    "SIGWINCH: window size change",
+    "SIGIO: i/o now possible",
+    "SIGPWR: power failure restart",
+    "SIGSYS: bad system call",
+};
+
+static bool note_thread_frame(const struct gc_go_pframe *pf, void *userdata)
+{
+	struct gc_go_thread_facts *f = userdata;
+	const struct gc_go_target *t = f->t;
+	uint64_t e = pf->fn.entry;
+
+	if (e == t->fn.fatalpanic)
+		f->fatalpanic = true;
+	if (e == t->fn.fatalthrow)
+		f->fatalthrow = true;
+	if (e == t->fn.sigtramp || e == t->fn.cgo_sigtramp)
+		f->sigframe_fp = pf->fp;
+	if (!f->throw_func1 && strcmp(pf->fn.name, "runtime.throw") == 0)
+		f->throw_func1 = t->fn.throw_func1;
+	else if (!f->throw_func1 && strcmp(pf->fn.name, "runtime.fatal") == 0)
+		f->throw_func1 = t->fn.fatal_func1;
+	else
+		return true;
+	f->throw_sp = pf->sp;
+	f->throw_fp = pf->fp;
+	return true;
+}
+
+void gc_go_walk_thread(struct gc_go_target *t, const struct gc_core_thread *th, uint64_t sched_pc,
+		       uint64_t sched_sp, struct gc_go_thread_facts *ret)
+{
+	struct gc_go_unwind_start start = {
+	    .pc = th->regs[16], /* rip */
+	    .sp = th->regs[19], /* rsp */
+	    .trap = true,
+	    .thread = true,
+	    .sched_pc = sched_pc,
+	    .sched_sp = sched_sp,
+	};
+	const char *why;
+	int32_t si[5] = {0};
+
+	*ret = (struct gc_go_thread_facts){.t = t, .thread = th};
+	gc_go_unwind(t, &start, THREAD_FRAMES, note_thread_frame, ret, &why);
+	if (ret->sigframe_fp &&
+	    gc_go_read(t, ret->sigframe_fp + SIGFRAME_SIGINFO, si, sizeof(si)) >= 0) {
+		ret->signo = si[0];
+		ret->code = si[2];
+		ret->sender = si[4];
+	}
+}
+
+/* How sure we are that this thread is where the crash began: it runs fatalpanic or
+ * fatalthrow; it took a signal that the process did not send itself (the runtime relays
+ * SIGQUIT to every thread in crash mode and ends with its own SIGABRT); any signal. */
+int gc_go_crash_score(const struct gc_go_thread_facts *f, int64_t pid)
+{
+	if (f->fatalpanic || f->fatalthrow)
+		return 3;
+	if (f->sigframe_fp && (f->code > 0 || f->sender != pid))
+		return 2;
+	return f->sigframe_fp ? 1 : 0;
+}
+
+/* The message a throw printed: runtime.throw and runtime.fatal build a closure
+ * {func1, s.ptr, s.len} in their own frame to print it on the system stack. */
+static int throw_message(struct gc_go_target *t, const struct gc_go_thread_facts *f, char **ret)
+{
+	if (!f->throw_func1)
+		return -ENOENT;
+	for (uint64_t a = f->throw_sp; a + 24 <= f->throw_fp; a += 8) {
+		uint64_t w[3];
+
+		if (gc_go_read(t, a, w, sizeof(w)) < 0)
+			return -EFAULT;
+		if (w[0] == f->throw_func1 && w[2] <= MAX_VALUE)
+			return gc_go_read_string_at(t, w[1], w[2], MAX_VALUE, ret);
+	}
+	return -ENOENT;
+}
+
+/* runtime.(*_type).string(): the name at moduledata.types + str. */
+static int type_name(struct gc_go_target *t, uint64_t type, char *buf, size_t size)
+{
+	uint8_t tflag, head[3];
+	int32_t str;
+	size_t len, skip;
+
+	if (gc_go_read(t, type + TYPE_TFLAG, &tflag, 1) < 0 ||
+	    gc_go_read(t, type + TYPE_STR, &str, 4) < 0 ||
+	    gc_go_read(t, t->types + (int64_t)str, head, sizeof(head)) < 0)
+		return -EFAULT;
+	/* flag byte, then a uvarint length (two bytes at most for a name we print) */
+	len = head[1] & 0x7f;
+	skip = 2;
+	if (head[1] & 0x80) {
+		len |= (size_t)(head[2] & 0x7f) << 7;
+		skip = 3;
+	}
+	len = MIN(len, size - 1);
+	if (gc_go_read(t, t->types + (int64_t)str + skip, buf, len) < 0)
+		return -EFAULT;
+	buf[len] = '\0';
+	if ((tflag & TFLAG_EXTRA_STAR) && buf[0] == '*')
+		memmove(buf, buf + 1, len);
+	return 0;
+}
+
+static void print_indented(FILE *out, const char *s, bool indent)
+{
+	for (; *s; s++) {
+		fputc(*s, out);
+		if (*s == '\n' && indent)
+			fputc('\t', out);
+	}
+}
+
+/* runtime.printfloat: "+d.dddddde+ddd". */
+static void print_float(FILE *out, double v)
+{
+	char buf[14];
+	int e = 0;
+
+	if (v != v) {
+		fputs("NaN", out);
+		return;
+	}
+	if (v + v == v && v != 0) {
+		fputs(v > 0 ? "+Inf" : "-Inf", out);
+		return;
+	}
+	buf[0] = '+';
+	if (v == 0 && 1 / v < 0)
+		buf[0] = '-';
+	if (v != 0) {
+		double h = 5.0;
+
+		if (v < 0) {
+			v = -v;
+			buf[0] = '-';
+		}
+		for (; v >= 10; e++)
+			v /= 10;
+		for (; v < 1; e--)
+			v *= 10;
+		for (int i = 0; i < 7; i++)
+			h /= 10;
+		v += h;
+		if (v >= 10) {
+			e++;
+			v /= 10;
+		}
+	}
+	for (int i = 0; i < 7; i++) {
+		int s = (int)v;
+
+		buf[i + 2] = (char)('0' + s);
+		v = (v - s) * 10;
+	}
+	buf[1] = buf[2];
+	buf[2] = '.';
+	fprintf(out, "%.9se%c%03d", buf, e < 0 ? '-' : '+', e < 0 ? -e : e);
+}
+
+static void print_float_kind(FILE *out, unsigned kind, const uint8_t *v)
+{
+	float f[2];
+	double d[2];
+
+	if (kind == 13 || kind == 15) {
+		memcpy(f, v, kind == 13 ? 4 : 8);
+		d[0] = f[0];
+		d[1] = f[1];
+	} else
+		memcpy(d, v, kind == 14 ? 8 : 16);
+	if (kind == 13 || kind == 14) {
+		print_float(out, d[0]);
+		return;
+	}
+	fputs("(", out);
+	print_float(out, d[0]);
+	print_float(out, d[1]);
+	fputs("i)", out);
+}
+
+static const char *const basic_names[] = {
+    [1] = "bool",	 [2] = "int",	   [3] = "int8",     [4] = "int16",    [5] = "int32",
+    [6] = "int64",	 [7] = "uint",	   [8] = "uint8",    [9] = "uint16",   [10] = "uint32",
+    [11] = "uint64",	 [12] = "uintptr", [13] = "float32", [14] = "float64", [15] = "complex64",
+    [16] = "complex128", [24] = "string",
+};
+
+/* A basic value of kind at data, as print() writes it. Returns false for other kinds. */
+static bool print_basic(struct gc_go_target *t, FILE *out, unsigned kind, uint64_t data,
+			bool indent)
+{
+	static const uint8_t sizes[] = {0, 1, 8, 1, 2, 4, 8, 8, 1, 2, 4, 8, 8, 4, 8, 8, 16};
+	uint8_t v[16] = {0};
+
+	if (kind == 24) {
+		uint64_t s[2];
+		_cleanup_free_ char *text = NULL;
+
+		if (gc_go_read(t, data, s, sizeof(s)) < 0 ||
+		    gc_go_read_string_at(t, s[0], s[1], MAX_VALUE, &text) < 0)
+			fputs("?", out);
+		else
+			print_indented(out, text, indent);
+		return true;
+	}
+	if (kind == 0 || kind >= ELEMENTSOF(sizes))
+		return false;
+	if (gc_go_read(t, data, v, sizes[kind]) < 0)
+		fputs("?", out);
+	else if (kind == 1)
+		fputs(v[0] ? "true" : "false", out);
+	else if (kind <= 6) {
+		int64_t x = 0;
+		memcpy(&x, v, sizes[kind]);
+		x = (int64_t)((uint64_t)x << (64 - 8 * sizes[kind])) >> (64 - 8 * sizes[kind]);
+		fprintf(out, "%" PRId64, x);
+	} else if (kind <= 12) {
+		uint64_t x = 0;
+		memcpy(&x, v, sizes[kind]);
+		fprintf(out, "%" PRIu64, x);
+	} else
+		print_float_kind(out, kind, v);
+	return true;
+}
+
+/* runtime.printpanicval (printany before 1.21) for the eface {type, data}. */
+static void print_value(struct gc_go_target *t, FILE *out, uint64_t type, uint64_t data)
+{
+	bool indent = t->layout->minor >= 23;
+	char name[256];
+	uint8_t kind;
+
+	if (!type) {
+		fputs("nil", out);
+		return;
+	}
+	if (gc_go_read(t, type + TYPE_KIND, &kind, 1) < 0 ||
+	    type_name(t, type, name, sizeof(name)) < 0) {
+		fprintf(out, "(?) 0x%" PRIx64, data);
+		return;
+	}
+	kind &= KIND_MASK;
+	if (kind < ELEMENTSOF(basic_names) && basic_names[kind] &&
+	    strcmp(name, basic_names[kind]) == 0 && print_basic(t, out, kind, data, indent))
+		return;
+	if (kind == 24 || (kind >= 1 && kind <= 14)) {
+		fprintf(out, kind == 24 ? "%s(\"" : "%s(", name);
+		print_basic(t, out, kind, data, indent);
+		fputs(kind == 24 ? "\")" : ")", out);
+	} else if (kind == 15 || kind == 16) {
+		fputs(name, out);
+		print_basic(t, out, kind, data, indent);
+	} else
+		fprintf(out, "(%s) 0x%" PRIx64, name, data);
+}
+
+/* runtime.printpanics: the oldest panic first, each later one indented by a tab. */
+static void print_panics(struct gc_go_target *t, FILE *out, uint64_t p, unsigned depth)
+{
+	const struct gc_go_layout *L = t->layout;
+	uint64_t arg[2], link = 0;
+	uint8_t recovered = 0, goexit = 0, link_goexit = 0;
+
+	if (gc_go_read(t, p + L->panic_arg, arg, sizeof(arg)) < 0)
+		return;
+	gc_go_read_word(t, p + L->panic_link, &link);
+	gc_go_read(t, p + L->panic_recovered, &recovered, 1);
+	gc_go_read(t, p + L->panic_goexit, &goexit, 1);
+	if (link && depth < MAX_PANICS) {
+		print_panics(t, out, link, depth + 1);
+		gc_go_read(t, link + L->panic_goexit, &link_goexit, 1);
+		if (!link_goexit)
+			fputs("\t", out);
+	}
+	if (goexit)
+		return;
+	fputs("panic: ", out);
+	print_value(t, out, arg[0], arg[1]);
+	fputs(recovered ? " [recovered]\n" : "\n", out);
+}
+
+static void print_signame(FILE *out, uint32_t sig)
+{
+	if (sig < ELEMENTSOF(signal_names))
+		fputs(signal_names[sig], out);
+	else if (sig <= 64)
+		fprintf(out, "signal %u", sig);
+	else
+		fprintf(out, "0x%x", sig);
+}
+
+/* dopanic_m's line for a panic or throw that started as a signal. */
+static int signal_line(const struct gc_go_crash_facts *f, char **ret)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	if (!out)
+		return -ENOMEM;
+	fputs("[signal ", out);
+	print_signame(out, f->sig);
+	fprintf(out, " code=0x%" PRIx64 " addr=0x%" PRIx64 " pc=0x%" PRIx64 "]", f->sigcode0,
+		f->sigcode1, f->sigpc);
+	if (fclose(out) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	*ret = text;
+	return 0;
+}
+
+/* The m id of the thread: its current g sits in the TLS slot just below fs_base. */
+static int64_t thread_m_id(struct gc_go_target *t, const struct gc_core_thread *th)
+{
+	uint64_t g, m, id;
+
+	if (gc_go_read_word(t, th->regs[21] - 8, &g) < 0 ||
+	    gc_go_read_word(t, g + t->layout->g_m, &m) < 0 ||
+	    gc_go_read_word(t, m + t->layout->m_id, &id) < 0)
+		return -1;
+	return (int64_t)id;
+}
+
+/* runtime.fatalsignal: a signal the runtime did not turn into a panic (SIGQUIT, SIGABRT
+ * from outside, a fault in C code), from the outermost signal frame's siginfo and context. */
+static void print_fatal_signal(struct gc_go_target *t, const struct gc_go_thread_facts *tf,
+			       FILE *out)
+{
+	int32_t si[4] = {0};
+	uint64_t addr = 0, pc = 0;
+	int64_t m = thread_m_id(t, tf->thread);
+
+	gc_go_read(t, tf->sigframe_fp + SIGFRAME_SIGINFO, si, sizeof(si));
+	gc_go_read_word(t, tf->sigframe_fp + SIGFRAME_SIGINFO + 16, &addr);
+	gc_go_read_word(t, tf->sigframe_fp + SIGFRAME_RIP, &pc);
+	print_signame(out, (uint32_t)si[0]);
+	fprintf(out, "\nPC=0x%" PRIx64 " m=%" PRId64 " sigcode=%" PRIu64, pc, m,
+		(uint64_t)(int64_t)si[2]);
+	if (si[0] == 11 || si[0] == 7)
+		fprintf(out, " addr=0x%" PRIx64, addr);
+	fputs("\n", out);
+}
+
+static void print_reason(struct gc_go_target *t, const struct gc_go_crash_facts *f,
+			 const struct gc_go_thread_facts *tf, FILE *out, char **throw_msg)
+{
+	if (tf->fatalthrow && throw_message(t, tf, throw_msg) >= 0)
+		fprintf(out, "fatal error: %s\n", *throw_msg);
+	else if (tf->fatalthrow)
+		fputs("fatal error: (the message is not in the core)\n", out);
+	else if (f->panic)
+		print_panics(t, out, f->panic, 0);
+	else if (tf->sigframe_fp)
+		print_fatal_signal(t, tf, out);
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (uint8_t)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static bool is_plumbing(const char *func)
+{
+	return strcmp(func, "panic") == 0 || strncmp(func, "runtime.", 8) == 0 ||
+	       strncmp(func, "internal/", 9) == 0;
+}
+
+/* The class of the reason without what varies between occurrences: a throw's message is a
+ * fixed runtime string, a runtime error's message has its numbers masked (index values),
+ * a user's panic value is left out (it often holds request data), a signal keeps its name. */
+static void reason_class(const struct gc_go_report *r, char *buf, size_t size)
+{
+	const char *reason = r->reason ? r->reason : "";
+	const char *nl = strchr(reason, '\n');
+	size_t n = 0;
+
+	if (strncmp(reason, "panic: runtime error: ", 22) != 0 &&
+	    strncmp(reason, "panic: ", 7) == 0) {
+		snprintf(buf, size, "panic");
+		return;
+	}
+	for (const char *p = reason; *p && p != nl && n + 1 < size; p++)
+		if (*p < '0' || *p > '9')
+			buf[n++] = *p;
+		else if (n == 0 || buf[n - 1] != 'N')
+			buf[n++] = 'N';
+	buf[n] = '\0';
+}
+
+static int make_signature(struct gc_go_report *r)
+{
+	const struct gc_goroutine *g = gc_go_report_crashed(r);
+	uint64_t h = 0xcbf29ce484222325ull;
+	char class[256];
+	unsigned used = 0;
+
+	reason_class(r, class, sizeof(class));
+	h = fnv1a(h, class);
+	for (size_t i = 0; g && i < g->n_frames && used < SIGNATURE_FRAMES; i++) {
+		if (is_plumbing(g->frames[i].func))
+			continue;
+		h = fnv1a(fnv1a(h, "\n"), g->frames[i].func);
+		used++;
+	}
+	return asprintf(&r->signature, "%016" PRIx64, h) < 0 ? -ENOMEM : 0;
+}
+
+/* A signal in C code (cgo) or on the system stack is recorded in the thread's g0. */
+static void signal_from_g0(struct gc_go_target *t, struct gc_go_crash_facts *f)
+{
+	const struct gc_go_layout *L = t->layout;
+	uint64_t g0;
+
+	if (f->sig || !f->mp || gc_go_read_word(t, f->mp + L->m_g0, &g0) < 0 || !g0)
+		return;
+	if (gc_go_read(t, g0 + L->g_sig, &f->sig, 4) < 0 ||
+	    gc_go_read_word(t, g0 + L->g_sigcode0, &f->sigcode0) < 0 ||
+	    gc_go_read_word(t, g0 + L->g_sigcode1, &f->sigcode1) < 0 ||
+	    gc_go_read_word(t, g0 + L->g_sigpc, &f->sigpc) < 0)
+		f->sig = 0;
+}
+
+int gc_go_describe_crash(struct gc_go_target *t, const struct gc_go_crash_facts *crash,
+			 const struct gc_go_thread_facts *thread, struct gc_go_report *report)
+{
+	struct gc_go_crash_facts f = *crash, *facts = &f;
+	_cleanup_free_ char *throw_msg = NULL;
+	struct gc_go_thread_facts tf = {.t = t};
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out;
+
+	signal_from_g0(t, facts);
+	if (thread)
+		tf = *thread;
+	out = open_memstream(&text, &size);
+	if (!out)
+		return -ENOMEM;
+	print_reason(t, facts, &tf, out, &throw_msg);
+	if (fclose(out) != 0)
+		return -ENOMEM;
+	if (size > 0 && text[size - 1] == '\n')
+		text[size - 1] = '\0';
+	if (*text)
+		report->reason = text;
+	else
+		free(text);
+	if (facts->sig && signal_line(facts, &report->signal) < 0)
+		return -ENOMEM;
+	return make_signature(report);
+}

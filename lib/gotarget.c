@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+#include "gotarget.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "macro.h"
+
+#define PAGE	      4096u
+#define ALLG_MAX      (64u << 20) /* more goroutines than any process could hold */
+#define MODULE_SCAN   (64u << 20) /* bytes of writable data searched for firstmoduledata */
+#define CODE_PROLOGUE 64
+
+struct cache_page {
+	uint64_t addr; /* UINT64_MAX when empty */
+	uint8_t data[PAGE];
+};
+
+struct gc_block_cache {
+	size_t n;
+	struct cache_page *pages;
+};
+
+int gc_block_cache_new(size_t n_pages, struct gc_block_cache **ret)
+{
+	struct gc_block_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->n = n_pages;
+	c->pages = malloc(n_pages * sizeof(*c->pages));
+	if (!c->pages) {
+		free(c);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_pages; i++)
+		c->pages[i].addr = UINT64_MAX;
+	*ret = c;
+	return 0;
+}
+
+void gc_block_cache_free(struct gc_block_cache *cache)
+{
+	if (!cache)
+		return;
+	free(cache->pages);
+	free(cache);
+}
+
+static const uint8_t *cached_page(struct gc_go_target *t, uint64_t page)
+{
+	struct cache_page *slot = &t->cache->pages[(page / PAGE) % t->cache->n];
+
+	if (slot->addr == page)
+		return slot->data;
+	if (gc_memview_read(t->view, page, slot->data, PAGE) < 0) {
+		slot->addr = UINT64_MAX;
+		return NULL;
+	}
+	slot->addr = page;
+	return slot->data;
+}
+
+int gc_go_read(struct gc_go_target *t, uint64_t addr, void *buf, size_t size)
+{
+	uint8_t *out = buf;
+
+	if (addr + size < addr)
+		return -EFAULT;
+	while (size > 0) {
+		uint64_t page = addr & ~(uint64_t)(PAGE - 1);
+		size_t in_page = MIN(size, (size_t)(page + PAGE - addr));
+		const uint8_t *data = t->cache ? cached_page(t, page) : NULL;
+
+		/* A page that is only partly backed (the end of a file mapping) is read as is. */
+		if (!data && gc_memview_read(t->view, addr, out, in_page) < 0)
+			return -EFAULT;
+		if (data)
+			memcpy(out, data + (addr - page), in_page);
+		out += in_page;
+		addr += in_page;
+		size -= in_page;
+	}
+	return 0;
+}
+
+int gc_go_read_word(struct gc_go_target *t, uint64_t addr, uint64_t *ret)
+{
+	return gc_go_read(t, addr, ret, sizeof(*ret));
+}
+
+int gc_go_read_cb(void *userdata, uint64_t vaddr, void *buf, size_t size)
+{
+	return gc_go_read(userdata, vaddr, buf, size);
+}
+
+int gc_go_read_string_at(struct gc_go_target *t, uint64_t ptr, uint64_t len, size_t max, char **ret)
+{
+	size_t n = (size_t)MIN(len, (uint64_t)max);
+	char *s = malloc(n + 1);
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = n > 0 ? gc_go_read(t, ptr, s, n) : 0;
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	s[n] = '\0';
+	*ret = s;
+	return 0;
+}
+
+/* The executable's ELF header and program headers, and the load bias from AT_ENTRY. */
+static int exe_headers(struct gc_go_target *t, int exe_fd, Elf64_Ehdr *eh)
+{
+	uint64_t entry;
+
+	if (pread(exe_fd, eh, sizeof(*eh), 0) != sizeof(*eh) ||
+	    memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return -EBADMSG;
+	if (gc_core_auxv(t->info, 9 /* AT_ENTRY */, &entry) < 0)
+		return -ENOENT;
+	t->bias = entry - eh->e_entry;
+	return 0;
+}
+
+/* The first page of the executable is in the core (the kernel dumps ELF headers): a different
+ * file there means the executable we were given is not the one that crashed. */
+static bool exe_matches(struct gc_go_target *t, int exe_fd, const Elf64_Ehdr *eh)
+{
+	uint8_t file[PAGE], mem[PAGE];
+	size_t size = MIN((size_t)eh->e_phoff + (size_t)eh->e_phnum * sizeof(Elf64_Phdr), PAGE);
+	uint64_t first = UINT64_MAX;
+
+	for (unsigned i = 0; i < eh->e_phnum && i < 64; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(exe_fd, &ph, sizeof(ph), eh->e_phoff + i * sizeof(ph)) != sizeof(ph))
+			return false;
+		if (ph.p_type == PT_LOAD && ph.p_offset == 0)
+			first = MIN(first, ph.p_vaddr);
+	}
+	if (first == UINT64_MAX)
+		return true; /* nothing to compare with */
+	if (pread(exe_fd, file, size, 0) != (ssize_t)size)
+		return false;
+	if (gc_memview_read(t->view, first + t->bias, mem, size) < 0)
+		return true; /* not in the core: cannot tell */
+	return memcmp(file, mem, size) == 0;
+}
+
+static bool scan_for_moduledata(struct gc_go_target *t, uint64_t start, uint64_t size)
+{
+	const size_t chunk = 1u << 20, tail = 64 * 8;
+	uint64_t header = t->image.vaddr + t->bias;
+	_cleanup_free_ uint8_t *buf = malloc(chunk + tail);
+	struct gc_moduledata md;
+
+	if (!buf)
+		return false;
+	for (uint64_t off = 0; off < size; off += chunk) {
+		size_t n = (size_t)MIN((uint64_t)chunk + tail, size - off);
+
+		if (gc_memview_read(t->view, start + off, buf, n) < 0)
+			continue;
+		for (size_t i = 0; i + 8 <= MIN(n, chunk); i += 8)
+			if (gc_pclntab_moduledata_at(t->tab, buf + i, n - i, header, &md)) {
+				t->moduledata = start + off + i;
+				t->text = md.text;
+				t->etext = md.etext;
+				t->types = md.types;
+				t->etypes = md.etypes;
+				t->gofunc = md.gofunc;
+				return true;
+			}
+	}
+	return false;
+}
+
+/* runtime.firstmoduledata lives in the executable's writable data, relocated in the core. */
+static int find_moduledata(struct gc_go_target *t, int exe_fd, const Elf64_Ehdr *eh)
+{
+	uint64_t scanned = 0;
+
+	for (unsigned i = 0; i < eh->e_phnum && i < 64; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(exe_fd, &ph, sizeof(ph), eh->e_phoff + i * sizeof(ph)) != sizeof(ph))
+			return -EIO;
+		if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_W) || scanned >= MODULE_SCAN)
+			continue;
+		scanned += ph.p_filesz;
+		if (scan_for_moduledata(t, ph.p_vaddr + t->bias, MIN(ph.p_filesz, MODULE_SCAN)))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static uint64_t func_entry(struct gc_go_target *t, const char *name)
+{
+	struct gc_func f;
+
+	return gc_pclntab_find_func_by_name(t->tab, name, &f) < 0 ? 0 : f.entry;
+}
+
+/* forEachGRace starts by loading allglen and then allgptr with RIP-relative moves
+ * (REX.W 8B /r, mod 00 r/m 101): their targets are the two globals, even without symbols. */
+static int find_allgs(struct gc_go_target *t)
+{
+	uint64_t entry = func_entry(t, "runtime.forEachGRace"), found[2];
+	uint8_t code[CODE_PROLOGUE];
+	size_t n = 0;
+
+	if (!entry || gc_go_read(t, entry, code, sizeof(code)) < 0)
+		return -ENOENT;
+	for (size_t i = 0; i + 7 <= sizeof(code) && n < 2; i++) {
+		int32_t disp;
+
+		if ((code[i] & 0xfb) != 0x48 || code[i + 1] != 0x8b || (code[i + 2] & 0xc7) != 0x05)
+			continue;
+		memcpy(&disp, code + i + 3, sizeof(disp));
+		found[n++] = entry + i + 7 + (int64_t)disp;
+		i += 6;
+	}
+	if (n < 2)
+		return -ENOENT;
+	t->allglen_addr = found[0];
+	t->allgptr_addr = found[1];
+	return 0;
+}
+
+static void find_special_functions(struct gc_go_target *t)
+{
+	t->fn.sigtramp = func_entry(t, "runtime.sigtramp");
+	t->fn.cgo_sigtramp = func_entry(t, "runtime.cgoSigtramp");
+	t->fn.systemstack = func_entry(t, "runtime.systemstack");
+	t->fn.mcall = func_entry(t, "runtime.mcall");
+	t->fn.morestack = func_entry(t, "runtime.morestack");
+	t->fn.sigpanic = func_entry(t, "runtime.sigpanic");
+	t->fn.async_preempt = func_entry(t, "runtime.asyncPreempt");
+	t->fn.debug_call = func_entry(t, "runtime.debugCallV2");
+	t->fn.fatalpanic = func_entry(t, "runtime.fatalpanic");
+	t->fn.fatalthrow = func_entry(t, "runtime.fatalthrow");
+	t->fn.throw_func1 = func_entry(t, "runtime.throw.func1");
+	t->fn.fatal_func1 = func_entry(t, "runtime.fatal.func1");
+	t->fn.gopanic = func_entry(t, "runtime.gopanic");
+	t->fn.goexit = func_entry(t, "runtime.goexit");
+}
+
+static int open_tables(struct gc_go_target *t, int exe_fd, const char **why)
+{
+	unsigned minor;
+	int r;
+
+	r = gc_buildinfo_read_elf(exe_fd, &t->build);
+	if (r < 0)
+		return why_fail(why, "the executable carries no Go build information", r);
+	if (gc_go_minor(t->build.go_version, &minor) < 0)
+		return why_fail(why, "the Go version of the executable is not a release",
+				-EPROTONOSUPPORT);
+	t->layout = gc_go_layout_get(minor, &t->layout_exact);
+	if (!t->layout)
+		return why_fail(why, "Go releases before 1.19 are not supported", -EPROTONOSUPPORT);
+	r = gc_pclntab_image_load(exe_fd, &t->image);
+	if (r >= 0)
+		r = gc_pclntab_open(t->image.data, t->image.size, &t->tab);
+	if (r < 0)
+		return why_fail(why, "the executable's function table cannot be read", r);
+	return 0;
+}
+
+int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, int exe_fd, const char **why)
+{
+	Elf64_Ehdr eh;
+	int r;
+
+	*t = (struct gc_go_target){.view = view, .info = gc_memview_info(view)};
+	r = gc_block_cache_new(8192, &t->cache);
+	if (r < 0)
+		return why_fail(why, "out of memory", r);
+	if (exe_fd < 0)
+		return why_fail(why, "the executable is not available", -ENOENT);
+	r = exe_headers(t, exe_fd, &eh);
+	if (r < 0)
+		return why_fail(
+		    why, "the executable is not an ELF file, or the core has no AT_ENTRY", r);
+	if (!exe_matches(t, exe_fd, &eh))
+		return why_fail(why, "the executable does not match the core", -ESTALE);
+	r = open_tables(t, exe_fd, why);
+	if (r < 0)
+		return r;
+	r = find_moduledata(t, exe_fd, &eh);
+	if (r < 0)
+		return why_fail(why, "runtime.firstmoduledata is not in the core", r);
+	gc_pclntab_set_text_start(t->tab, t->text);
+	gc_pclntab_set_funcdata(t->tab, t->gofunc, gc_go_read_cb, t);
+	find_special_functions(t);
+	r = find_allgs(t);
+	if (r < 0)
+		return why_fail(why, "the runtime's goroutine list (allgs) was not found", r);
+	return 0;
+}
+
+void gc_go_target_done(struct gc_go_target *t)
+{
+	gc_pclntab_free(t->tab);
+	gc_pclntab_image_done(&t->image);
+	gc_buildinfo_done(&t->build);
+	gc_block_cache_free(t->cache);
+	*t = (struct gc_go_target){};
+}
