@@ -15,6 +15,7 @@
 #include "dump.h"
 #include "gc-build.h"
 #include "goreport.h"
+#include "zfile.h"
 #include "journal.h"
 #include "json.h"
 #include "log.h"
@@ -245,18 +246,15 @@ static void print_info(const struct gc_meta *m)
  * read, and its last note says what is missing. */
 static int read_goroutines(struct ctl *ctl, const struct gc_meta *m, struct gc_go_report *ret)
 {
+	_cleanup_close_ int fd = gc_store_open_file(ctl->store, m->id, "goroutines");
 	_cleanup_fclose_ FILE *f = NULL;
-	int fd, r;
+	int r;
 
-	fd = gc_store_open_file(ctl->store, m->id, "goroutines");
 	if (fd < 0)
 		return fd;
-	f = fdopen(fd, "re");
-	if (!f) {
-		r = negative_errno();
-		close(fd);
-		return r;
-	}
+	f = gc_zfile_read(fd); /* zstd; a plain file is read as it is */
+	if (!f)
+		return negative_errno();
 	r = gc_go_report_read(f, ret);
 	if (r == -EBADMSG) {
 		gc_log(LOG_WARNING,

@@ -488,7 +488,8 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 	struct gc_analyze_request req = {
 	    .exe_fd = c->proc.exe_fd,
 	    .report_fd = -EBADF,
-	    .crash_monotonic_ns = c->start_usec * 1000,
+	    /* A replay happens long after the crash: no "N minutes" then. */
+	    .crash_monotonic_ns = c->request->exe_path ? 0 : c->start_usec * 1000,
 	};
 	int keep[3] = {-EBADF, -EBADF, c->proc.exe_fd};
 	struct gc_sandbox_options options = {

@@ -475,23 +475,31 @@ static int read_allgs(struct walker *w, uint64_t *ptr, uint64_t *len)
 				 w->report->n_goroutines_total, max);
 }
 
-/* The goroutine a thread runs, for walking a thread back from the system stack. */
-static bool thread_goroutine(struct walker *w, uint64_t ptr, uint64_t len, pid_t tid,
-			     struct graw *ret)
+/* The goroutines that were running, by thread: where a thread's walk continues from the
+ * system stack. One pass over allgs; at most one per thread counts. */
+struct running {
+	uint64_t tid, sched_pc, sched_sp;
+};
+
+static size_t find_running(struct walker *w, uint64_t ptr, uint64_t len, struct running *out,
+			   size_t max)
 {
-	for (uint64_t i = 0; i < len; i++) {
+	size_t n = 0;
+
+	for (uint64_t i = 0; i < len && n < max; i++) {
+		struct graw g;
 		struct mraw m;
 		uint64_t gp;
 
 		if (gc_go_read_word(w->t, ptr + i * 8, &gp) < 0)
-			return false;
-		if (!gp || read_g(w->t, gp, ret) < 0 || !ret->m ||
-		    (ret->status & ~(uint32_t)GSCAN) != GC_GO_RUNNING)
+			break;
+		if (!gp || read_g(w->t, gp, &g) < 0 || !g.m ||
+		    (g.status & ~(uint32_t)GSCAN) != GC_GO_RUNNING)
 			continue;
-		if (read_m(w->t, ret->m, &m) >= 0 && m.curg == gp && m.procid == (uint64_t)tid)
-			return true;
+		if (read_m(w->t, g.m, &m) >= 0 && m.curg == gp)
+			out[n++] = (struct running){m.procid, g.sched_pc, g.sched_sp};
 	}
-	return false;
+	return n;
 }
 
 /* Where the crash began: threads[0] took the last signal, but in crash mode that is often
@@ -499,20 +507,26 @@ static bool thread_goroutine(struct walker *w, uint64_t ptr, uint64_t len, pid_t
 static void pick_crash_thread(struct walker *w, uint64_t ptr, uint64_t len)
 {
 	const struct gc_core_info *info = w->t->info;
+	size_t n_threads = MIN(info->n_threads, (size_t)MAX_THREADS_SCORED);
+	_cleanup_free_ struct running *running = calloc(n_threads + 1, sizeof(*running));
+	size_t n_running = running ? find_running(w, ptr, len, running, n_threads) : 0;
 	int best = -1;
 
-	for (size_t i = 0; i < info->n_threads && i < MAX_THREADS_SCORED; i++) {
+	for (size_t i = 0; i < n_threads; i++) {
+		const struct gc_core_thread *th = &info->threads[i];
+		struct running r = {0};
 		struct gc_go_thread_facts f;
-		struct graw g = {};
 		int score;
 
-		thread_goroutine(w, ptr, len, info->threads[i].tid, &g);
-		gc_go_walk_thread(w->t, &info->threads[i], g.sched_pc, g.sched_sp, &f);
+		for (size_t k = 0; k < n_running; k++)
+			if (running[k].tid == (uint64_t)th->tid)
+				r = running[k];
+		gc_go_walk_thread(w->t, th, r.sched_pc, r.sched_sp, &f);
 		score = gc_go_crash_score(&f, info->pid);
 		if (score > best) {
 			best = score;
 			w->thread = f;
-			w->crash_tid = info->threads[i].tid;
+			w->crash_tid = th->tid;
 		}
 	}
 }
