@@ -147,7 +147,10 @@ static int write_report(const struct gc_go_report *report, int fd)
 static int analyze_go(struct gc_memview *view, const struct gc_analyze_request *req,
 		      struct gc_meta *m)
 {
-	struct gc_go_analyze_options opts = {.crash_monotonic_ns = req->crash_monotonic_ns};
+	struct gc_go_analyze_options opts = {
+	    .crash_monotonic_ns = req->crash_monotonic_ns,
+	    .deadline_usec = req->deadline_usec,
+	};
 	struct gc_go_report report = {};
 	int r;
 

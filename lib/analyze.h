@@ -11,6 +11,7 @@ struct gc_analyze_request {
 	int out_fd;    /* the summary, in the meta format */
 	int report_fd; /* the Go report (goroutines file), negative to skip the Go analysis */
 	uint64_t crash_monotonic_ns; /* CLOCK_MONOTONIC at the crash, 0 when unknown */
+	uint64_t deadline_usec;	     /* CLOCK_MONOTONIC: stop walking goroutines, 0 = none */
 };
 
 /* The child's side: reads the stored core (and the executable), writes its findings to

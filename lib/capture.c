@@ -485,15 +485,18 @@ static void merge_outcome(struct gc_meta *m, int r, enum gc_sandbox_outcome outc
  * unprivileged child under limits, so a hostile core can cost at most the enrichment. */
 static void analyze_entry(struct capture *c, struct gc_meta *m)
 {
+	uint64_t limit = (uint64_t)c->config->analysis_time_limit_sec * 1000000;
 	struct gc_analyze_request req = {
 	    .exe_fd = c->proc.exe_fd,
 	    .report_fd = -EBADF,
 	    /* A replay happens long after the crash: no "N minutes" then. */
 	    .crash_monotonic_ns = c->request->exe_path ? 0 : c->start_usec * 1000,
+	    /* The walk stops itself at 3/4 of the limit, so what it read is still written. */
+	    .deadline_usec = limit ? gc_clock_usec(CLOCK_MONOTONIC) + limit / 4 * 3 : 0,
 	};
 	int keep[3] = {-EBADF, -EBADF, c->proc.exe_fd};
 	struct gc_sandbox_options options = {
-	    .time_limit_usec = (uint64_t)c->config->analysis_time_limit_sec * 1000000,
+	    .time_limit_usec = limit,
 	    .memory_limit = c->config->analysis_memory_limit == UINT64_MAX
 				? 0
 				: c->config->analysis_memory_limit,

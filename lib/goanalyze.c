@@ -16,6 +16,7 @@
 #include "gotarget.h"
 #include "gounwind.h"
 #include "macro.h"
+#include "util.h"
 
 #define G_READ_SIZE	       512
 #define INNER_FRAMES	       50 /* Go 1.21+: first 50 and last 50 logical frames */
@@ -238,6 +239,7 @@ struct walker {
 	pid_t crash_tid; /* the thread that took the fatal signal */
 	struct gc_go_crash_facts crash;
 	struct gc_go_thread_facts thread;
+	uint64_t unreadable; /* allgs entries that are not in the core */
 };
 
 static int set_note(struct gc_goroutine *g, const char *text)
@@ -443,9 +445,10 @@ static int walk_one(struct walker *w, uint64_t gp)
 	struct graw raw;
 	int r;
 
-	if (read_g(w->t, gp, &raw) < 0)
-		return gc_go_report_note(w->report, "goroutine at 0x%" PRIx64 " is not in the core",
-					 gp);
+	if (read_g(w->t, gp, &raw) < 0) {
+		w->unreadable++;
+		return 0;
+	}
 	if ((raw.status & ~(uint32_t)GSCAN) == GC_GO_DEAD)
 		return 0;
 	r = build_goroutine(w, &raw, &g);
@@ -548,11 +551,28 @@ static int walk_allgs(struct walker *w)
 						 "the goroutine list ends after %" PRIu64
 						 " entries: the rest is not in the core",
 						 i);
+		if (w->opts->deadline_usec && i % 64 == 0 &&
+		    gc_clock_usec(CLOCK_MONOTONIC) > w->opts->deadline_usec)
+			return gc_go_report_note(w->report,
+						 "the analysis ran out of time after %" PRIu64
+						 " of %" PRIu64 " goroutines",
+						 i, len);
 		r = gp ? walk_one(w, gp) : 0;
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+static int walk_goroutines(struct walker *w)
+{
+	int r = walk_allgs(w);
+
+	if (r >= 0 && w->unreadable > 0)
+		r = gc_go_report_note(
+		    w->report, "%" PRIu64 " entries of the goroutine list point outside the core",
+		    w->unreadable);
+	return r;
 }
 
 int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyze_options *opts,
@@ -581,7 +601,7 @@ int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyz
 		gc_go_target_done(&t);
 		return r < 0 ? r : 0;
 	}
-	r = walk_allgs(&w);
+	r = walk_goroutines(&w);
 	if (r >= 0)
 		r = gc_go_describe_crash(&t, &w.crash, w.thread.thread ? &w.thread : NULL, report);
 	gc_go_target_done(&t);

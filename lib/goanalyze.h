@@ -15,6 +15,9 @@ struct gc_go_analyze_options {
 	uint64_t crash_monotonic_ns;
 	/* Upper bound on goroutines walked (the rest are counted and noted). */
 	uint64_t max_goroutines;
+	/* CLOCK_MONOTONIC usec after which no further goroutine is walked (0 = none): the
+	 * report then holds what was read by that time, and a note. */
+	uint64_t deadline_usec;
 };
 
 /* Fills report (zeroed by the caller). Returns 0 when report holds a result, partial or
