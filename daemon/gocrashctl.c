@@ -179,23 +179,23 @@ static void info_line(const char *label, const char *value)
 }
 
 /* The Go analysis' extra fields, shown under their own labels rather than as key=value. */
+/* The Go analysis' summary, labelled; go_stack is left out: the crashing goroutine is
+ * printed whole below the info. */
 static const struct {
 	const char *key, *label;
 } go_fields[] = {
-    {"go_reason", "Go Reason"},		 {"go_signature", "Signature"},
+    {"go_reason", "Go Reason"},		 {"go_signal", "Go Signal"},
+    {"go_crash_site", "Crash Site"},	 {"go_signature", "Signature"},
     {"go_goroutines", "Goroutines"},	 {"go_module", "Module"},
-    {"go_vcs_revision", "VCS Revision"},
+    {"go_vcs_revision", "VCS Revision"}, {"go_vcs_time", "VCS Time"},
+    {"go_vcs_modified", "VCS Modified"}, {"go_buildmode", "Build Mode"},
+    {"go_cgo", "CGO_ENABLED"},		 {"go_note", "Analysis Note"},
+    {"go_note_more", "Analysis Note"},
 };
 
 static bool is_go_field(const char *extra)
 {
-	for (size_t i = 0; i < ELEMENTSOF(go_fields); i++) {
-		size_t len = strlen(go_fields[i].key);
-
-		if (strncmp(extra, go_fields[i].key, len) == 0 && extra[len] == '=')
-			return true;
-	}
-	return false;
+	return strncmp(extra, "go_", 3) == 0;
 }
 
 /* A value of several lines (a reason with the panics it recovered from): the later lines
