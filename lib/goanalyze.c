@@ -107,12 +107,19 @@ static const struct gc_core_thread *thread_by_tid(const struct gc_core_info *inf
 
 /* Collects the logical frames of one goroutine, keeping what the runtime would print: all of
  * them up to 100, else the first and last 50 (Go 1.21+), or the first 100 physical frames
- * (before 1.21). */
+ * (before 1.21). The last 50 wait in a ring as raw frames, and only those that survive are
+ * symbolised: a stack overflow walks millions of frames. */
+struct raw_frame {
+	struct gc_go_pframe pf;
+	size_t inline_index; /* which of the inline expansion's frames */
+};
+
 struct collector {
 	struct gc_go_target *t;
 	struct gc_goroutine *g;
-	struct gc_go_frame ring[OUTER_FRAMES];
+	struct raw_frame ring[OUTER_FRAMES];
 	uint64_t logical, physical;
+	uint64_t deadline_usec;
 	bool old_format;
 	int error;
 };
@@ -143,23 +150,6 @@ static int append_frame(struct gc_goroutine *g, struct gc_go_frame *f)
 	return 0;
 }
 
-static void keep_frame(struct collector *c, struct gc_go_frame *f)
-{
-	struct gc_go_frame *slot;
-
-	c->logical++;
-	if (c->old_format || c->logical <= INNER_FRAMES) {
-		if (append_frame(c->g, f) < 0)
-			c->error = -ENOMEM;
-		frame_done(f);
-		return;
-	}
-	slot = &c->ring[(c->logical - INNER_FRAMES - 1) % OUTER_FRAMES];
-	frame_done(slot);
-	*slot = *f;
-	*f = (struct gc_go_frame){};
-}
-
 static char *print_name(const char *name)
 {
 	char buf[1024];
@@ -170,8 +160,9 @@ static char *print_name(const char *name)
 	return strdup(buf);
 }
 
-static void logical_frame(struct collector *c, const struct gc_go_pframe *pf,
-			  const struct gc_frame *sym)
+/* Appends the printed form of one logical frame. */
+static void keep_frame(struct collector *c, const struct gc_go_pframe *pf,
+		       const struct gc_frame *sym)
 {
 	struct gc_go_frame f = {
 	    .func = print_name(sym->name),
@@ -185,10 +176,20 @@ static void logical_frame(struct collector *c, const struct gc_go_pframe *pf,
 	};
 
 	if (!f.func || !f.file ||
-	    (!f.inlined && gc_go_format_args(c->t, &pf->fn, pf->fp, gc_go_sym_pc(pf), &f.args) < 0))
+	    (!f.inlined &&
+	     gc_go_format_args(c->t, &pf->fn, pf->fp, gc_go_sym_pc(pf), &f.args) < 0) ||
+	    append_frame(c->g, &f) < 0)
 		c->error = -ENOMEM;
-	keep_frame(c, &f);
 	frame_done(&f);
+}
+
+static bool out_of_time(struct collector *c)
+{
+	if (!c->deadline_usec || c->physical % 65536 != 0 ||
+	    gc_clock_usec(CLOCK_MONOTONIC) <= c->deadline_usec)
+		return false;
+	c->error = -ETIME;
+	return true;
 }
 
 static bool collect_frame(const struct gc_go_pframe *pf, void *userdata)
@@ -202,16 +203,24 @@ static bool collect_frame(const struct gc_go_pframe *pf, void *userdata)
 		return false;
 	}
 	c->physical++;
+	if (out_of_time(c))
+		return false;
 	if (gc_pclntab_frames(c->t->tab, gc_go_sym_pc(pf), syms, MAX_INLINE, &n) < 0 || n == 0) {
 		c->error = -ENOENT;
 		return false;
 	}
-	for (size_t i = 0; i < n; i++)
-		logical_frame(c, pf, &syms[i]);
+	for (size_t i = 0; i < n; i++) {
+		c->logical++;
+		if (c->old_format || c->logical <= INNER_FRAMES)
+			keep_frame(c, pf, &syms[i]);
+		else
+			c->ring[(c->logical - INNER_FRAMES - 1) % OUTER_FRAMES] =
+			    (struct raw_frame){*pf, i};
+	}
 	return c->error == 0;
 }
 
-/* Moves the last frames from the ring into the goroutine, after the elision mark. */
+/* Symbolises the last frames from the ring, after the elision mark. */
 static void finish_collect(struct collector *c)
 {
 	uint64_t outer;
@@ -224,12 +233,51 @@ static void finish_collect(struct collector *c)
 		c->g->elided_at = c->g->n_frames;
 	}
 	for (uint64_t i = c->logical - outer; i < c->logical; i++) {
-		struct gc_go_frame *slot = &c->ring[(i - INNER_FRAMES) % OUTER_FRAMES];
+		const struct raw_frame *raw = &c->ring[(i - INNER_FRAMES) % OUTER_FRAMES];
+		struct gc_frame syms[MAX_INLINE];
+		size_t n = 0;
 
-		if (append_frame(c->g, slot) < 0)
-			c->error = -ENOMEM;
-		frame_done(slot);
+		if (gc_pclntab_frames(c->t->tab, gc_go_sym_pc(&raw->pf), syms, MAX_INLINE, &n) >=
+			0 &&
+		    raw->inline_index < n)
+			keep_frame(c, &raw->pf, &syms[raw->inline_index]);
 	}
+}
+
+/* The goroutines seen so far: an open-addressing set of g addresses, grown at half full. */
+struct gp_set {
+	uint64_t *slots; /* 0 = empty */
+	size_t size, used;
+};
+
+static bool gp_set_insert(struct gp_set *set, uint64_t gp)
+{
+	size_t i = (size_t)((gp >> 4) * 0x9e3779b97f4a7c15ull) & (set->size - 1);
+
+	for (; set->slots[i]; i = (i + 1) & (set->size - 1))
+		if (set->slots[i] == gp)
+			return false;
+	set->slots[i] = gp;
+	set->used++;
+	return true;
+}
+
+/* Adds gp; false when it was there already. Without memory, everything counts as new. */
+static bool gp_set_add(struct gp_set *set, uint64_t gp)
+{
+	if (set->used * 2 >= set->size) {
+		struct gp_set bigger = {.size = set->size ? set->size * 2 : 1024};
+
+		bigger.slots = calloc(bigger.size, sizeof(uint64_t));
+		if (!bigger.slots)
+			return true;
+		for (size_t i = 0; i < set->size; i++)
+			if (set->slots[i])
+				gp_set_insert(&bigger, set->slots[i]);
+		free(set->slots);
+		*set = bigger;
+	}
+	return gp_set_insert(set, gp);
 }
 
 struct walker {
@@ -240,6 +288,8 @@ struct walker {
 	struct gc_go_crash_facts crash;
 	struct gc_go_thread_facts thread;
 	uint64_t unreadable; /* allgs entries that are not in the core */
+	uint64_t duplicates; /* allgs entries seen before (a damaged list) */
+	struct gp_set seen;
 };
 
 static int set_note(struct gc_goroutine *g, const char *text)
@@ -253,14 +303,19 @@ static int set_note(struct gc_goroutine *g, const char *text)
 static int collect_stack(struct walker *w, struct gc_goroutine *g,
 			 const struct gc_go_unwind_start *start)
 {
-	struct collector c = {.t = w->t, .g = g, .old_format = w->t->layout->minor < 21};
+	struct collector c = {
+	    .t = w->t,
+	    .g = g,
+	    .old_format = w->t->layout->minor < 21,
+	    .deadline_usec = w->opts->deadline_usec,
+	};
 	const char *why = NULL;
 	int r;
 
 	r = gc_go_unwind(w->t, start, MAX_PHYSICAL, collect_frame, &c, &why);
+	if (c.error == -ETIME)
+		why = "the time limit";
 	finish_collect(&c);
-	for (size_t i = 0; i < OUTER_FRAMES; i++)
-		frame_done(&c.ring[i]);
 	if (c.error == -ENOMEM)
 		return -ENOMEM;
 	if (r < 0 || c.error < 0) {
@@ -394,8 +449,10 @@ static int build_goroutine(struct walker *w, const struct graw *raw, struct gc_g
 
 	if (raw->m && read_m(w->t, raw->m, &m) < 0)
 		m = (struct mraw){.id = -1};
-	/* Running, or in a cgo call (syscall) when the signal came in C code. */
-	g->crashed = raw->m && m.curg == raw->gp && m.procid == (uint64_t)w->crash_tid;
+	/* Running, or in a cgo call (syscall) when the signal came in C code; only one, even
+	 * when a damaged goroutine list names it twice. */
+	g->crashed =
+	    raw->m && m.curg == raw->gp && m.procid == (uint64_t)w->crash_tid && w->crash.gp == 0;
 	if (g->crashed)
 		w->crash = (struct gc_go_crash_facts){
 		    .gp = raw->gp,
@@ -414,6 +471,8 @@ static int build_goroutine(struct walker *w, const struct graw *raw, struct gc_g
 	r = choose_start(w, raw, &m, g, &start);
 	if (r == -ENOENT)
 		return 0;
+	start.lo = raw->stack_lo;
+	start.hi = raw->stack_hi;
 	return r < 0 ? r : collect_stack(w, g, &start);
 }
 
@@ -445,6 +504,10 @@ static int walk_one(struct walker *w, uint64_t gp)
 	struct graw raw;
 	int r;
 
+	if (!gp_set_add(&w->seen, gp)) {
+		w->duplicates++;
+		return 0;
+	}
 	if (read_g(w->t, gp, &raw) < 0) {
 		w->unreadable++;
 		return 0;
@@ -572,6 +635,11 @@ static int walk_goroutines(struct walker *w)
 		r = gc_go_report_note(
 		    w->report, "%" PRIu64 " entries of the goroutine list point outside the core",
 		    w->unreadable);
+	if (r >= 0 && w->duplicates > 0)
+		r = gc_go_report_note(
+		    w->report, "%" PRIu64 " entries of the goroutine list repeat earlier ones",
+		    w->duplicates);
+	free(w->seen.slots);
 	return r;
 }
 

@@ -14,14 +14,10 @@
 #define MODULE_SCAN   (64u << 20) /* bytes of writable data searched for firstmoduledata */
 #define CODE_PROLOGUE 64
 
-struct cache_page {
-	uint64_t addr; /* UINT64_MAX when empty */
-	uint8_t data[PAGE];
-};
-
 struct gc_block_cache {
 	size_t n;
-	struct cache_page *pages;
+	uint64_t *tags; /* page address held by each slot, UINT64_MAX when empty */
+	uint8_t *pages; /* n pages, touched only when used */
 };
 
 int gc_block_cache_new(size_t n_pages, struct gc_block_cache **ret)
@@ -31,13 +27,13 @@ int gc_block_cache_new(size_t n_pages, struct gc_block_cache **ret)
 	if (!c)
 		return -ENOMEM;
 	c->n = n_pages;
-	c->pages = malloc(n_pages * sizeof(*c->pages));
-	if (!c->pages) {
-		free(c);
+	c->tags = malloc(n_pages * sizeof(*c->tags));
+	c->pages = malloc(n_pages * PAGE);
+	if (!c->tags || !c->pages) {
+		gc_block_cache_free(c);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < n_pages; i++)
-		c->pages[i].addr = UINT64_MAX;
+	memset(c->tags, 0xff, n_pages * sizeof(*c->tags));
 	*ret = c;
 	return 0;
 }
@@ -46,22 +42,24 @@ void gc_block_cache_free(struct gc_block_cache *cache)
 {
 	if (!cache)
 		return;
+	free(cache->tags);
 	free(cache->pages);
 	free(cache);
 }
 
 static const uint8_t *cached_page(struct gc_go_target *t, uint64_t page)
 {
-	struct cache_page *slot = &t->cache->pages[(page / PAGE) % t->cache->n];
+	size_t slot = (page / PAGE) % t->cache->n;
+	uint8_t *data = t->cache->pages + slot * PAGE;
 
-	if (slot->addr == page)
-		return slot->data;
-	if (gc_memview_read(t->view, page, slot->data, PAGE) < 0) {
-		slot->addr = UINT64_MAX;
+	if (t->cache->tags[slot] == page)
+		return data;
+	if (gc_memview_read(t->view, page, data, PAGE) < 0) {
+		t->cache->tags[slot] = UINT64_MAX;
 		return NULL;
 	}
-	slot->addr = page;
-	return slot->data;
+	t->cache->tags[slot] = page;
+	return data;
 }
 
 int gc_go_read(struct gc_go_target *t, uint64_t addr, void *buf, size_t size)
@@ -312,5 +310,6 @@ void gc_go_target_done(struct gc_go_target *t)
 	gc_pclntab_image_done(&t->image);
 	gc_buildinfo_done(&t->build);
 	gc_block_cache_free(t->cache);
+	free(t->pc_memo);
 	*t = (struct gc_go_target){};
 }

@@ -19,6 +19,7 @@ struct gc_go_target {
 	struct gc_memview *view; /* borrowed */
 	const struct gc_core_info *info;
 	struct gc_block_cache *cache;
+	struct gc_pc_memo *pc_memo;    /* gounwind.c's memo of pc -> function and SP delta */
 	struct gc_pclntab_image image; /* the function table, read from the executable */
 	struct gc_pclntab *tab;
 	struct gc_buildinfo build;
@@ -64,8 +65,8 @@ int gc_go_read_string_at(struct gc_go_target *t, uint64_t ptr, uint64_t len, siz
 /* gc_read_mem_fn over the target, for pclntab and build info callbacks. */
 int gc_go_read_cb(void *userdata, uint64_t vaddr, void *buf, size_t size);
 
-/* The block cache: a direct-mapped cache of 64 KiB blocks of target memory, so that the many
- * small reads of a goroutine walk cost one decompression per block. */
+/* The page cache: a direct-mapped cache of 4 KiB pages of target memory, so that the many
+ * small reads of a goroutine walk do not each go through the memory view. */
 struct gc_block_cache;
-int gc_block_cache_new(size_t n_blocks, struct gc_block_cache **ret);
+int gc_block_cache_new(size_t n_pages, struct gc_block_cache **ret);
 void gc_block_cache_free(struct gc_block_cache *cache);

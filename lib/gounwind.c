@@ -8,6 +8,7 @@
 #include "gounwind.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -83,16 +84,51 @@ static bool injected_call(const struct gc_go_target *t, const struct gc_func *f)
 	       is_fn(f, t->fn.debug_call);
 }
 
+/* Deep stacks repeat the same few return addresses (a recursion a million frames deep):
+ * a direct-mapped memo of pc -> function and SP delta saves the table searches. */
+#define PC_MEMO_SIZE 4096
+
+struct gc_pc_memo {
+	struct {
+		uint64_t pc; /* 0 when empty */
+		struct gc_func fn;
+		int32_t delta;
+	} slot[PC_MEMO_SIZE];
+};
+
+static int lookup(struct gc_go_target *t, uint64_t pc, struct gc_func *fn, int32_t *delta,
+		  const char **why)
+{
+	size_t i = (pc ^ (pc >> 12)) % PC_MEMO_SIZE;
+
+	if (!t->pc_memo)
+		t->pc_memo = calloc(1, sizeof(*t->pc_memo));
+	if (t->pc_memo && t->pc_memo->slot[i].pc == pc && pc != 0) {
+		*fn = t->pc_memo->slot[i].fn;
+		*delta = t->pc_memo->slot[i].delta;
+		return 0;
+	}
+	if (gc_pclntab_find_func(t->tab, pc, fn) < 0)
+		return why_fail(why, "a return address outside Go code", -ENOENT);
+	if (gc_pclntab_pcsp(t->tab, fn, pc, delta) < 0 || *delta < 0)
+		return why_fail(why, "a pc without stack size information", -ENOENT);
+	if (t->pc_memo) {
+		t->pc_memo->slot[i].pc = pc;
+		t->pc_memo->slot[i].fn = *fn;
+		t->pc_memo->slot[i].delta = *delta;
+	}
+	return 0;
+}
+
 /* Fills the frame's function and fp. */
 static int resolve(struct walk *w, const char **why)
 {
 	struct gc_go_pframe *fr = &w->frame;
 	int32_t delta;
+	int r = lookup(w->t, fr->pc, &fr->fn, &delta, why);
 
-	if (gc_pclntab_find_func(w->t->tab, fr->pc, &fr->fn) < 0)
-		return why_fail(why, "a return address outside Go code", -ENOENT);
-	if (gc_pclntab_pcsp(w->t->tab, &fr->fn, fr->pc, &delta) < 0 || delta < 0)
-		return why_fail(why, "a pc without stack size information", -ENOENT);
+	if (r < 0)
+		return r;
 	fr->fp = fr->sp + (uint64_t)delta + 8;
 	return 0;
 }
@@ -141,6 +177,9 @@ int gc_go_unwind(struct gc_go_target *t, const struct gc_go_unwind_start *start,
 	for (size_t n = 0; n < max_frames; n++) {
 		uint64_t sp = w.frame.sp;
 
+		if (!start->thread && start->hi &&
+		    (w.frame.sp < start->lo || w.frame.sp >= start->hi))
+			return why_fail(why, "a frame outside the goroutine's stack", -EFAULT);
 		r = resolve(&w, why);
 		if (r < 0)
 			return r;

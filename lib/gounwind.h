@@ -20,6 +20,9 @@ struct gc_go_unwind_start {
 	 * stack jump to (sched_pc, sched_sp) of the thread's current goroutine (0 when none). */
 	bool thread;
 	uint64_t sched_pc, sched_sp;
+	/* Outside thread mode: the goroutine's stack [lo, hi); a frame outside it ends the walk
+	 * (hi 0: no check). */
+	uint64_t lo, hi;
 };
 
 /* Called for each physical frame in order; returns true to go on, false to stop. */
