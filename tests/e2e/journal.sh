@@ -34,6 +34,43 @@ check "GOCRASH_PID" test "$(field GOCRASH_PID)" = "$(json_field pid)"
 check "GOCRASH_UID" test "$(field GOCRASH_UID)" = 0
 check "MESSAGE reads well" sh -c "printf '%s' '$(field MESSAGE)' | grep -q 'crash me\\[[0-9]*\\] crashed with SIGSEGV; core stored as $id'"
 
+# A Go program: the journal says why it crashed, where, and how many goroutines, in one line.
+goroot=$(ls -d /usr/lib/go-1.* 2>/dev/null | sort -V | tail -1 || true)
+if [ -n "$goroot" ]; then
+	export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOCACHE=$T/gocache GOPATH=$T/gopath
+	(cd "$SRC/tests/go/crash" && "$goroot/bin/go" build -o "$T/gosvc" .)
+	GOTRACEBACK=crash crash "$T/gosvc" panic || fail "Go program: no crash"
+	check "Go entry" wait_entries 2
+	wait_handlers
+	gid=$(json_field id)
+	gentry=
+	for i in $(seq 1 50); do
+		journalctl --sync 2>/dev/null || true
+		gentry=$(journalctl -o json --no-pager MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID="$gid" 2>/dev/null | tail -1)
+		[ -n "$gentry" ] && break
+		sleep 0.2
+	done
+	gfield() { printf '%s' "$gentry" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
+	check "Go MESSAGE in one line" sh -c "printf '%s' '$(gfield MESSAGE)' | grep -Eq '^gosvc\[[0-9]+\] panic: boom at main.raise \(main.go:[0-9]+\), [0-9]+ goroutines; core stored as $gid\$'"
+	check "GOCRASH_REASON" test "$(gfield GOCRASH_REASON)" = "panic: boom"
+	check "GOCRASH_GO_VERSION" test "$(gfield GOCRASH_GO_VERSION)" = "$("$goroot/bin/go" version | awk '{ print $3 }')"
+	check "GOCRASH_MODULE" sh -c "printf '%s' '$(gfield GOCRASH_MODULE)' | grep -q '^gocrashd.test/crash'"
+	check "GOCRASH_SIGNATURE" sh -c "printf '%s' '$(gfield GOCRASH_SIGNATURE)' | grep -Eq '^[0-9a-f]{16}\$'"
+	check "GOCRASH_GOROUTINES" test "$(gfield GOCRASH_GOROUTINES)" -gt 10
+	check "GOCRASH_STACK names the program's frames" sh -c "printf '%s' '$(gfield GOCRASH_STACK)' | grep -q '^main.raise (.*main.go:[0-9]*)'"
+	check "GOCRASH_ANALYSIS=ok" test "$(gfield GOCRASH_ANALYSIS)" = ok
+	# The same bug again, in a new process: the same signature.
+	sig1=$(gfield GOCRASH_SIGNATURE)
+	GOTRACEBACK=crash crash "$T/gosvc" panic || fail "Go program: no second crash"
+	wait_entries 3 && wait_handlers
+	check "same bug, same signature" test "$(ctl info latest | sed -n 's/^ *Signature: //p')" = "$sig1"
+	GOTRACEBACK=crash crash "$T/gosvc" nil || fail "Go program: no nil crash"
+	wait_entries 4 && wait_handlers
+	check "another bug, another signature" test "$(ctl info latest | sed -n 's/^ *Signature: //p')" != "$sig1"
+else
+	echo "SKIP (part): no Debian Go toolchain for the Go journal entry"
+fi
+
 # journald unreachable (its socket directory hidden in a private mount namespace): the core is
 # still stored and the summary goes to the kernel log.
 ctl dump "$id" -o "$T/raw.core"

@@ -1,0 +1,104 @@
+#!/bin/bash
+# Go programs from every installed Debian toolchain crash under the real kernel with
+# GOTRACEBACK=crash, in every crash mode of tests/go/crash; `gocrashctl stacks` must show what
+# the runtime printed on stderr: the same reason line, goroutines, statuses and frames
+# (tests/go/tbcompare judges). GC_TEST_GO_FULL=1 runs every mode in every build mode too.
+. "$(dirname "$0")/lib.sh"
+
+toolchains=$(ls -d /usr/lib/go-1.* 2>/dev/null || true)
+[ -n "$toolchains" ] || skip "no Debian Go toolchain (golang-1.NN-go) installed"
+newest=$(printf '%s\n' $toolchains | sort -V | tail -1)
+write_config </dev/null
+use_gocrashd
+export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOCACHE=$T/gocache GOPATH=$T/gopath
+(cd "$SRC/tests/go/tbcompare" && "$newest/bin/go" build -o "$T/tbcompare" .) || skip "cannot build the comparator"
+
+# Every mode with the oldest and the newest toolchain, the common ones with the others; other
+# build modes with a few (GC_TEST_GO_FULL=1: everything everywhere).
+all_modes="panic error custom stringer int namedint nested nil divide mapwrite throw overflow busy
+	many cgo wait:ABRT wait:QUIT busywait:QUIT"
+short_modes="panic nil mapwrite overflow cgo wait:QUIT"
+oldest=$(printf '%s\n' $toolchains | sort -V | head -1)
+run_mode() { # run_mode EXE MODE[:SIGNAL]: crash it, leave the runtime's stderr in $T/stderr
+	local exe=$1 mode=${2%%:*} sig=${2#*:} pid rc=0
+	if [ "$mode" = "$2" ]; then
+		crash "$exe" "$mode" >/dev/null
+		return
+	fi
+	(cd "$T" && ulimit -c unlimited && exec "$exe" "$mode") >"$T/ready" 2>"$T/stderr" &
+	pid=$!
+	for _ in $(seq 1 100); do grep -q ready "$T/ready" && break; sleep 0.1; done
+	kill -"$sig" "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -gt 128 ]
+}
+
+compare() { # compare WHAT: the newest entry's stacks against $T/stderr
+	local id
+	id=$(json_field id)
+	ctl stacks "$id" >"$T/extracted" 2>&1 || { cat "$T/extracted"; return 1; }
+	if ! "$T/tbcompare" "$T/stderr" "$T/extracted" >"$T/compare" 2>&1; then
+		cat "$T/compare"
+		cp "$T/stderr" "$T/extracted" "$T/compare" "$SAVE_DIR/" 2>/dev/null || true
+		return 1
+	fi
+	tail -1 "$T/compare"
+}
+
+try() { # try LABEL EXE MODE: one crash, its entry alone in the store
+	local label=$1 exe=$2 mode=$3
+	rm -rf "${STORE:?}"/2*
+	run_mode "$exe" "$mode" || { fail "$label $mode: no crash"; return; }
+	wait_entries 1 || { fail "$label $mode: no entry"; return; }
+	wait_handlers
+	check "$label $mode: stacks as the runtime printed them" compare "$label $mode"
+}
+
+SAVE_DIR=${GC_TEST_SAVE:-$T/failed}
+mkdir -p "$SAVE_DIR"
+build() { # build VERSION_DIR BUILD EXE
+	local goroot=$1 build=$2 exe=$3
+	cd "$SRC/tests/go/crash"
+	case $build in
+	default) "$goroot/bin/go" build -o "$exe" . ;;
+	stripped) "$goroot/bin/go" build -ldflags="-s -w" -o "$exe" . ;;
+	pie) "$goroot/bin/go" build -buildmode=pie -trimpath -o "$exe" . ;;
+	nocgo) CGO_ENABLED=0 "$goroot/bin/go" build -o "$exe" . ;;
+	esac
+}
+
+for goroot in $toolchains; do
+	v=${goroot##*/go-}
+	for build in default stripped pie nocgo; do
+		exe=$T/crash-$v-$build
+		(build "$goroot" $build "$exe") || { fail "go $v $build: build"; continue; }
+		case $build in
+		default) modes=$short_modes ;;
+		stripped) modes="panic busywait:QUIT" ;;
+		pie) modes="nil cgo" ;;
+		nocgo) modes="throw" ;;
+		esac
+		if [ -n "${GC_TEST_GO_FULL:-}" ] || { [ "$build" = default ] &&
+			{ [ "$goroot" = "$oldest" ] || [ "$goroot" = "$newest" ]; }; }; then
+			modes=$all_modes
+		fi
+		# Without cgo: no C crash, but a real deadlock (cgo keeps a thread that never parks).
+		[ "$build" != nocgo ] || modes="${modes/cgo/} deadlock"
+		for mode in $modes; do
+			GOTRACEBACK=crash try "go $v $build" "$exe" "$mode"
+		done
+	done
+done
+
+# The comparator can fail: a goroutine's line number changed is caught.
+# (The last goroutine's lines: the crashing one's runtime frames are not compared.)
+tac "$T/extracted" | sed '0,/\.go:\([0-9]*\) /s//.go:9999 /' | tac >"$T/changed"
+check "comparator catches a changed line" sh -c "! '$T/tbcompare' '$T/stderr' '$T/changed' >/dev/null"
+
+# A program that is not Go: nothing to show, said plainly.
+build_c_crasher c-crasher
+rm -rf "${STORE:?}"/2*
+crash "$T/c-crasher" || fail "C program: no crash"
+wait_entries 1 && wait_handlers
+check "C program: stacks refuses" sh -c "! ctl_out=\$('$GOCRASHCTL' --store='$STORE' stacks latest 2>&1) && echo \"\$ctl_out\" | grep -qi 'not a go program'"
+finish

@@ -1,0 +1,3 @@
+module gocrashd.test/crash
+
+go 1.19

@@ -1,0 +1,3 @@
+module gocrashd.test/tbcompare
+
+go 1.19
