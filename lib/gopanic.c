@@ -399,9 +399,12 @@ static void print_fatal_signal(struct gc_go_target *t, const struct gc_go_thread
 	print_signame(out, (uint32_t)si[0]);
 	fprintf(out, "\nPC=0x%" PRIx64 " m=%" PRId64 " sigcode=%" PRIu64, pc, m,
 		(uint64_t)(int64_t)si[2]);
-	if (si[0] == 11 || si[0] == 7)
+	if ((si[0] == 11 || si[0] == 7) && t->layout->minor >= 22)
 		fprintf(out, " addr=0x%" PRIx64, addr);
 	fputs("\n", out);
+	/* Go 1.21+ (fatalsignal): the signal hit C code called through cgo. */
+	if (t->layout->minor >= 21 && (pc < t->text || pc >= t->etext))
+		fputs("signal arrived during cgo execution\n", out);
 }
 
 static void print_reason(struct gc_go_target *t, const struct gc_go_crash_facts *f,
