@@ -418,6 +418,21 @@ static void describe_header(struct walker *w, const struct graw *raw, const stru
 	describe_creator(w, raw, g);
 }
 
+/* A goroutine whose thread was inside the vDSO (a clock read) resumes at the m's vdsoPC and
+ * vdsoSP, as in the runtime's traceback1. */
+static bool vdso_start(struct walker *w, const struct graw *raw, struct gc_go_unwind_start *start)
+{
+	const struct gc_go_layout *L = w->t->layout;
+	uint64_t sp = 0, pc = 0;
+
+	if (!raw->m || L->m_vdsosp == GC_NO_FIELD ||
+	    gc_go_read_word(w->t, raw->m + L->m_vdsosp, &sp) < 0 || sp == 0 ||
+	    gc_go_read_word(w->t, raw->m + L->m_vdsopc, &pc) < 0)
+		return false;
+	*start = (struct gc_go_unwind_start){.pc = pc, .sp = sp};
+	return true;
+}
+
 /* Where the runtime would start this goroutine's traceback, and from which thread. */
 static int choose_start(struct walker *w, const struct graw *raw, const struct mraw *m,
 			struct gc_goroutine *g, struct gc_go_unwind_start *start)
@@ -425,6 +440,8 @@ static int choose_start(struct walker *w, const struct graw *raw, const struct m
 	uint32_t status = raw->status & ~(uint32_t)GSCAN;
 	const struct gc_core_thread *thread;
 
+	if (vdso_start(w, raw, start))
+		return 0;
 	if (status == GC_GO_SYSCALL || (status != GC_GO_RUNNING && raw->syscallsp)) {
 		*start = (struct gc_go_unwind_start){.pc = raw->syscallpc, .sp = raw->syscallsp};
 		return 0;

@@ -47,6 +47,7 @@ struct gc_go_layout {
 	/* runtime.m */
 	uint32_t m_g0, m_gsignal, m_procid, m_curg, m_caughtsig, m_id, m_throwing;
 	uint32_t m_lockedg;
+	uint32_t m_vdsosp, m_vdsopc; /* a thread inside the vDSO: where its Go frames resume */
 
 	/* runtime._panic */
 	uint32_t panic_arg; /* eface {type, data} */

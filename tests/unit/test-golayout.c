@@ -79,6 +79,8 @@ static const struct field {
     FIELD(m_id, "runtime.m.id"),
     FIELD(m_throwing, "runtime.m.throwing"),
     FIELD(m_lockedg, "runtime.m.lockedg"),
+    FIELD(m_vdsosp, "runtime.m.vdsoSP"),
+    FIELD(m_vdsopc, "runtime.m.vdsoPC"),
     FIELD(panic_arg, "runtime._panic.arg"),
     FIELD(panic_link, "runtime._panic.link"),
     FIELD(panic_recovered, "runtime._panic.recovered"),
