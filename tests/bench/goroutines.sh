@@ -35,24 +35,27 @@ printf '|%s/to-file\n' "$T" >/proc/sys/kernel/core_pattern
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-echo "| goroutines | core | analysis (median of $REPS) | min | max | handler peak RSS |"
-echo "|---|---|---|---|---|---|"
+echo "| goroutines | core | analysis (median of $REPS) | min | max | peak RSS, root part | peak RSS, analysis |"
+echo "|---|---|---|---|---|---|---|"
 for n in $COUNTS; do
 	rm -f "$T/raw.core"
-	(cd "$T" && ulimit -c unlimited && GOTRACEBACK=crash exec ./crash many "$n") \
-		>/dev/null 2>&1 || true
+	# (bash reports the abort on its own stderr: quiet that too)
+	{ (cd "$T" && ulimit -c unlimited && GOTRACEBACK=crash exec ./crash many "$n") \
+		>/dev/null 2>&1 || true; } 2>/dev/null
 	for _ in $(seq 1 100); do [ -s "$T/raw.core" ] && ! pgrep -f "$T/to-file" >/dev/null && break; sleep 0.1; done
 	: >"$T/times"
 	for _ in $(seq 1 "$REPS"); do
 		rm -rf "$T/store"
-		"$GOCRASHD" --store "$T/store" --exe "$T/crash" --no-journal 1 crash 6 <"$T/raw.core"
+		/usr/bin/time -o "$T/rss" -f %M "$GOCRASHD" --store "$T/store" --exe "$T/crash" \
+			--no-journal 1 crash 6 <"$T/raw.core"
 		meta=$(echo "$T"/store/*/meta)
 		sed -n 's/^analysis_usec=//p' "$meta" >>"$T/times"
 		rss=$(sed -n 's/^capture_max_rss_kib=//p' "$meta")
+		child_rss=$(cat "$T/rss") # the largest of gocrashd and its analysis child
 		found=$(sed -n 's/^go_goroutines=//p' "$meta")
 	done
-	printf '| %s (%s found) | %s MiB | %s ms | %s ms | %s ms | %s MiB |\n' "$n" "$found" \
+	printf '| %s (%s found) | %s MiB | %s ms | %s ms | %s ms | %s MiB | %s MiB |\n' "$n" "$found" \
 		$(($(stat -c %s "$T/raw.core") >> 20)) \
 		$(($(median <"$T/times") / 1000)) $(($(sort -n "$T/times" | head -1) / 1000)) \
-		$(($(sort -n "$T/times" | tail -1) / 1000)) $((rss / 1024))
+		$(($(sort -n "$T/times" | tail -1) / 1000)) $((rss / 1024)) $((child_rss / 1024))
 done
