@@ -190,7 +190,6 @@ static const struct {
     {"go_vcs_revision", "VCS Revision"}, {"go_vcs_time", "VCS Time"},
     {"go_vcs_modified", "VCS Modified"}, {"go_buildmode", "Build Mode"},
     {"go_cgo", "CGO_ENABLED"},		 {"go_note", "Analysis Note"},
-    {"go_note_more", "Analysis Note"},
 };
 
 static bool is_go_field(const char *extra)

@@ -77,8 +77,7 @@ static void describe_crash_site(const struct gc_go_report *report, struct gc_met
 		const struct gc_go_frame *f = &g->frames[i];
 		const char *base = strrchr(f->file, '/');
 
-		if (strcmp(f->func, "panic") == 0 || strncmp(f->func, "runtime.", 8) == 0 ||
-		    strncmp(f->func, "internal/", 9) == 0)
+		if (gc_go_is_runtime_func(f->func))
 			continue;
 		if (asprintf(&site, "%s (%s:%d)", f->func, base ? base + 1 : f->file, f->line) >= 0)
 			gc_meta_set_extra(m, "go_crash_site", site);
@@ -109,9 +108,28 @@ static void describe_build(int exe_fd, struct gc_meta *m)
 	gc_buildinfo_done(&b);
 }
 
+/* Every note, one per line. */
+static char *join_notes(const struct gc_go_report *report)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	if (report->n_notes == 0 || !(f = open_memstream(&text, &size)))
+		return NULL;
+	for (size_t i = 0; i < report->n_notes; i++)
+		fprintf(f, "%s%s", i ? "\n" : "", report->notes[i]);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 static void describe_go(const struct gc_go_report *report, struct gc_meta *m)
 {
 	_cleanup_free_ char *stack = gc_go_report_crashed_stack(report, 16);
+	_cleanup_free_ char *notes = join_notes(report);
 	char number[32];
 
 	if (report->reason)
@@ -124,8 +142,8 @@ static void describe_go(const struct gc_go_report *report, struct gc_meta *m)
 	gc_meta_set_extra(m, "go_goroutines", number);
 	if (stack)
 		gc_meta_set_extra(m, "go_stack", stack);
-	for (size_t i = 0; i < report->n_notes; i++)
-		gc_meta_set_extra(m, i == 0 ? "go_note" : "go_note_more", report->notes[i]);
+	if (notes)
+		gc_meta_set_extra(m, "go_note", notes);
 	describe_crash_site(report, m);
 }
 

@@ -134,17 +134,11 @@ static void frame_done(struct gc_go_frame *f)
 
 static int append_frame(struct gc_goroutine *g, struct gc_go_frame *f)
 {
-	size_t n = g->n_frames;
+	struct gc_go_frame *frames = gc_grow(g->frames, g->n_frames, sizeof(*frames));
 
-	/* Capacity is implicit: 16, then doubled each time n reaches a power of two. */
-	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) {
-		size_t cap = n == 0 ? 16 : n * 2;
-		struct gc_go_frame *grown = realloc(g->frames, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		g->frames = grown;
-	}
+	if (!frames)
+		return -ENOMEM;
+	g->frames = frames;
 	g->frames[g->n_frames++] = *f;
 	*f = (struct gc_go_frame){};
 	return 0;
@@ -364,14 +358,7 @@ static bool start_from_thread(struct walker *w, const struct graw *g, bool crash
 {
 	struct start_finder s = {
 	    .t = w->t, .lo = g->stack_lo, .hi = g->stack_hi, .crashed = crashed};
-	struct gc_go_unwind_start regs = {
-	    .pc = thread->regs[16], /* rip */
-	    .sp = thread->regs[19], /* rsp */
-	    .trap = true,
-	    .thread = true,
-	    .sched_pc = g->sched_pc,
-	    .sched_sp = g->sched_sp,
-	};
+	struct gc_go_unwind_start regs = gc_go_thread_start(thread, g->sched_pc, g->sched_sp);
 	const char *why;
 
 	gc_go_unwind(w->t, &regs, MAX_PHYSICAL, find_start, &s, &why);
@@ -496,15 +483,11 @@ static int build_goroutine(struct walker *w, const struct graw *raw, struct gc_g
 static int add_goroutine(struct gc_go_report *report, struct gc_goroutine *g)
 {
 	size_t n = report->n_goroutines;
+	struct gc_goroutine *grown = gc_grow(report->goroutines, n, sizeof(*grown));
 
-	if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) {
-		size_t cap = n == 0 ? 16 : n * 2;
-		struct gc_goroutine *grown = realloc(report->goroutines, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		report->goroutines = grown;
-	}
+	if (!grown)
+		return -ENOMEM;
+	report->goroutines = grown;
 	if (g->crashed && n > 0) {
 		/* The runtime prints the crashing goroutine first. */
 		report->goroutines[n] = report->goroutines[0];

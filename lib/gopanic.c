@@ -86,14 +86,7 @@ static bool note_thread_frame(const struct gc_go_pframe *pf, void *userdata)
 void gc_go_walk_thread(struct gc_go_target *t, const struct gc_core_thread *th, uint64_t sched_pc,
 		       uint64_t sched_sp, struct gc_go_thread_facts *ret)
 {
-	struct gc_go_unwind_start start = {
-	    .pc = th->regs[16], /* rip */
-	    .sp = th->regs[19], /* rsp */
-	    .trap = true,
-	    .thread = true,
-	    .sched_pc = sched_pc,
-	    .sched_sp = sched_sp,
-	};
+	struct gc_go_unwind_start start = gc_go_thread_start(th, sched_pc, sched_sp);
 	const char *why;
 	int32_t si[5] = {0};
 
@@ -429,12 +422,6 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 	return h;
 }
 
-static bool is_plumbing(const char *func)
-{
-	return strcmp(func, "panic") == 0 || strncmp(func, "runtime.", 8) == 0 ||
-	       strncmp(func, "internal/", 9) == 0;
-}
-
 /* The class of the reason without what varies between occurrences: a throw's message is a
  * fixed runtime string, a runtime error's message has its numbers masked (index values),
  * a user's panic value is left out (it often holds request data), a signal keeps its name. */
@@ -467,7 +454,7 @@ static int make_signature(struct gc_go_report *r)
 	reason_class(r, class, sizeof(class));
 	h = fnv1a(h, class);
 	for (size_t i = 0; g && i < g->n_frames && used < SIGNATURE_FRAMES; i++) {
-		if (is_plumbing(g->frames[i].func))
+		if (gc_go_is_runtime_func(g->frames[i].func))
 			continue;
 		h = fnv1a(fnv1a(h, "\n"), g->frames[i].func);
 		used++;

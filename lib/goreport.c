@@ -30,6 +30,7 @@
 
 #include "json.h"
 #include "macro.h"
+#include "util.h"
 
 #define FORMAT_MAGIC   "gocrash-goroutines"
 #define FORMAT_VERSION 1
@@ -89,7 +90,7 @@ void gc_go_report_free(struct gc_go_report *report)
 
 static int add_note(struct gc_go_report *report, char *note)
 {
-	char **notes = reallocarray(report->notes, report->n_notes + 1, sizeof(*notes));
+	char **notes = gc_grow(report->notes, report->n_notes, sizeof(*notes));
 
 	if (!notes)
 		return -ENOMEM;
@@ -113,6 +114,12 @@ int gc_go_report_note(struct gc_go_report *report, const char *format, ...)
 	if (r < 0)
 		free(note);
 	return r;
+}
+
+bool gc_go_is_runtime_func(const char *func)
+{
+	return strcmp(func, "panic") == 0 || strncmp(func, "runtime.", 8) == 0 ||
+	       strncmp(func, "internal/", 9) == 0;
 }
 
 const struct gc_goroutine *gc_go_report_crashed(const struct gc_go_report *report)
@@ -251,7 +258,6 @@ int gc_go_report_write(const struct gc_go_report *report, FILE *f)
 struct reader {
 	FILE *f;
 	struct gc_go_report report;
-	size_t goroutines_allocated, frames_allocated, notes_allocated;
 	size_t line_no, n_frames;
 	char *line;
 	size_t line_size, line_allocated;
@@ -262,20 +268,6 @@ struct reader {
 };
 
 /* Doubles *allocated (from first) until it exceeds n; NULL when memory or max runs out. */
-static void *grow(void *array, size_t *allocated, size_t n, size_t size, size_t first)
-{
-	size_t want;
-	void *p;
-
-	if (n < *allocated)
-		return array;
-	want = *allocated ? *allocated * 2 : first;
-	p = reallocarray(array, want, size);
-	if (p)
-		*allocated = want;
-	return p;
-}
-
 static int damaged(struct reader *rd, const char *why)
 {
 	rd->damage = why;
@@ -547,15 +539,13 @@ static int record_goroutine(struct reader *rd)
 	r = take_string(rd, 7, &g.status_text);
 	if (r < 0)
 		return r;
-	goroutines = grow(report->goroutines, &rd->goroutines_allocated, report->n_goroutines,
-			  sizeof(*goroutines), 64);
+	goroutines = gc_grow(report->goroutines, report->n_goroutines, sizeof(*goroutines));
 	if (!goroutines) {
 		free(g.status_text);
 		return -ENOMEM;
 	}
 	report->goroutines = goroutines;
 	report->goroutines[report->n_goroutines++] = g;
-	rd->frames_allocated = 0;
 	return 0;
 }
 
@@ -602,7 +592,7 @@ static int record_frame(struct reader *rd)
 		frame_free(&fr);
 	if (r < 0)
 		return r;
-	frames = grow(g->frames, &rd->frames_allocated, g->n_frames, sizeof(*frames), 16);
+	frames = gc_grow(g->frames, g->n_frames, sizeof(*frames));
 	if (!frames) {
 		frame_free(&fr);
 		return -ENOMEM;
@@ -640,7 +630,7 @@ static int record_note(struct reader *rd)
 	r = take_string(rd, 1, &note);
 	if (r < 0 || !note)
 		return r;
-	notes = grow(report->notes, &rd->notes_allocated, report->n_notes, sizeof(*notes), 8);
+	notes = gc_grow(report->notes, report->n_notes, sizeof(*notes));
 	if (!notes) {
 		free(note);
 		return -ENOMEM;

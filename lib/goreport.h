@@ -82,12 +82,18 @@ struct gc_go_report {
 	size_t n_notes;
 };
 
+/* The goroutines, frames and notes arrays grow with gc_grow() (util.h): their capacity
+ * follows from their length, so elements are appended through it only. */
 void gc_go_report_free(struct gc_go_report *report);
 void gc_goroutine_free(struct gc_goroutine *g);
 
 /* Adds a note (printf-style). Returns 0 or -ENOMEM. */
 int gc_go_report_note(struct gc_go_report *report, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Whether a printed function name is the runtime's own plumbing ("panic", "runtime.",
+ * "internal/" prefixes) rather than the program's: what the crash site and the signature skip. */
+bool gc_go_is_runtime_func(const char *func);
 
 /* The crashing goroutine, or NULL. */
 const struct gc_goroutine *gc_go_report_crashed(const struct gc_go_report *report);

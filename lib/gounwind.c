@@ -26,6 +26,23 @@ struct walk {
 	struct gc_go_unwind_start start;
 };
 
+/* Indexes into gc_core_thread.regs (the kernel's user_regs_struct order). */
+#define REG_RIP 16
+#define REG_RSP 19
+
+struct gc_go_unwind_start gc_go_thread_start(const struct gc_core_thread *thread, uint64_t sched_pc,
+					     uint64_t sched_sp)
+{
+	return (struct gc_go_unwind_start){
+	    .pc = thread->regs[REG_RIP],
+	    .sp = thread->regs[REG_RSP],
+	    .trap = true, /* stopped wherever it was, not at a call */
+	    .thread = true,
+	    .sched_pc = sched_pc,
+	    .sched_sp = sched_sp,
+	};
+}
+
 uint64_t gc_go_sym_pc(const struct gc_go_pframe *frame)
 {
 	return !frame->trap && frame->pc > frame->fn.entry ? frame->pc - 1 : frame->pc;

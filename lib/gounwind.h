@@ -25,6 +25,11 @@ struct gc_go_unwind_start {
 	uint64_t lo, hi;
 };
 
+/* Thread mode from a core thread's registers (rip, rsp); at the system stack the walk goes on
+ * at (sched_pc, sched_sp), its current goroutine's saved context (0 when unknown). */
+struct gc_go_unwind_start gc_go_thread_start(const struct gc_core_thread *thread, uint64_t sched_pc,
+					     uint64_t sched_sp);
+
 /* Called for each physical frame in order; returns true to go on, false to stop. */
 typedef bool (*gc_go_frame_fn)(const struct gc_go_pframe *frame, void *userdata);
 

@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -68,4 +69,11 @@ uint64_t gc_clock_usec(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void *gc_grow(void *array, size_t n, size_t size)
+{
+	if (n != 0 && (n < 16 || (n & (n - 1)) != 0))
+		return array;
+	return reallocarray(array, n == 0 ? 16 : n * 2, size);
 }

@@ -18,3 +18,9 @@ int gc_mkdir_p(const char *path, mode_t mode);
 
 /* The clock in microseconds. */
 uint64_t gc_clock_usec(clockid_t clock);
+
+/* Makes room for element n of an array whose capacity follows from its length alone: 16
+ * elements, doubled each time the length reaches a power of two from 16 on. Call it before
+ * storing element n (the current length). Returns the array, moved or not, or NULL (the old
+ * array is then still valid). */
+void *gc_grow(void *array, size_t n, size_t size);

@@ -13,15 +13,19 @@ check "entry" wait_entries 1
 wait_handlers
 id=$(json_field id)
 check "comm with a space kept whole" test "$(json_field comm)" = "crash me"
-entry=
-for i in $(seq 1 50); do
-	journalctl --sync 2>/dev/null || true
-	entry=$(journalctl -o json --no-pager MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID="$id" 2>/dev/null | tail -1)
-	[ -n "$entry" ] && break
-	sleep 0.2
-done
-check "journal entry found by MESSAGE_ID" test -n "$entry"
+journal_entry() { # journal_entry ID: that crash's journal entry, as JSON (empty if none)
+	local i e
+	for i in $(seq 1 50); do
+		journalctl --sync 2>/dev/null || true
+		e=$(journalctl -o json --no-pager MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID="$1" 2>/dev/null | tail -1)
+		[ -n "$e" ] && break
+		sleep 0.2
+	done
+	printf '%s' "$e"
+}
 field() { printf '%s' "$entry" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
+entry=$(journal_entry "$id")
+check "journal entry found by MESSAGE_ID" test -n "$entry"
 check "PRIORITY=2" test "$(field PRIORITY)" = 2
 check "GOCRASH_SIGNAL_NAME=SIGSEGV" test "$(field GOCRASH_SIGNAL_NAME)" = SIGSEGV
 check "GOCRASH_SIGNAL=11" test "$(field GOCRASH_SIGNAL)" = 11
@@ -43,24 +47,17 @@ if [ -n "$goroot" ]; then
 	check "Go entry" wait_entries 2
 	wait_handlers
 	gid=$(json_field id)
-	gentry=
-	for i in $(seq 1 50); do
-		journalctl --sync 2>/dev/null || true
-		gentry=$(journalctl -o json --no-pager MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID="$gid" 2>/dev/null | tail -1)
-		[ -n "$gentry" ] && break
-		sleep 0.2
-	done
-	gfield() { printf '%s' "$gentry" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
-	check "Go MESSAGE in one line" sh -c "printf '%s' '$(gfield MESSAGE)' | grep -Eq '^gosvc\[[0-9]+\] panic: boom at main.raise \(main.go:[0-9]+\), [0-9]+ goroutines; core stored as $gid\$'"
-	check "GOCRASH_REASON" test "$(gfield GOCRASH_REASON)" = "panic: boom"
-	check "GOCRASH_GO_VERSION" test "$(gfield GOCRASH_GO_VERSION)" = "$("$goroot/bin/go" version | awk '{ print $3 }')"
-	check "GOCRASH_MODULE" sh -c "printf '%s' '$(gfield GOCRASH_MODULE)' | grep -q '^gocrashd.test/crash'"
-	check "GOCRASH_SIGNATURE" sh -c "printf '%s' '$(gfield GOCRASH_SIGNATURE)' | grep -Eq '^[0-9a-f]{16}\$'"
-	check "GOCRASH_GOROUTINES" test "$(gfield GOCRASH_GOROUTINES)" -gt 10
-	check "GOCRASH_STACK names the program's frames" sh -c "printf '%s' '$(gfield GOCRASH_STACK)' | grep -q '^main.raise (.*main.go:[0-9]*)'"
-	check "GOCRASH_ANALYSIS=ok" test "$(gfield GOCRASH_ANALYSIS)" = ok
+	entry=$(journal_entry "$gid")
+	check "Go MESSAGE in one line" sh -c "printf '%s' '$(field MESSAGE)' | grep -Eq '^gosvc\[[0-9]+\] panic: boom at main.raise \(main.go:[0-9]+\), [0-9]+ goroutines; core stored as $gid\$'"
+	check "GOCRASH_REASON" test "$(field GOCRASH_REASON)" = "panic: boom"
+	check "GOCRASH_GO_VERSION" test "$(field GOCRASH_GO_VERSION)" = "$("$goroot/bin/go" version | awk '{ print $3 }')"
+	check "GOCRASH_MODULE" sh -c "printf '%s' '$(field GOCRASH_MODULE)' | grep -q '^gocrashd.test/crash'"
+	check "GOCRASH_SIGNATURE" sh -c "printf '%s' '$(field GOCRASH_SIGNATURE)' | grep -Eq '^[0-9a-f]{16}\$'"
+	check "GOCRASH_GOROUTINES" test "$(field GOCRASH_GOROUTINES)" -gt 10
+	check "GOCRASH_STACK names the program's frames" sh -c "printf '%s' '$(field GOCRASH_STACK)' | grep -q '^main.raise (.*main.go:[0-9]*)'"
+	check "GOCRASH_ANALYSIS=ok" test "$(field GOCRASH_ANALYSIS)" = ok
 	# The same bug again, in a new process: the same signature.
-	sig1=$(gfield GOCRASH_SIGNATURE)
+	sig1=$(field GOCRASH_SIGNATURE)
 	GOTRACEBACK=crash crash "$T/gosvc" panic || fail "Go program: no second crash"
 	wait_entries 3 && wait_handlers
 	check "same bug, same signature" test "$(ctl info latest | sed -n 's/^ *Signature: //p')" = "$sig1"
