@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "go-run.h"
+
 #include <fcntl.h>
 #include <gelf.h>
 #include <glob.h>
@@ -61,35 +63,13 @@ static bool mode_wanted(size_t tool, const struct mode *mode)
 	       getenv("GC_TEST_GOBIN_FULL");
 }
 
-/* Runs argv in dir with GOCACHE etc. set, output to out (NULL: discard). Returns exit code. */
+/* Runs argv in dir with this test's Go cache; output to out (NULL: discard). */
 static int run(const char *dir, const char *cgo, char *const argv[], const char *out)
 {
-	pid_t pid = fork();
-	int status;
+	char cache[PATH_MAX];
 
-	/* No cmocka asserts here: this also runs in setup's children, outside any test. */
-	if (pid < 0)
-		return 128;
-	if (pid == 0) {
-		char cache[PATH_MAX];
-		int fd = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		snprintf(cache, sizeof(cache), "%s/gocache", tmpdir);
-		setenv("GOCACHE", cache, 1);
-		setenv("GOTOOLCHAIN", "local", 1);
-		setenv("GOPROXY", "off", 1);
-		setenv("GOFLAGS", "-mod=mod", 1);
-		setenv("CGO_ENABLED", cgo ? cgo : "0", 1);
-		if (fd < 0 || chdir(dir) < 0)
-			_exit(127);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return 128;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	snprintf(cache, sizeof(cache), "%s/gocache", tmpdir);
+	return go_run(dir, cache, cgo, argv, out);
 }
 
 static void path_of(char *buf, size_t size, size_t tool, const char *mode, const char *what)

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "go-run.h"
+
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
@@ -88,37 +90,13 @@ static const struct field {
     FIELD(moduledata_types, "runtime.moduledata.types"),
 };
 
-/* Runs argv in dir with a private Go cache and no network; output to out. Returns the exit
- * code. No cmocka asserts: this runs in setup's children. */
+/* Runs argv in dir with this test's Go cache, without cgo; output to out. */
 static int run(const char *dir, char *const argv[], const char *out)
 {
-	pid_t pid = fork();
-	int status;
+	char cache[PATH_MAX];
 
-	if (pid < 0)
-		return 128;
-	if (pid == 0) {
-		char cache[PATH_MAX];
-		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		snprintf(cache, sizeof(cache), "%s/gocache", tmpdir);
-		setenv("GOCACHE", cache, 1);
-		setenv("GOTOOLCHAIN", "local", 1);
-		setenv("GOPROXY", "off", 1);
-		setenv("GOFLAGS", "-mod=mod", 1);
-		setenv("CGO_ENABLED", "0", 1);
-		if (fd < 0)
-			_exit(127);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (chdir(dir) == 0)
-			execv(argv[0], argv);
-		dprintf(2, "cannot run %s in %s: %m\n", argv[0], dir);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return 128;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	snprintf(cache, sizeof(cache), "%s/gocache", tmpdir);
+	return go_run(dir, cache, NULL, argv, out);
 }
 
 static void path_of(char *buf, size_t size, size_t tool, const char *what)
