@@ -812,6 +812,46 @@ int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta)
 	return 0;
 }
 
+/* The new core is written to an unnamed file, so nothing half-written ever has a name; it is
+ * linked and renamed over core.zst under the store lock, so a vacuum never removes an entry
+ * while a file appears in it. Readers keep the old file through their open fds. */
+int gc_store_rewrite_core(struct gc_store *store, const char *id, gc_rewrite_fn rewrite,
+			  void *userdata)
+{
+	_cleanup_close_ int dir_fd = -EBADF, in_fd = -EBADF, out_fd = -EBADF;
+	char proc_path[64];
+	int r;
+
+	if (!id_is_valid(id))
+		return -EINVAL;
+	dir_fd = openat(store->dirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dir_fd < 0)
+		return negative_errno();
+	in_fd = openat(dir_fd, "core.zst", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	out_fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (in_fd < 0 || out_fd < 0)
+		return negative_errno();
+	r = rewrite(in_fd, out_fd, userdata);
+	if (r >= 0 && fsync(out_fd) < 0)
+		r = negative_errno();
+	if (r < 0)
+		return r;
+	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", out_fd);
+	r = gc_store_lock(store);
+	if (r < 0)
+		return r;
+	(void)unlinkat(dir_fd, ".core.zst.new", 0);
+	if (linkat(AT_FDCWD, proc_path, dir_fd, ".core.zst.new", AT_SYMLINK_FOLLOW) < 0 ||
+	    renameat(dir_fd, ".core.zst.new", dir_fd, "core.zst") < 0)
+		r = negative_errno();
+	if (r < 0)
+		(void)unlinkat(dir_fd, ".core.zst.new", 0);
+	gc_store_unlock(store);
+	if (r == 0 && fsync(dir_fd) < 0)
+		r = negative_errno();
+	return r;
+}
+
 /* ---- space ---- */
 
 /* Bytes of the files directly inside dir_fd/name, and their newest mtime (with the dir's). */

@@ -86,6 +86,14 @@ int gc_store_open_core(struct gc_store *store, const char *id);
  * -ENOENT when the entry has no such file, -EINVAL for a bad id or name. */
 int gc_store_open_file(struct gc_store *store, const char *id, const char *name);
 
+/* Replaces STORE/ID/core.zst with what rewrite(in_fd, out_fd, userdata) writes to out_fd
+ * (an empty unnamed file in the entry) from in_fd (the current core, read-only); rewrite
+ * returns 0 or a negative errno. The swap is atomic: any failure leaves the old core.
+ * Returns 0 or a negative errno. */
+typedef int (*gc_rewrite_fn)(int in_fd, int out_fd, void *userdata);
+int gc_store_rewrite_core(struct gc_store *store, const char *id, gc_rewrite_fn rewrite,
+			  void *userdata);
+
 /* Rewrites STORE/ID/meta atomically (for enrichment after capture). */
 int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta);
 

@@ -4,16 +4,30 @@
  * serves any byte range by decompressing only the frames it needs. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define GC_ZSEEK_FRAME_SIZE (4u << 20) /* raw bytes per frame by default */
 
+/* The fastest level an adapting writer falls back to. Below it the bytes saved no longer pay
+ * for writing the larger output (tests/bench/handlers.sh). */
+#define GC_ZSEEK_FASTEST_LEVEL (-7)
+
 struct gc_zwriter_options {
 	int level;	   /* zstd level, negative allowed */
 	unsigned threads;  /* compression threads (at most 64), 0 = one per online CPU, at most 8 */
 	size_t frame_size; /* raw bytes per frame (at most 64 MiB), 0 = GC_ZSEEK_FRAME_SIZE */
+	/* Level is a target: whenever the caller had to wait for a buffer, the next frames go
+	 * down a ladder of faster levels (to GC_ZSEEK_FASTEST_LEVEL), and climb back while the
+	 * workers keep ahead. gc_zwriter_frame_levels() says what each frame got, and
+	 * gc_zseek_recompress() brings the fast ones up to the target later. */
+	bool adapt;
+	/* Added to the workers' nice value: below the caller (the reader) and whatever else
+	 * must not wait for compression, such as the kernel writing a crashed process's core
+	 * on a machine with few CPUs. 0 keeps the caller's. */
+	int worker_nice;
 };
 
 struct gc_zwriter;
@@ -45,6 +59,10 @@ uint64_t gc_zwriter_pending_max(const struct gc_zwriter *writer);
  * errno (no seek table is written after an error); call it once. */
 int gc_zwriter_finish(struct gc_zwriter *writer, uint64_t *raw_size, uint64_t *stored_size);
 
+/* After a successful finish: the level each frame was compressed at, in order, owned by the
+ * writer; *n_frames gets their count. */
+const int8_t *gc_zwriter_frame_levels(const struct gc_zwriter *writer, size_t *n_frames);
+
 /* Frees a writer, finished or not (an unfinished one leaves a stream without seek table). */
 void gc_zwriter_free(struct gc_zwriter *writer);
 
@@ -74,4 +92,16 @@ ssize_t gc_zreader_pread(struct gc_zreader *reader, void *buf, size_t size, uint
  * Returns 0, -ERANGE, or the errors of gc_zreader_pread. */
 int gc_zreader_frame_data(struct gc_zreader *reader, size_t index, const void **data, size_t *size);
 
+/* Where frame `index` lies in the file (compressed). Returns 0 or -ERANGE. */
+int gc_zreader_frame_stored(const struct gc_zreader *reader, size_t index, uint64_t *offset,
+			    uint32_t *size);
+
 void gc_zreader_free(struct gc_zreader *reader);
+
+/* Rewrites the seekable stream in in_fd to out_fd (positioned, empty) at options->level.
+ * Frame i is copied as it is when levels[i] >= options->level, and decompressed and
+ * compressed again otherwise (levels NULL: every frame is). Raw content and frame boundaries
+ * stay the same. Reports the bytes written (seek table included). Returns 0, -EBADMSG for
+ * a damaged stream or n_levels not matching its frames, or another negative errno. */
+int gc_zseek_recompress(int in_fd, int out_fd, const struct gc_zwriter_options *options,
+			const int8_t *levels, size_t n_levels, uint64_t *stored_size);

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "macro.h"
 #include "store.h"
+#include "zseek.h"
 
 #define T0	  1704164645000000ull /* 2024-01-02 03:04:05 UTC */
 #define T0_PREFIX "20240102-030405-"
@@ -410,6 +411,220 @@ static void test_usage(void **state)
 	assert_true(used < used_before + 512 * 1024);
 }
 
+/* ---- rewriting the core ---- */
+
+static uint8_t *read_all(int fd, size_t *ret_size)
+{
+	struct stat st;
+	uint8_t *p;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	p = malloc(st.st_size + 1);
+	assert_non_null(p);
+	assert_int_equal(pread(fd, p, st.st_size, 0), st.st_size);
+	*ret_size = st.st_size;
+	return p;
+}
+
+static uint8_t *read_core(struct fixture *f, const char *id, size_t *ret_size)
+{
+	_cleanup_close_ int fd = gc_store_open_core(f->store, id);
+
+	assert_true(fd >= 0);
+	return read_all(fd, ret_size);
+}
+
+/* Heap-like text: words, some random bytes, compressible but not trivially. */
+static uint8_t *heap_data(size_t size)
+{
+	static const char *words[] = {"runtime", "goroutine", "mcache",	 "request",
+				      "handler", "timeout",   "session", "itab"};
+	uint8_t *p = malloc(size);
+	uint64_t x = 88172645463325252ull;
+
+	assert_non_null(p);
+	for (size_t at = 0; at < size;) {
+		const char *w = words[(x >> 33) % ELEMENTSOF(words)];
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		for (size_t i = 0; w[i] && at < size; i++)
+			p[at++] = (x & 15) == 0 ? (uint8_t)(x >> 8) : w[i];
+	}
+	return p;
+}
+
+/* Commits an entry whose core.zst is `data` in the seekable format at `level`, as a capture
+ * writes it. */
+static char *commit_seekable_entry(struct gc_store *store, uint64_t time_usec, int64_t pid,
+				   const uint8_t *data, size_t size, int level)
+{
+	struct gc_zwriter_options options = {.level = level, .threads = 2, .frame_size = 64 << 10};
+	struct gc_meta meta = {.time_usec = time_usec, .pid = pid, .core_stored = true};
+	struct gc_entry *entry;
+	struct gc_zwriter *w;
+	char *id;
+	int fd;
+
+	assert_int_equal(gc_entry_new(store, time_usec, pid, &entry), 0);
+	fd = gc_entry_open_core(entry);
+	assert_true(fd >= 0);
+	assert_int_equal(gc_zwriter_new(fd, &options, &w), 0);
+	assert_int_equal(gc_zwriter_write(w, data, size), 0);
+	assert_int_equal(gc_zwriter_finish(w, &meta.core_size, &meta.stored_size), 0);
+	gc_zwriter_free(w);
+	close(fd);
+	assert_int_equal(gc_entry_commit(entry, &meta), 0);
+	id = TAKE_PTR(meta.id);
+	gc_meta_free(&meta);
+	return id;
+}
+
+struct recompress_call {
+	struct gc_zwriter_options options;
+	uint64_t stored_size;
+	unsigned calls;
+};
+
+static int recompress(int in_fd, int out_fd, void *userdata)
+{
+	struct recompress_call *call = userdata;
+
+	call->calls++;
+	return gc_zseek_recompress(in_fd, out_fd, &call->options, NULL, 0, &call->stored_size);
+}
+
+/* The handler's use: a core stored at the fastest level, compressed again at level 3. The
+ * new core replaces the old one whole; a reader that opened the old one keeps it. */
+static void test_rewrite_core(void **state)
+{
+	struct fixture *f = *state;
+	const size_t size = 1u << 20;
+	_cleanup_free_ uint8_t *data = heap_data(size);
+	_cleanup_free_ char *id =
+	    commit_seekable_entry(f->store, T0, 11, data, size, GC_ZSEEK_FASTEST_LEVEL);
+	_cleanup_free_ uint8_t *old_core = NULL, *new_core = NULL, *raw = malloc(size + 1);
+	_cleanup_close_ int old_fd = gc_store_open_core(f->store, id);
+	struct recompress_call call = {
+	    .options = {.level = 3, .threads = 2, .frame_size = 64 << 10}};
+	char entry_dir[256], core_name[128];
+	size_t old_size, new_size, check_size;
+	struct gc_zreader *reader;
+	int fd;
+
+	assert_non_null(raw);
+	assert_true(old_fd >= 0);
+	old_core = read_all(old_fd, &old_size);
+	assert_int_equal(gc_store_rewrite_core(f->store, id, recompress, &call), 0);
+	assert_int_equal(call.calls, 1);
+
+	new_core = read_core(f, id, &new_size);
+	assert_int_equal(new_size, call.stored_size);
+	assert_true(new_size < old_size);
+	fd = gc_store_open_core(f->store, id);
+	assert_true(fd >= 0);
+	assert_int_equal(gc_zreader_open(fd, &reader), 0);
+	assert_int_equal(gc_zreader_size(reader), size);
+	assert_int_equal(gc_zreader_pread(reader, raw, size + 1, 0), size);
+	assert_memory_equal(raw, data, size);
+	gc_zreader_free(reader);
+	close(fd);
+
+	/* The fd opened before still reads the old core, untouched. */
+	free(TAKE_PTR(old_core));
+	old_core = read_all(old_fd, &check_size);
+	assert_int_equal(check_size, old_size);
+	assert_int_equal(gc_zreader_open(old_fd, &reader), 0);
+	assert_int_equal(gc_zreader_pread(reader, raw, size, 0), size);
+	assert_memory_equal(raw, data, size);
+	gc_zreader_free(reader);
+
+	/* Same name, same mode, nothing else left in the entry. */
+	snprintf(core_name, sizeof(core_name), "%s/core.zst", id);
+	assert_int_equal(mode_of(f, core_name), 0600);
+	snprintf(entry_dir, sizeof(entry_dir), "%s/%s", f->path, id);
+	assert_int_equal(count_dir(entry_dir), 2);
+	assert_int_equal(warnings, 0);
+
+	/* With the store lock already held (it nests). */
+	call.options.level = 5;
+	assert_int_equal(gc_store_lock(f->store), 0);
+	assert_int_equal(gc_store_rewrite_core(f->store, id, recompress, &call), 0);
+	gc_store_unlock(f->store);
+	assert_int_equal(call.calls, 2);
+	free(TAKE_PTR(new_core));
+	new_core = read_core(f, id, &new_size);
+	assert_int_equal(new_size, call.stored_size);
+	assert_int_equal(count_dir(entry_dir), 2);
+}
+
+struct failing_call {
+	int error;
+	bool saw_old_core;
+	unsigned calls;
+};
+
+/* Writes junk to out_fd, then fails; checks that in_fd is the old core, read-only. */
+static int write_then_fail(int in_fd, int out_fd, void *userdata)
+{
+	struct failing_call *call = userdata;
+	char c = 0;
+
+	call->calls++;
+	call->saw_old_core = pread(in_fd, &c, 1, 0) == 1 && c == 'c' && write(in_fd, "x", 1) < 0;
+	assert_int_equal(write(out_fd, "partial", 7), 7);
+	return call->error;
+}
+
+static int count_calls(int in_fd, int out_fd, void *userdata)
+{
+	(*(unsigned *)userdata)++;
+	return 0;
+}
+
+/* Any failure leaves the old core as it was, and no file behind. */
+static void test_rewrite_core_fails(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *id = commit_entry(f->store, T0, 12, 100000);
+	_cleanup_free_ char *no_core = commit_entry(f->store, T0, 13, 0);
+	_cleanup_free_ uint8_t *before = NULL;
+	const int errors[] = {-EIO, -ENOSPC, -EBADMSG};
+	char entry_dir[256];
+	size_t before_size;
+	unsigned calls = 0;
+
+	before = read_core(f, id, &before_size);
+	snprintf(entry_dir, sizeof(entry_dir), "%s/%s", f->path, id);
+	for (size_t i = 0; i < ELEMENTSOF(errors); i++) {
+		struct failing_call call = {.error = errors[i]};
+		_cleanup_free_ uint8_t *after = NULL;
+		size_t after_size;
+
+		assert_int_equal(gc_store_rewrite_core(f->store, id, write_then_fail, &call),
+				 errors[i]);
+		assert_int_equal(call.calls, 1);
+		assert_true(call.saw_old_core);
+		after = read_core(f, id, &after_size);
+		assert_int_equal(after_size, before_size);
+		assert_memory_equal(after, before, before_size);
+		assert_int_equal(count_dir(entry_dir), 2); /* core.zst and meta */
+	}
+
+	/* Bad ids never reach the callback; a missing entry or core is -ENOENT. */
+	assert_int_equal(gc_store_rewrite_core(f->store, "", count_calls, &calls), -EINVAL);
+	assert_int_equal(gc_store_rewrite_core(f->store, "../x", count_calls, &calls), -EINVAL);
+	assert_int_equal(gc_store_rewrite_core(f->store, ".lock", count_calls, &calls), -EINVAL);
+	assert_int_equal(
+	    gc_store_rewrite_core(f->store, ".tmp-" T0_PREFIX "12", count_calls, &calls), -EINVAL);
+	assert_int_equal(gc_store_rewrite_core(f->store, "20990101-000000-1", count_calls, &calls),
+			 -ENOENT);
+	assert_int_equal(gc_store_rewrite_core(f->store, no_core, count_calls, &calls), -ENOENT);
+	assert_int_equal(calls, 0);
+	assert_int_equal(count_dir(f->path), 3); /* two entries and the lock */
+	snprintf(entry_dir, sizeof(entry_dir), "%s/%s", f->path, no_core);
+	assert_int_equal(count_dir(entry_dir), 1);
+}
+
 /* Commits n entries, one second apart, oldest first; ids[] receives them. */
 static void commit_series(struct fixture *f, char **ids, unsigned n, size_t core_size)
 {
@@ -691,6 +906,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_list_skips_broken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_meta, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rewrite_core, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rewrite_core_fails, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vacuum_max_cores, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vacuum_max_use, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vacuum_keep_id, setup, teardown),

@@ -28,6 +28,7 @@ struct fixture {
 	char dir[64];
 	char path[128]; /* the stream under test */
 	char out[128];	/* where `zstd -d` puts its output */
+	char in[128];	/* the input of a recompression */
 	int fd;
 };
 
@@ -89,6 +90,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/stream.zst", f->dir);
 	snprintf(f->out, sizeof(f->out), "%s/stream.raw", f->dir);
+	snprintf(f->in, sizeof(f->in), "%s/input.zst", f->dir);
 	f->fd = -EBADF;
 	*state = f;
 	return 0;
@@ -102,14 +104,18 @@ static int teardown(void **state)
 		close(f->fd);
 	unlink(f->path);
 	unlink(f->out);
+	unlink(f->in);
 	rmdir(f->dir);
 	free(f);
 	return 0;
 }
 
-/* (Re)creates f->path holding data written in random-sized pieces; returns the stored size. */
-static uint64_t write_stream(struct fixture *f, const uint8_t *data, size_t size,
-			     const struct gc_zwriter_options *options)
+/* (Re)creates f->path holding data written in random-sized pieces; returns the stored size.
+ * When ret_levels is not NULL it gets a copy of the writer's frame levels, and ret_n their
+ * count. */
+static uint64_t write_stream_levels(struct fixture *f, const uint8_t *data, size_t size,
+				    const struct gc_zwriter_options *options, int8_t **ret_levels,
+				    size_t *ret_n)
 {
 	struct gc_zwriter *w;
 	uint64_t raw = 0, stored = 0;
@@ -130,6 +136,16 @@ static uint64_t write_stream(struct fixture *f, const uint8_t *data, size_t size
 	}
 	assert_int_equal(gc_zwriter_finish(w, &raw, &stored), 0);
 	assert_int_equal(gc_zwriter_stored_bytes(w), stored);
+	if (ret_levels) {
+		size_t n;
+		const int8_t *levels = gc_zwriter_frame_levels(w, &n);
+
+		*ret_levels = malloc(n ? n : 1);
+		assert_non_null(*ret_levels);
+		if (n > 0)
+			memcpy(*ret_levels, levels, n);
+		*ret_n = n;
+	}
 	/* A finished writer accepts nothing more. */
 	assert_int_equal(gc_zwriter_write(w, "x", 1), -EINVAL);
 	gc_zwriter_free(w);
@@ -137,6 +153,12 @@ static uint64_t write_stream(struct fixture *f, const uint8_t *data, size_t size
 	assert_int_equal(fstat(f->fd, &st), 0);
 	assert_int_equal(st.st_size, stored);
 	return stored;
+}
+
+static uint64_t write_stream(struct fixture *f, const uint8_t *data, size_t size,
+			     const struct gc_zwriter_options *options)
+{
+	return write_stream_levels(f, data, size, options, NULL, NULL);
 }
 
 static uint8_t *read_file(const char *path, size_t *ret_size)
@@ -643,6 +665,289 @@ static void test_entry_checksums(void **state)
 	gc_zreader_free(r);
 }
 
+/* ---- Adaptive levels and recompression ---- */
+
+/* Whether an adapting writer with this target may pick `level`: the target itself, or one of
+ * the faster rungs below it. */
+static bool in_ladder(int level, int target)
+{
+	static const int rungs[] = {1, -1, -3, -5, GC_ZSEEK_FASTEST_LEVEL};
+
+	if (level == target)
+		return true;
+	for (size_t i = 0; i < ELEMENTSOF(rungs); i++)
+		if (level == rungs[i] && rungs[i] < target)
+			return true;
+	return false;
+}
+
+static size_t count_frames(int fd)
+{
+	struct gc_zreader *r;
+	size_t n;
+
+	assert_int_equal(gc_zreader_open(fd, &r), 0);
+	n = gc_zreader_frames(r);
+	gc_zreader_free(r);
+	return n;
+}
+
+static uint64_t file_size(int fd)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	return st.st_size;
+}
+
+/* Without adapt the level is the level, even when the caller waits on every frame (level 19
+ * on one thread); with adapt, a target already at the fastest rung has nowhere to go. */
+static void test_levels_fixed(void **state)
+{
+	struct fixture *f = *state;
+	const size_t size = 50 * SMALL_FRAME + 7, frames = 51;
+	const struct gc_zwriter_options cases[] = {
+	    {.level = 19, .threads = 1, .frame_size = SMALL_FRAME},
+	    {.level = 3, .threads = 2, .frame_size = SMALL_FRAME},
+	    {.level = -3, .threads = 3, .frame_size = SMALL_FRAME},
+	    {.level = GC_ZSEEK_FASTEST_LEVEL,
+	     .threads = 1,
+	     .frame_size = SMALL_FRAME,
+	     .adapt = true},
+	};
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_free_ int8_t *levels = NULL;
+		size_t n;
+
+		write_stream_levels(f, data, size, &cases[i], &levels, &n);
+		assert_int_equal(n, frames);
+		assert_int_equal(n, count_frames(f->fd));
+		for (size_t j = 0; j < n; j++)
+			assert_int_equal(levels[j], cases[i].level);
+		check_reader(f, data, size, SMALL_FRAME);
+	}
+}
+
+/* Checks an adapting writer's levels: one per frame, each a rung of the ladder; returns how
+ * many frames went below the target. */
+static size_t check_adapted(struct fixture *f, const uint8_t *data, size_t size,
+			    const struct gc_zwriter_options *options)
+{
+	_cleanup_free_ int8_t *levels = NULL;
+	size_t n, below = 0;
+
+	write_stream_levels(f, data, size, options, &levels, &n);
+	assert_int_equal(n, (size + options->frame_size - 1) / options->frame_size);
+	assert_int_equal(n, count_frames(f->fd));
+	for (size_t i = 0; i < n; i++) {
+		if (!in_ladder(levels[i], options->level))
+			fail_msg("frame %zu at level %d, not a rung for target %d", i, levels[i],
+				 options->level);
+		below += levels[i] < options->level;
+	}
+	print_message("target %d, %u threads: %zu of %zu frames below it\n", options->level,
+		      options->threads, below, n);
+	check_reader(f, data, size, options->frame_size);
+	check_zstd_cli(f, data, size);
+	return below;
+}
+
+/* Level 19 on one thread compresses a few MB/s; the caller copies at GB/s into 3 buffers.
+ * By the fourth 64 KiB frame the caller waits for a buffer, and the frame a worker takes
+ * after a wait goes down a rung. No frame below the target would take one thread
+ * compressing 4 MiB at level 19 faster than memcpy fills the buffers, so this cannot flake.
+ * With several threads and a fast target whether the caller waits depends on the machine:
+ * only the ladder and the content are checked. */
+static void test_levels_adapt(void **state)
+{
+	struct fixture *f = *state;
+	const size_t size = 4u << 20;
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+	struct gc_zwriter_options slow = {
+	    .level = 19, .threads = 1, .frame_size = 64u << 10, .adapt = true};
+	struct gc_zwriter_options fast = {
+	    .level = 3, .threads = 3, .frame_size = SMALL_FRAME, .adapt = true};
+
+	assert_true(check_adapted(f, data, size, &slow) > 0);
+	check_adapted(f, data, 300 * SMALL_FRAME + 5, &fast);
+}
+
+/* Moves the stream at f->path to f->in and opens it read-only, so that f->path can take the
+ * recompressed stream. */
+static int move_to_input(struct fixture *f)
+{
+	int fd;
+
+	close(f->fd);
+	f->fd = -EBADF;
+	assert_int_equal(rename(f->path, f->in), 0);
+	fd = open(f->in, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* (Re)creates f->path empty, the output of a recompression, in f->fd. */
+static void new_output(struct fixture *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(f->fd >= 0);
+}
+
+/* Frames claimed at or above the target are copied byte for byte, the others compressed
+ * again; raw content and frame boundaries stay, and the reported size is the file's. */
+static void test_recompress(void **state)
+{
+	struct fixture *f = *state;
+	const size_t size = 40 * SMALL_FRAME + 123, frames = 41;
+	struct gc_zwriter_options fastest = {
+	    .level = GC_ZSEEK_FASTEST_LEVEL, .threads = 2, .frame_size = SMALL_FRAME};
+	struct gc_zwriter_options target = {.level = 3, .threads = 2, .frame_size = SMALL_FRAME};
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+	_cleanup_free_ uint8_t *input = NULL, *output = NULL;
+	_cleanup_close_ int in_fd = -EBADF;
+	struct gc_zreader *before, *after;
+	size_t input_size, output_size, copied = 0;
+	uint64_t stored = 0;
+	int8_t levels[41];
+
+	write_stream(f, data, size, &fastest);
+	in_fd = move_to_input(f);
+	input = read_file(f->in, &input_size);
+	/* Equal to the target, above it, below it. */
+	for (size_t i = 0; i < frames; i++)
+		levels[i] = i % 3 == 0 ? 3 : i % 3 == 1 ? 5 : GC_ZSEEK_FASTEST_LEVEL;
+	new_output(f);
+	assert_int_equal(gc_zseek_recompress(in_fd, f->fd, &target, levels, frames, &stored), 0);
+	assert_int_equal(stored, file_size(f->fd));
+	check_reader(f, data, size, SMALL_FRAME);
+	check_zstd_cli(f, data, size);
+
+	output = read_file(f->path, &output_size);
+	assert_int_equal(gc_zreader_open(in_fd, &before), 0);
+	assert_int_equal(gc_zreader_open(f->fd, &after), 0);
+	assert_int_equal(gc_zreader_frames(before), frames);
+	assert_int_equal(gc_zreader_frames(after), frames);
+	for (size_t i = 0; i < frames; i++) {
+		uint64_t raw_before, raw_after, at_before, at_after;
+		uint32_t raw_size_before, raw_size_after, size_before, size_after;
+
+		assert_int_equal(gc_zreader_frame(before, i, &raw_before, &raw_size_before), 0);
+		assert_int_equal(gc_zreader_frame(after, i, &raw_after, &raw_size_after), 0);
+		assert_int_equal(raw_after, raw_before);
+		assert_int_equal(raw_size_after, raw_size_before);
+		if (levels[i] < target.level)
+			continue;
+		assert_int_equal(gc_zreader_frame_stored(before, i, &at_before, &size_before), 0);
+		assert_int_equal(gc_zreader_frame_stored(after, i, &at_after, &size_after), 0);
+		assert_int_equal(size_after, size_before);
+		assert_memory_equal(output + at_after, input + at_before, size_before);
+		copied++;
+	}
+	assert_int_equal(copied, 28);
+	gc_zreader_free(before);
+	gc_zreader_free(after);
+}
+
+/* levels NULL: every frame is compressed again. At the stream's own level that gives back
+ * the writer's bytes exactly; at level 3 a stream made at the fastest level shrinks. */
+static void test_recompress_all(void **state)
+{
+	struct fixture *f = *state;
+	const size_t size = 2u << 20, frame_size = 64u << 10;
+	struct gc_zwriter_options options = {
+	    .level = GC_ZSEEK_FASTEST_LEVEL, .threads = 2, .frame_size = frame_size};
+	_cleanup_free_ uint8_t *data = bigheap_data(size);
+	_cleanup_free_ uint8_t *input = NULL, *output = NULL;
+	_cleanup_close_ int in_fd = -EBADF;
+	size_t input_size, output_size;
+	uint64_t stored = 0;
+
+	write_stream(f, data, size, &options);
+	in_fd = move_to_input(f);
+	input = read_file(f->in, &input_size);
+
+	new_output(f);
+	options.threads = 3;
+	assert_int_equal(gc_zseek_recompress(in_fd, f->fd, &options, NULL, 0, &stored), 0);
+	output = read_file(f->path, &output_size);
+	assert_int_equal(stored, output_size);
+	assert_int_equal(output_size, input_size);
+	assert_memory_equal(output, input, input_size);
+
+	new_output(f);
+	options.level = 3;
+	assert_int_equal(gc_zseek_recompress(in_fd, f->fd, &options, NULL, 0, &stored), 0);
+	assert_int_equal(stored, file_size(f->fd));
+	print_message("level %d -> 3: %" PRIu64 " -> %" PRIu64 " bytes\n", GC_ZSEEK_FASTEST_LEVEL,
+		      (uint64_t)input_size, stored);
+	assert_true(stored < input_size);
+	check_reader(f, data, size, frame_size);
+	check_zstd_cli(f, data, size);
+}
+
+static int recompress_result(int in_fd, int out_fd, const int8_t *levels, size_t n_levels)
+{
+	struct gc_zwriter_options options = {.level = 3, .threads = 2, .frame_size = SMALL_FRAME};
+	uint64_t stored = 12345;
+	int r = gc_zseek_recompress(in_fd, out_fd, &options, levels, n_levels, &stored);
+
+	if (r < 0)
+		assert_int_equal(stored, 12345); /* written only on success */
+	return r;
+}
+
+/* A level table of the wrong length, or an input that is not a seekable stream: an error,
+ * and for the former nothing written. */
+static void test_recompress_bad_input(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_zwriter_options options = {.level = 1, .threads = 2, .frame_size = SMALL_FRAME};
+	const size_t size = 5 * SMALL_FRAME, frames = 5;
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+	_cleanup_free_ uint8_t *good = NULL;
+	_cleanup_close_ int in_fd = -EBADF;
+	_cleanup_close_ int dir_fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int damage_fd = -EBADF;
+	const int8_t levels[6] = {1, 1, 1, 1, 1, 1};
+	uint64_t table;
+	uint32_t frame1;
+	size_t good_size;
+	uint8_t b;
+
+	assert_true(dir_fd >= 0);
+	write_stream(f, data, size, &options);
+	good = read_file(f->path, &good_size);
+	table = good_size - (8 + frames * 8 + 9);
+	in_fd = move_to_input(f);
+	new_output(f);
+	assert_int_equal(recompress_result(in_fd, f->fd, levels, frames - 1), -EBADMSG);
+	assert_int_equal(recompress_result(in_fd, f->fd, levels, frames + 1), -EBADMSG);
+	assert_int_equal(file_size(f->fd), 0);
+	assert_int_equal(recompress_result(dir_fd, f->fd, NULL, 0), -EINVAL);
+
+	/* A bit flipped in frame 1's payload: caught when that frame is decompressed. */
+	damage_fd = open(f->in, O_RDWR | O_CLOEXEC);
+	assert_true(damage_fd >= 0);
+	frame1 = get_le32(good + table + 8);
+	b = good[frame1 + 10] ^ 0x40;
+	patch(damage_fd, frame1 + 10, &b, 1);
+	assert_int_equal(recompress_result(in_fd, f->fd, NULL, 0), -EBADMSG);
+	new_output(f);
+	assert_int_equal(recompress_result(in_fd, f->fd, levels, frames), -EBADMSG);
+	patch(damage_fd, frame1 + 10, &good[frame1 + 10], 1);
+	new_output(f);
+	assert_int_equal(recompress_result(in_fd, f->fd, NULL, 0), 0);
+	/* Truncated: the seek table no longer ends the file. */
+	assert_int_equal(ftruncate(damage_fd, good_size - 1), 0);
+	assert_int_equal(recompress_result(in_fd, f->fd, NULL, 0), -EBADMSG);
+	assert_int_equal(ftruncate(damage_fd, 0), 0);
+	assert_int_equal(recompress_result(in_fd, f->fd, NULL, 0), -EBADMSG);
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -707,6 +1012,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_seekable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_entry_checksums, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_levels_fixed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_levels_adapt, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recompress, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recompress_all, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recompress_bad_input, setup, teardown),
 	    cmocka_unit_test(test_throughput),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
