@@ -321,6 +321,25 @@ static void format_unsigned(const void *src, FILE *out)
 	fprintf(out, "%u", *(const unsigned *)src);
 }
 
+static int parse_bool(const struct config_key *key, const char *text, void *dest)
+{
+	static const char *const names[][2] = {
+	    {"no", "yes"}, {"false", "true"}, {"off", "on"}, {"0", "1"}};
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		for (size_t value = 0; value < 2; value++)
+			if (strcasecmp(text, names[i][value]) == 0) {
+				*(bool *)dest = value;
+				return 0;
+			}
+	return -EINVAL;
+}
+
+static void format_bool(const void *src, FILE *out)
+{
+	fputs(*(const bool *)src ? "yes" : "no", out);
+}
+
 static const char *const nongo_names[] = {
     [GC_NONGO_STORE] = "store",
     [GC_NONGO_SUMMARY] = "summary",
@@ -358,6 +377,7 @@ static const struct config_type type_int = {parse_int, format_int, NULL};
 static const struct config_type type_unsigned = {parse_unsigned, format_unsigned, NULL};
 static const struct config_type type_nongo = {parse_nongo, format_nongo,
 					      "store, summary, skip or forward"};
+static const struct config_type type_bool = {parse_bool, format_bool, "yes or no"};
 
 /* The offset of a field, refusing to compile when the field is not of the type the parser
  * writes: a mismatch here would silently corrupt the neighbouring fields. */
@@ -388,6 +408,7 @@ static const struct config_key config_keys[] = {
 	.min = LEVEL_MIN, .max = LEVEL_MAX),
     KEY("Compression", "Threads", type_unsigned, threads, unsigned, "0", .min = 0,
 	.max = THREADS_MAX),
+    KEY("Compression", "Adaptive", type_bool, adaptive, bool, "yes"),
     KEY("Analysis", "TimeLimitSec", type_unsigned, analysis_time_limit_sec, unsigned, "30",
 	.min = 1, .max = 3600),
     KEY("Analysis", "MemoryLimit", type_size_or_infinity, analysis_memory_limit, uint64_t, "1G"),

@@ -29,6 +29,7 @@ struct gc_config {
 	enum gc_nongo_policy nongo;	  /* [Capture] NonGo=, default store */
 	int compression_level;		  /* [Compression] Level=, default GC_DEFAULT_LEVEL */
 	unsigned threads;		  /* [Compression] Threads=, 0 = one per CPU */
+	bool adaptive;			  /* [Compression] Adaptive=: faster while behind */
 	unsigned analysis_time_limit_sec; /* [Analysis] TimeLimitSec=, default 30 */
 	uint64_t analysis_memory_limit;	  /* [Analysis] MemoryLimit=, default 1G */
 };

@@ -30,6 +30,16 @@ check "core larger than the heap" test "$raw" -gt $((size_mib << 20))
 check "peak RSS ${rss} KiB <= 64 MiB" test "$rss" -le 65536
 check "compressed" test "$stored" -lt "$raw"
 check "not truncated" test "$(get truncated)" = False
+opt() { printf '%s' "$info" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1', ''))"; }
+first=$(opt capture_first_stored_size)
+if [ -n "$first" ]; then
+	# Adaptive=yes: frames stored fast while the kernel waited were recompressed at Level=.
+	echo "$(opt capture_fast_frames) frames stored fast, $first bytes, recompressed to $stored"
+	check "recompressed core is smaller than first stored" test "$stored" -lt "$first"
+fi
+check "stored_size is the file's size" test "$stored" = "$(stat -c %s "$STORE"/*/core.zst)"
+handler_rss=$(opt handler_max_rss_kib)
+check "whole handler's peak RSS ${handler_rss} KiB <= 64 MiB" test "${handler_rss:-0}" -le 65536
 got=$(ctl dump latest -o - | sha256sum | cut -d' ' -f1)
 check "restored core has the kernel stream's hash" test "$got" = "$(cat "$T/raw.sha")"
 finish

@@ -132,6 +132,7 @@ static void assert_config_equal(const struct gc_config *a, const struct gc_confi
 	assert_int_equal(a->nongo, b->nongo);
 	assert_int_equal(a->compression_level, b->compression_level);
 	assert_int_equal(a->threads, b->threads);
+	assert_int_equal(a->adaptive, b->adaptive);
 }
 
 static void assert_is_default(const struct gc_config *config)
@@ -155,6 +156,7 @@ static void set_all_non_default(struct gc_config *config)
 	config->nongo = GC_NONGO_SKIP;
 	config->compression_level = GC_DEFAULT_LEVEL == -7 ? 19 : -7;
 	config->threads = 64;
+	config->adaptive = false;
 	config->analysis_time_limit_sec = 7;
 	config->analysis_memory_limit = 300 << 20;
 }
@@ -184,6 +186,7 @@ static void test_defaults(void **state)
 	assert_int_equal(config.nongo, GC_NONGO_STORE);
 	assert_int_equal(config.compression_level, GC_DEFAULT_LEVEL);
 	assert_int_equal(config.threads, 0);
+	assert_true(config.adaptive);
 	gc_config_free(&config);
 	assert_null(config.directory);
 	gc_config_free(&config); /* twice is harmless */
@@ -215,7 +218,8 @@ static void test_good_values_fields(void **state)
 					    "NonGo=summary\n"
 					    "[Compression]\n"
 					    "Level=-7\n"
-					    "Threads=64\n"),
+					    "Threads=64\n"
+					    "Adaptive=no\n"),
 			 0);
 	assert_int_equal(message_count, 0);
 	assert_string_equal(config.directory, "/srv/crashes");
@@ -228,6 +232,7 @@ static void test_good_values_fields(void **state)
 	assert_int_equal(config.nongo, GC_NONGO_SUMMARY);
 	assert_int_equal(config.compression_level, -7);
 	assert_int_equal(config.threads, 64);
+	assert_false(config.adaptive);
 	gc_config_free(&config);
 }
 
@@ -260,6 +265,21 @@ static void test_good_values(void **state)
 	    {"[Compression]\nLevel=0", "Level=0\n"},
 	    {"[Compression]\nLevel=3 ; inline comment", "Level=3\n"},
 	    {"[Compression]\nThreads=8", "Threads=8\n"},
+	    /* Adaptive= defaults to yes: each true spelling follows a false one. */
+	    {"[Compression]\nAdaptive=no", "Adaptive=no\n"},
+	    {"[Compression]\nAdaptive=false", "Adaptive=no\n"},
+	    {"[Compression]\nAdaptive=off", "Adaptive=no\n"},
+	    {"[Compression]\nAdaptive=0", "Adaptive=no\n"},
+	    {"[Compression]\nAdaptive=NO", "Adaptive=no\n"},
+	    {"[Compression]\nAdaptive = False ", "Adaptive=no\n"},
+	    {"[Compression]\nAdaptive=oFF", "Adaptive=no\n"},
+	    {"[Compression]\nAdaptive=no\nAdaptive=yes", "Adaptive=yes\n"},
+	    {"[Compression]\nAdaptive=0\nAdaptive=true", "Adaptive=yes\n"},
+	    {"[Compression]\nAdaptive=off\nAdaptive=on", "Adaptive=yes\n"},
+	    {"[Compression]\nAdaptive=false\nAdaptive=1", "Adaptive=yes\n"},
+	    {"[Compression]\nAdaptive=no\nAdaptive=YES", "Adaptive=yes\n"},
+	    {"[Compression]\nAdaptive=no\nAdaptive=True", "Adaptive=yes\n"},
+	    {"[Compression]\nAdaptive=no\nAdaptive=ON ; inline comment", "Adaptive=yes\n"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -303,6 +323,12 @@ static void test_bad_values(void **state)
 	    {"Compression", "Level", "3x", "keeping default"},
 	    {"Compression", "Threads", "65", "out of range"},
 	    {"Compression", "Threads", "-1", "keeping default 0"},
+	    {"Compression", "Adaptive", "maybe", "expected yes or no; keeping default yes"},
+	    {"Compression", "Adaptive", "y", "keeping default yes"},
+	    {"Compression", "Adaptive", "2", "keeping default yes"},
+	    {"Compression", "Adaptive", "-1", "keeping default yes"},
+	    {"Compression", "Adaptive", "yes no", "keeping default yes"},
+	    {"Compression", "Adaptive", "yesno", "keeping default yes"},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -336,6 +362,19 @@ static void test_bad_value_keeps_previous(void **state)
 	assert_true(config.max_use.percent);
 	assert_true(logged("gocrashd.conf.d/50-bad.conf:2:", "MaxUse=much",
 			   "keeping previous value 20%", NULL));
+	gc_config_free(&config);
+}
+
+static void test_bad_bool_keeps_previous(void **state)
+{
+	struct gc_config config;
+
+	write_dropin("50-bad.conf", "[Compression]\nAdaptive=sometimes\n");
+	assert_int_equal(load_text(&config, "[Compression]\nAdaptive=off\n"), 0);
+	assert_false(config.adaptive);
+	assert_int_equal(message_count, 1);
+	assert_true(logged("gocrashd.conf.d/50-bad.conf:2:", "[Compression] Adaptive=sometimes",
+			   "keeping previous value no", NULL));
 	gc_config_free(&config);
 }
 
@@ -386,9 +425,10 @@ static void test_empty_value_resets(void **state)
 {
 	struct gc_config config;
 
-	write_dropin("10-reset.conf", "[Store]\nMaxUse=\nDirectory=\n[Compression]\nLevel= \n");
+	write_dropin("10-reset.conf",
+		     "[Store]\nMaxUse=\nDirectory=\n[Compression]\nLevel= \nAdaptive=\n");
 	assert_int_equal(load_text(&config, "[Store]\nMaxUse=20%\nDirectory=/srv/x\n"
-					    "[Compression]\nLevel=9\n"),
+					    "[Compression]\nLevel=9\nAdaptive=no\n"),
 			 0);
 	assert_int_equal(message_count, 0);
 	assert_is_default(&config);
@@ -647,6 +687,7 @@ static void test_format_roundtrip(void **state)
 				  "[Compression]\n"
 				  "Level=" STRINGIFY(GC_DEFAULT_LEVEL) "\n"
 								       "Threads=0\n"
+								       "Adaptive=yes\n"
 								       "\n"
 								       "[Analysis]\n"
 								       "TimeLimitSec=30\n"
@@ -659,6 +700,7 @@ static void test_format_roundtrip(void **state)
 		config.max_core_size = sizes[i];
 		config.compression_level = 19 - (int)i;
 		config.nongo = (enum gc_nongo_policy)(i % 3);
+		config.adaptive = i % 2;
 		roundtrip(&config);
 	}
 	gc_config_free(&config);
@@ -780,6 +822,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_good_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_value_keeps_previous, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_bool_keeps_previous, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dropins, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dropin_order_is_bytewise, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_value_resets, setup, teardown),
