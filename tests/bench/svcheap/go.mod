@@ -1,0 +1,3 @@
+module svcheap
+
+go 1.19
