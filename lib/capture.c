@@ -594,6 +594,16 @@ static int recompress(int in_fd, int out_fd, void *userdata)
 				   &job->stored_size);
 }
 
+/* The second file is at most as large as the first: it must fit above KeepFree too. */
+static bool room_for_copy(struct capture *c, uint64_t size)
+{
+	uint64_t used, fs_size, fs_free;
+
+	if (gc_store_usage(c->store, &used, &fs_size, &fs_free) < 0)
+		return false;
+	return fs_free >= gc_size_resolve(&c->config->keep_free, fs_size) + size;
+}
+
 /* Frames stored at a faster level than Level= while the kernel waited are compressed again
  * at Level=, now that the process is gone and the journal knows: only CPU (at a lower
  * priority, which the worker threads inherit) and, for a moment, a second file on disk.
@@ -616,6 +626,11 @@ static void recompress_core(struct capture *c, struct gc_meta *m)
 		n_fast += job.levels[i] < job.options.level;
 	if (n_fast == 0)
 		return;
+	if (!room_for_copy(c, m->stored_size)) {
+		gc_log(LOG_INFO, "not recompressing %s: no room for a second copy above KeepFree",
+		       m->id);
+		return;
+	}
 	/* The first writer's buffers go before the second one's come: RSS stays bounded. */
 	levels = malloc(job.n_levels);
 	if (!levels)
