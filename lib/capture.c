@@ -152,6 +152,7 @@ static int start_entry(struct capture *c)
 	    .threads = c->config->threads,
 	    .adapt = c->config->adaptive,
 	    .worker_nice = CAPTURE_WORKER_NICE,
+	    .direct = true,
 	};
 	int r;
 
@@ -611,7 +612,9 @@ static bool room_for_copy(struct capture *c, uint64_t size)
 static void recompress_core(struct capture *c, struct gc_meta *m)
 {
 	struct recompress_job job = {
-	    .options = {.level = c->config->compression_level, .threads = c->config->threads},
+	    .options = {.level = c->config->compression_level,
+			.threads = c->config->threads,
+			.direct = true},
 	};
 	uint64_t start = gc_clock_usec(CLOCK_MONOTONIC);
 	_cleanup_free_ int8_t *levels = NULL;

@@ -12,11 +12,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -115,10 +117,19 @@ struct seek_entry {
 	uint32_t raw_size;
 };
 
+/* O_DIRECT writes go out in whole blocks of this alignment, once this much is staged. */
+#define DIRECT_ALIGN 4096u
+#define DIRECT_FLUSH (1u << 20)
+
 struct gc_zwriter {
 	int fd;
 	size_t frame_size;
 	size_t out_capacity;
+
+	/* Only the holder of the write turn (or finish, once the workers are idle) uses these. */
+	bool direct;
+	uint8_t *stage;
+	size_t stage_used;
 
 	pthread_mutex_t lock;
 	pthread_cond_t work_cond; /* a slot was queued, or the workers must stop */
@@ -209,6 +220,67 @@ static struct slot *slot_by_seq(struct gc_zwriter *w, uint64_t seq)
 	return NULL;
 }
 
+/* Best effort: a file not at an aligned offset, a filesystem without O_DIRECT (tmpfs) or no
+ * memory for the stage, and the writer stays buffered. */
+static void start_direct(struct gc_zwriter *w)
+{
+	off_t offset = lseek(w->fd, 0, SEEK_CUR);
+	int flags = fcntl(w->fd, F_GETFL);
+	void *stage;
+
+	if (offset < 0 || offset % DIRECT_ALIGN != 0 || flags < 0)
+		return;
+	if (posix_memalign(&stage, DIRECT_ALIGN, DIRECT_FLUSH + w->out_capacity) != 0)
+		return;
+	if (fcntl(w->fd, F_SETFL, flags | O_DIRECT) < 0) {
+		free(stage);
+		return;
+	}
+	w->stage = stage;
+	w->direct = true;
+}
+
+/* Back to buffered writes, with what is staged: for the unaligned tail and the seek table,
+ * or for a filesystem that refuses O_DIRECT after all. */
+static int end_direct(struct gc_zwriter *w)
+{
+	size_t size;
+	int flags;
+
+	if (!w->direct)
+		return 0;
+	w->direct = false;
+	flags = fcntl(w->fd, F_GETFL);
+	if (flags < 0 || fcntl(w->fd, F_SETFL, flags & ~O_DIRECT) < 0)
+		return negative_errno();
+	size = w->stage_used;
+	w->stage_used = 0;
+	return gc_write_all(w->fd, w->stage, size);
+}
+
+/* With O_DIRECT, frames are gathered in an aligned buffer and written in whole blocks. */
+static int emit(struct gc_zwriter *w, const uint8_t *data, size_t size)
+{
+	size_t blocks;
+	int r;
+
+	if (!w->direct)
+		return gc_write_all(w->fd, data, size);
+	memcpy(w->stage + w->stage_used, data, size);
+	w->stage_used += size;
+	if (w->stage_used < DIRECT_FLUSH)
+		return 0;
+	blocks = w->stage_used / DIRECT_ALIGN * DIRECT_ALIGN;
+	r = gc_write_all(w->fd, w->stage, blocks);
+	if (r == -EINVAL)
+		return end_direct(w);
+	if (r < 0)
+		return r;
+	w->stage_used -= blocks;
+	memmove(w->stage, w->stage + blocks, w->stage_used);
+	return 0;
+}
+
 /* Called with the lock held. Whoever finds the next frame in line done writes it, and the
  * ones after it, with the lock dropped; the `writing` flag keeps the order and lets the other
  * workers go back to compressing instead of waiting. */
@@ -224,7 +296,7 @@ static void write_done_frames(struct gc_zwriter *w)
 			int r;
 
 			pthread_mutex_unlock(&w->lock);
-			r = gc_write_all(w->fd, s->out, s->out_size);
+			r = emit(w, s->out, s->out_size);
 			pthread_mutex_lock(&w->lock);
 			if (r == 0)
 				r = add_entry(w, s);
@@ -359,6 +431,7 @@ void gc_zwriter_free(struct gc_zwriter *writer)
 	free(writer->slots);
 	free(writer->entries);
 	free(writer->levels);
+	free(writer->stage);
 	pthread_cond_destroy(&writer->idle_cond);
 	pthread_cond_destroy(&writer->work_cond);
 	pthread_mutex_destroy(&writer->lock);
@@ -481,6 +554,8 @@ int gc_zwriter_new(int out_fd, const struct gc_zwriter_options *options, struct 
 	w->n_slots = threads + EXTRA_SLOTS;
 	build_ladder(w, options ? options->level : 0, options && options->adapt);
 	w->worker_nice = options ? options->worker_nice : 0;
+	if (options && options->direct)
+		start_direct(w);
 	r = allocate_writer(w, w->ladder[0]);
 	if (r == 0)
 		r = start_workers(w);
@@ -637,7 +712,9 @@ int gc_zwriter_finish(struct gc_zwriter *writer, uint64_t *raw_size, uint64_t *s
 		return r;
 	/* All frames are out: the workers are idle and the entries stable. */
 	stop_workers(writer);
-	r = write_seek_table(writer);
+	r = end_direct(writer);
+	if (r == 0)
+		r = write_seek_table(writer);
 	if (r < 0) {
 		pthread_mutex_lock(&writer->lock);
 		set_error(writer, r);

@@ -28,6 +28,10 @@ struct gc_zwriter_options {
 	 * must not wait for compression, such as the kernel writing a crashed process's core
 	 * on a machine with few CPUs. 0 keeps the caller's. */
 	int worker_nice;
+	/* Write whole blocks with O_DIRECT, past the page cache, when out_fd allows it (falls
+	 * back to buffered writes otherwise); the tail and the seek table are written buffered
+	 * at finish. Costs DIRECT_FLUSH + one frame of memory. */
+	bool direct;
 };
 
 struct gc_zwriter;

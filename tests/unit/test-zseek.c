@@ -665,6 +665,32 @@ static void test_entry_checksums(void **state)
 	gc_zreader_free(r);
 }
 
+/* O_DIRECT: more than one flush of whole blocks, an unaligned tail, and the fd left buffered;
+ * on tmpfs, which refuses O_DIRECT, the same stream buffered. */
+static void test_direct(void **state)
+{
+	struct fixture *f = *state;
+	const size_t size = 8u * 1024 * 1024 + 123, frame = 16 * SMALL_FRAME;
+	const struct gc_zwriter_options options = {
+	    .level = -7, .threads = 2, .frame_size = frame, .direct = true};
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+	char saved[sizeof(f->path)];
+	uint64_t stored;
+
+	stored = write_stream(f, data, size, &options);
+	assert_true(stored > 2u * 1024 * 1024); /* two flushes at least */
+	assert_int_equal(fcntl(f->fd, F_GETFL) & O_DIRECT, 0);
+	check_reader(f, data, size, frame);
+	if (access("/dev/shm", W_OK) != 0)
+		return;
+	memcpy(saved, f->path, sizeof(saved));
+	snprintf(f->path, sizeof(f->path), "/dev/shm/test-zseek-%d", (int)getpid());
+	write_stream(f, data, size, &options);
+	check_reader(f, data, size, frame);
+	unlink(f->path);
+	memcpy(f->path, saved, sizeof(saved));
+}
+
 /* ---- Adaptive levels and recompression ---- */
 
 /* Whether an adapting writer with this target may pick `level`: the target itself, or one of
@@ -1017,6 +1043,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_recompress, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recompress_all, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_recompress_bad_input, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_direct, setup, teardown),
 	    cmocka_unit_test(test_throughput),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
