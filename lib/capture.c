@@ -526,6 +526,10 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 
 	if (m->core_stored) {
 		req.core_fd = keep[0] = gc_store_open_core(c->store, m->id);
+		/* Written with O_DIRECT, the core is not in the page cache: start reading it all
+		 * now rather than one frame at a time as the analysis asks. */
+		if (req.core_fd >= 0)
+			(void)posix_fadvise(req.core_fd, 0, 0, POSIX_FADV_WILLNEED);
 		req.report_fd = keep[1] = open_report(c, m->id);
 		uint64_t start = gc_clock_usec(CLOCK_MONOTONIC);
 		char usec[32];
