@@ -602,9 +602,9 @@ static int recompress(int in_fd, int out_fd, void *userdata)
 /* The second file is at most as large as the first: it must fit above KeepFree too. */
 static bool room_for_copy(struct capture *c, uint64_t size)
 {
-	uint64_t used, fs_size, fs_free;
+	uint64_t fs_size, fs_free;
 
-	if (gc_store_usage(c->store, &used, &fs_size, &fs_free) < 0)
+	if (filesystem_space(gc_store_dirfd(c->store), &fs_size, &fs_free) < 0)
 		return false;
 	return fs_free >= gc_size_resolve(&c->config->keep_free, fs_size) + size;
 }

@@ -267,7 +267,6 @@ struct reader {
 	bool ended;
 };
 
-/* Doubles *allocated (from first) until it exceeds n; NULL when memory or max runs out. */
 static int damaged(struct reader *rd, const char *why)
 {
 	rd->damage = why;

@@ -915,28 +915,29 @@ size_t gc_zreader_frames(const struct gc_zreader *reader)
 	return reader->n_frames;
 }
 
-int gc_zreader_frame(const struct gc_zreader *reader, size_t index, uint64_t *raw_offset,
-		     uint32_t *raw_size)
+/* Frame `index` of the cumulative offsets table `offsets` (raw or stored). */
+static int frame_span(const struct gc_zreader *reader, const uint64_t *offsets, size_t index,
+		      uint64_t *offset, uint32_t *size)
 {
 	if (index >= reader->n_frames)
 		return -ERANGE;
-	if (raw_offset)
-		*raw_offset = reader->raw_offsets[index];
-	if (raw_size)
-		*raw_size = reader->raw_offsets[index + 1] - reader->raw_offsets[index];
+	if (offset)
+		*offset = offsets[index];
+	if (size)
+		*size = offsets[index + 1] - offsets[index];
 	return 0;
+}
+
+int gc_zreader_frame(const struct gc_zreader *reader, size_t index, uint64_t *raw_offset,
+		     uint32_t *raw_size)
+{
+	return frame_span(reader, reader->raw_offsets, index, raw_offset, raw_size);
 }
 
 int gc_zreader_frame_stored(const struct gc_zreader *reader, size_t index, uint64_t *offset,
 			    uint32_t *size)
 {
-	if (index >= reader->n_frames)
-		return -ERANGE;
-	if (offset)
-		*offset = reader->stored_offsets[index];
-	if (size)
-		*size = reader->stored_offsets[index + 1] - reader->stored_offsets[index];
-	return 0;
+	return frame_span(reader, reader->stored_offsets, index, offset, size);
 }
 
 static int ensure_allocated(uint8_t **buf, size_t *allocated, size_t size)
