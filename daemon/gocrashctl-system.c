@@ -95,7 +95,10 @@ int verb_enable(struct ctl *ctl, int argc, char **argv)
 	r = gc_handler_enable(ctl->root);
 	if (r < 0)
 		return EXIT_NOT_FOUND;
-	if (!ctl->root) {
+	if (r > 0)
+		printf("kernel.core_pattern is read-only here (a container): the host's gocrashd "
+		       "captures the crashes of this system\n");
+	else if (!ctl->root) {
 		create_store(ctl);
 		printf("gocrashd is the core handler: kernel.core_pattern=%s\n",
 		       gc_handler_pattern());

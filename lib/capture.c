@@ -371,6 +371,8 @@ static void describe_process(const struct capture *c, struct gc_meta *m)
 	m->exe = strdup_or_null(c->proc.exe);
 	m->cmdline = strdup_or_null(c->proc.cmdline);
 	m->unit = strdup_or_null(c->proc.unit);
+	if (c->proc.container_unit)
+		gc_meta_set_extra(m, "container_unit", c->proc.container_unit);
 	m->build_id = strdup_or_null(c->gobin.build_id);
 	m->go = c->gobin.is_go;
 	m->go_version = strdup_or_null(c->gobin.go_version);

@@ -174,6 +174,21 @@ static int write_sysctl_file(const char *root, bool enabled)
 	return write_file_atomic(path, text, 0644);
 }
 
+/* In a container /proc/sys is read-only and core_pattern the host's, shared: the kernel runs
+ * the host's handler for crashes in here too. Fine when that is gocrashd. */
+static int check_writable(const char *pattern)
+{
+	if (access(CORE_PATTERN, W_OK) == 0 || errno != EROFS)
+		return 0;
+	if (gc_handler_is_ours(pattern))
+		return 1;
+	return gc_log(LOG_ERR,
+		      "kernel.core_pattern is read-only here (a container?) and points "
+		      "at %s: enable gocrashd on the host",
+		      pattern),
+	       -EROFS;
+}
+
 int gc_handler_enable(const char *root)
 {
 	_cleanup_free_ char *pattern = NULL;
@@ -181,12 +196,17 @@ int gc_handler_enable(const char *root)
 	unsigned pipe_limit = 0;
 	int r;
 
+	if (!root) {
+		r = gc_handler_current(&pattern, &pipe_limit);
+		if (r < 0)
+			return gc_log_errno(LOG_ERR, r, "cannot read %s", CORE_PATTERN);
+		r = check_writable(pattern);
+		if (r != 0)
+			return r;
+	}
 	r = write_sysctl_file(root, true);
 	if (r < 0 || root)
 		return r;
-	r = gc_handler_current(&pattern, &pipe_limit);
-	if (r < 0)
-		return gc_log_errno(LOG_ERR, r, "cannot read %s", CORE_PATTERN);
 	if (!gc_handler_is_ours(pattern)) {
 		r = save_previous(pattern, pipe_limit);
 		if (r < 0)

@@ -21,7 +21,10 @@ int gc_handler_previous(char **ret_pattern, unsigned *ret_pipe_limit);
 
 /* Makes gocrashd the handler now (core_pattern, core_pipe_limit, the previous handler saved)
  * and at boot (ROOT/etc/sysctl.d/50-gocrashd.conf). With root set (an image or a test
- * tree), only the files below it are written and the running kernel is left alone. */
+ * tree), only the files below it are written and the running kernel is left alone.
+ * Returns 0, or 1 when core_pattern is read-only (a container) and already gocrashd's (the
+ * host's handler then captures this system's crashes: nothing is changed), or a negative
+ * errno, logged (-EROFS when read-only and another handler's). */
 int gc_handler_enable(const char *root);
 
 /* Restores the previous handler now, and masks the shipped sysctl.d file so that it is not

@@ -102,12 +102,19 @@ char *gc_crash_message(const struct gc_meta *meta)
 static const struct {
 	const char *key, *field;
 } extra_fields[] = {
-    {"go_reason", "GOCRASH_REASON"},	     {"go_signal", "GOCRASH_GO_SIGNAL"},
-    {"go_crash_site", "GOCRASH_CRASH_SITE"}, {"go_signature", "GOCRASH_SIGNATURE"},
-    {"go_goroutines", "GOCRASH_GOROUTINES"}, {"go_stack", "GOCRASH_STACK"},
-    {"go_module", "GOCRASH_MODULE"},	     {"go_vcs_revision", "GOCRASH_VCS_REVISION"},
-    {"go_vcs_time", "GOCRASH_VCS_TIME"},     {"go_vcs_modified", "GOCRASH_VCS_MODIFIED"},
-    {"go_note", "GOCRASH_GO_NOTE"},	     {"analysis", "GOCRASH_ANALYSIS"},
+    {"go_reason", "GOCRASH_REASON"},
+    {"go_signal", "GOCRASH_GO_SIGNAL"},
+    {"go_crash_site", "GOCRASH_CRASH_SITE"},
+    {"go_signature", "GOCRASH_SIGNATURE"},
+    {"go_goroutines", "GOCRASH_GOROUTINES"},
+    {"go_stack", "GOCRASH_STACK"},
+    {"go_module", "GOCRASH_MODULE"},
+    {"go_vcs_revision", "GOCRASH_VCS_REVISION"},
+    {"go_vcs_time", "GOCRASH_VCS_TIME"},
+    {"go_vcs_modified", "GOCRASH_VCS_MODIFIED"},
+    {"go_note", "GOCRASH_GO_NOTE"},
+    {"analysis", "GOCRASH_ANALYSIS"},
+    {"container_unit", "GOCRASH_CONTAINER_UNIT"},
 };
 
 /* The GOCRASH_* fields: one row per field, formatted from the metadata. */

@@ -48,6 +48,35 @@ static char *read_exe_path(pid_t pid)
 	return strdup(target);
 }
 
+/* The service innermost in the process's cgroup (v2) path, when it is not the unit the host's
+ * systemd knows: for a container's service, "/machine.slice/machine-ct.scope/payload/
+ * system.slice/web.service" is the unit machine-ct.scope to the host, web.service inside. */
+static char *read_inner_unit(pid_t pid, const char *unit)
+{
+	_cleanup_free_ char *text = read_proc_text(pid, "cgroup");
+	const char *path, *found = NULL;
+	size_t len = 0;
+
+	if (!text)
+		return NULL;
+	path = strncmp(text, "0::", 3) == 0 ? text : strstr(text, "\n0::");
+	if (!path)
+		return NULL;
+	path += path == text ? 3 : 4;
+	for (const char *p = path; *p && *p != '\n';) {
+		size_t n = strcspn(p, "/\n");
+
+		if (n > 8 && strncmp(p + n - 8, ".service", 8) == 0) {
+			found = p;
+			len = n;
+		}
+		p += n + (p[n] == '/');
+	}
+	if (!found || (unit && strlen(unit) == len && strncmp(unit, found, len) == 0))
+		return NULL;
+	return strndup(found, len);
+}
+
 void gc_proc_collect(pid_t pid, struct gc_proc_info *ret)
 {
 	struct gc_proc_info info = {.exe_fd = -EBADF};
@@ -64,6 +93,7 @@ void gc_proc_collect(pid_t pid, struct gc_proc_info *ret)
 	info.comm = read_proc_text(pid, "comm");
 	if (sd_pid_get_unit(pid, &info.unit) < 0 && sd_pid_get_user_unit(pid, &info.unit) < 0)
 		info.unit = NULL;
+	info.container_unit = read_inner_unit(pid, info.unit);
 	*ret = info;
 }
 
@@ -75,5 +105,6 @@ void gc_proc_info_done(struct gc_proc_info *info)
 	free(info->cmdline);
 	free(info->comm);
 	free(info->unit);
+	free(info->container_unit);
 	*info = (struct gc_proc_info){.exe_fd = -EBADF};
 }

@@ -6,11 +6,12 @@
 #include <sys/types.h>
 
 struct gc_proc_info {
-	int exe_fd;    /* /proc/PID/exe opened read-only, -EBADF when unavailable */
-	char *exe;     /* its path, " (deleted)" removed */
-	char *cmdline; /* arguments joined by spaces */
-	char *comm;    /* /proc/PID/comm */
-	char *unit;    /* systemd unit (system or user), NULL when none */
+	int exe_fd;	      /* /proc/PID/exe opened read-only, -EBADF when unavailable */
+	char *exe;	      /* its path, " (deleted)" removed */
+	char *cmdline;	      /* arguments joined by spaces */
+	char *comm;	      /* /proc/PID/comm */
+	char *unit;	      /* systemd unit (system or user), NULL when none */
+	char *container_unit; /* the service inside a container running its own systemd */
 };
 
 /* Best effort: every field it could read is set, the others stay empty. Never fails. */

@@ -7,7 +7,7 @@ what=${1:-test}
 export DEBIAN_FRONTEND=noninteractive
 
 build_pkgs=(meson ninja-build gcc pkg-config libsystemd-dev libzstd-dev libelf-dev libinih-dev scdoc)
-test_pkgs=(libcmocka-dev zstd gdb elfutils binutils systemd procps golang-1.19-go)
+test_pkgs=(libcmocka-dev zstd gdb elfutils binutils systemd systemd-container procps golang-1.19-go)
 # Newer Go toolchains from bookworm-backports (1.21-1.23) and trixie (1.24, pinned low).
 extra_go=(golang-1.21-go golang-1.22-go golang-1.23-go)
 

@@ -1,0 +1,71 @@
+#!/bin/bash
+# A Go service under a real systemd PID 1: a systemd-nspawn container booted from the host's
+# /usr (tests/e2e/container.sh). Its panic leaves no core until `gocrashctl enable --unit`
+# writes the drop-in (GOTRACEBACK=crash, LimitCORE=infinity) and systemd reloads; then the
+# kernel hands the core to gocrashd, which stores it with the container's unit and the
+# service's. kernel.core_pattern is one for the whole machine and read-only inside the
+# container: enable there takes the host's gocrashd as the handler and changes nothing else.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/container.sh"
+
+command -v systemd-nspawn >/dev/null || skip "systemd-nspawn is missing (Debian: systemd-container)"
+goroot=$(ls -d /usr/lib/go-1.* 2>/dev/null | tail -n 1)
+[ -n "$goroot" ] || skip "no Debian Go toolchain (golang-1.NN-go) installed"
+
+CT_RUNDIR=$T/ct-run
+ct=gcunit$$
+ct_dir=$T/ct
+trap 'ct_stop "$ct"; cleanup' EXIT
+write_config </dev/null
+use_gocrashd
+start_journald
+(cd "$SRC/tests/go/panic" && GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOCACHE=$T/gocache \
+	GOPATH=$T/gopath "$goroot/bin/go" build -o "$T/gosvc" .) || { fail "go build"; finish; }
+
+ct_create "$ct_dir"
+# The same paths inside as outside: the service's binary, gocrashctl, its config, the store.
+ct_boot "$ct_dir" "$ct" --bind="$T" --bind-ro="$BUILD" || { fail "container boot"; finish; }
+ct_exec "$ct" sh -c 'cat >/etc/systemd/system/gosvc.service' <<EOF
+[Unit]
+Description=A Go service that panics
+
+[Service]
+ExecStart=$T/gosvc panic
+EOF
+inside() { ct_exec "$ct" "$@"; }
+inside systemctl daemon-reload
+
+# Without GOTRACEBACK=crash the runtime exits with status 2 on a panic: no signal, no core.
+inside systemctl start gosvc || true
+sleep 1
+wait_handlers
+check "without the drop-in, the panic leaves no core" test "$(count_entries 2>/dev/null || echo 0)" = 0
+check "... and the service failed" inside systemctl is-failed -q gosvc
+
+inside "$GOCRASHCTL" --config="$T/c" enable --unit gosvc.service >"$T/enable.out" 2>&1 || fail "enable --unit in the container"
+cat "$T/enable.out"
+dropin=$ct_dir/etc/systemd/system/gosvc.service.d/50-gocrashd.conf
+check "enable --unit wrote the drop-in" test -f "$dropin"
+check "enable says the host's gocrashd handles crashes" grep -q "host's gocrashd" "$T/enable.out"
+check "enable left core_pattern to the host" grep -qF "|$T/gocrashd " /proc/sys/kernel/core_pattern
+inside systemctl show -p Environment gosvc >"$T/env"
+check "systemd reloaded the drop-in" grep -q GOTRACEBACK=crash "$T/env"
+check "systemd-analyze verify accepts the unit and drop-in" \
+	inside systemd-analyze verify --man=no gosvc.service
+
+inside systemctl restart gosvc || true
+check "the crash is captured" wait_entries 1
+wait_handlers
+check "as a Go program" test "$(json_field go)" = true
+check "killed by SIGABRT" test "$(json_field signal)" = 6
+check "the exact binary" test "$(json_field exe)" = "$T/gosvc"
+check "the host's unit is the container's scope" test "$(json_field unit)" = "machine-$ct.scope"
+id=$(json_field id)
+check "the service's unit inside the container" \
+	sh -c "'$GOCRASHCTL' --store='$STORE' info '$id' | grep -q 'container_unit=gosvc.service'"
+check "journald has it with GOCRASH_CONTAINER_UNIT" \
+	sh -c "journalctl -o export MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID=$id | grep -qx 'GOCRASH_CONTAINER_UNIT=gosvc.service'"
+inside "$GOCRASHCTL" --config="$T/c" status >"$T/status" 2>&1 || true
+check "gocrashctl status inside: gocrashd is active" grep -q "gocrashd (active)" "$T/status"
+check "gocrashctl status inside: the last crash" grep -q "$id" "$T/status"
+finish
