@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A throwaway systemd-nspawn container that boots a real systemd as its PID 1, for the tests
 # that need one (units, sd_booted(), systemctl) on machines whose own PID 1 is not systemd.
 # Sourced, never run. No debootstrap and no network: the tree is a few directories, a small

@@ -12,6 +12,7 @@ command -v systemd-nspawn >/dev/null || skip "systemd-nspawn is missing (Debian:
 goroot=$(ls -d /usr/lib/go-1.* 2>/dev/null | tail -n 1)
 [ -n "$goroot" ] || skip "no Debian Go toolchain (golang-1.NN-go) installed"
 
+# shellcheck disable=SC2034 # read by container.sh
 CT_RUNDIR=$T/ct-run
 ct=gcunit$$
 ct_dir=$T/ct
