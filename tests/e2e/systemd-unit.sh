@@ -43,6 +43,14 @@ wait_handlers
 check "without the drop-in, the panic leaves no core" test "$(count_entries 2>/dev/null || echo 0)" = 0
 check "... and the service failed" inside systemctl is-failed -q gosvc
 
+# Another handler on the host: enable inside cannot take it over, and changes nothing.
+echo '|/bin/false other-handler' >/proc/sys/kernel/core_pattern
+rc=0; inside "$GOCRASHCTL" --config="$T/c" enable --unit gosvc.service >"$T/refused" 2>&1 || rc=$?
+check "enable refuses another host handler" test "$rc" != 0
+check "... saying to enable gocrashd on the host" grep -q "enable gocrashd on the host" "$T/refused"
+check "... before writing the drop-in" test ! -e "$ct_dir/etc/systemd/system/gosvc.service.d"
+use_gocrashd
+
 inside "$GOCRASHCTL" --config="$T/c" enable --unit gosvc.service >"$T/enable.out" 2>&1 || fail "enable --unit in the container"
 cat "$T/enable.out"
 dropin=$ct_dir/etc/systemd/system/gosvc.service.d/50-gocrashd.conf
