@@ -24,13 +24,16 @@
 # Environment: SIZES (MiB the process maps: "100 1536 6144"; a size is skipped when memory or
 # disk is short), REPS (5; 3 for sizes above 4 GiB), HANDLERS (all of the above), GO (newest
 # Debian toolchain), GOROUTINES=0 leaves out the Go analysis table (tests/bench/goroutines.sh
-# with REPS=GOROUTINE_REPS, 3) printed at the end.
+# with REPS=GOROUTINE_REPS, 3) printed at the end. BASELINE=OTHER_BUILD_DIR adds a row
+# "gocrashd (baseline)" for that build's gocrashd, taking its turn in every round: an A/B of
+# a change on the same noisy machine (HANDLERS="floor gocrashd baseline" for just that).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:-$SRC/build}" && pwd)
 SIZES=${SIZES:-100 1536 6144}
-HANDLERS=${HANDLERS:-floor core cat zstd coredump gocrashd}
+BASELINE=${BASELINE:+$(cd "$BASELINE" && pwd)}
+HANDLERS=${HANDLERS:-floor core cat zstd coredump gocrashd${BASELINE:+ baseline}}
 GO=${GO:-$(printf '%s\n' /usr/lib/go-1.*/bin/go | sort -V | tail -1)}
 GOCRASHD=$BUILD/daemon/gocrashd
 COREDUMP=/lib/systemd/systemd-coredump
@@ -41,6 +44,9 @@ die() { echo "handlers: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (core_pattern)"
 [ -x "$GOCRASHD" ] || die "no $GOCRASHD, build first"
 [ -x "$GO" ] || die "no Go toolchain"
+case " $HANDLERS " in
+*" baseline "*) [ -x "$BASELINE/daemon/gocrashd" ] || die "the baseline row needs BASELINE=BUILD_DIR" ;;
+esac
 for tool in gcc zstd /usr/bin/time journalctl python3; do
 	command -v "$tool" >/dev/null || die "$tool is missing"
 done
@@ -111,7 +117,9 @@ build_tools() {
 	# gocrashd: time would keep the pipe open until gocrashd exits, long after gocrashd
 	# closed it; gocrashd's meta has its own figures.
 	printf '#!/bin/sh\nexec %s --config=%s/gocrashd.conf "$@"\n' "$GOCRASHD" "$T" >"$T/h/gocrashd"
-	chmod 755 "$T/h/gocrashd"
+	printf '#!/bin/sh\nexec %s --config=%s/gocrashd.conf "$@"\n' \
+		"$BASELINE/daemon/gocrashd" "$T" >"$T/h/baseline"
+	chmod 755 "$T/h/gocrashd" "$T/h/baseline"
 	local name cmd
 	for name in floor cat zstd; do
 		case $name in
@@ -129,7 +137,7 @@ pattern_of() {
 	case $1 in
 	core) echo "$T/out/core" ;;
 	coredump) echo "|$COREDUMP %P %u %g %s %t 9223372036854775808 %h %d" ;;
-	gocrashd) echo "|$T/h/gocrashd %P %e %s %t %u %g" ;;
+	gocrashd | baseline) echo "|$T/h/$1 %P %e %s %t %u %g" ;;
 	*) echo "|$T/h/$1" ;;
 	esac
 }
@@ -169,13 +177,13 @@ handler_figures() {
 		rm -f "$file"
 		return
 		;;
-	gocrashd)
+	gocrashd | baseline)
 		wait_for 900 has_meta handler_cpu_usec || return 1
 		entry=$(journal_export "GOCRASH_PID=$pid")
 		journal=$(($(export_field __MONOTONIC_TIMESTAMP <<<"$entry") - crash_usec))
 		rss=$(printf '%s\n%s\n' "$(meta_field capture_max_rss_kib)" \
 			"$(meta_field handler_max_rss_kib)" | sort -n | tail -1)
-		echo "$(meta_field capture_fast_frames) $(meta_field capture_first_stored_size)" \
+		echo "$handler $(meta_field capture_fast_frames) $(meta_field capture_first_stored_size)" \
 			>>"$T/gocrashd.notes"
 		echo "$(stat -c %s "$T"/store/*/core.zst)" \
 			"$(awk -v u="$(meta_field handler_cpu_usec)" 'BEGIN { print u / 1e6 }')" \
@@ -214,7 +222,8 @@ import statistics, sys
 size, rows = sys.argv[1], [l.split() for l in open(sys.argv[2]) if l.split()[0] == sys.argv[1]]
 names = {"floor": "pipe to `cat > /dev/null` (floor)", "core": "kernel writes the core file",
          "cat": "`sh -c 'cat > FILE'`", "zstd": "`sh -c 'zstd -1 -T0 > FILE'`",
-         "coredump": "systemd-coredump", "gocrashd": "gocrashd"}
+         "coredump": "systemd-coredump", "gocrashd": "gocrashd",
+         "baseline": "gocrashd (baseline)"}
 def num(v): return None if v == "-" else float(v)
 def med(vals):
     vals = [v for v in vals if v is not None]
@@ -227,7 +236,7 @@ core = med(num(r[3]) for r in by.get("core", []))
 print(f"\nCore of a process mapping {size} MiB ({core / 2**20:.0f} MiB raw core), {len(by.get('floor', []))} runs each:\n" if core else f"\n{size} MiB:\n")
 print("| handler | process held (median) | min – max | vs floor | stored | vs zstd -1 | handler CPU | handler peak RSS | in the journal after |")
 print("|---|---|---|---|---|---|---|---|---|")
-for h in ["floor", "core", "cat", "zstd", "coredump", "gocrashd"]:
+for h in ["floor", "core", "cat", "zstd", "coredump", "gocrashd", "baseline"]:
     if h not in by: continue
     held = [num(r[2]) for r in by[h]]
     m, b, cpu, rss, j = med(held), med(num(r[3]) for r in by[h]), med(num(r[4]) for r in by[h]), med(num(r[5]) for r in by[h]), med(num(r[6]) for r in by[h])
