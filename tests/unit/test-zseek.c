@@ -697,7 +697,7 @@ static void test_direct(void **state)
  * the faster rungs below it. */
 static bool in_ladder(int level, int target)
 {
-	static const int rungs[] = {1, -1, -3, -5, GC_ZSEEK_FASTEST_LEVEL};
+	static const int rungs[] = {1, -1, -3, -5, -7, -15, GC_ZSEEK_FASTEST_LEVEL};
 
 	if (level == target)
 		return true;
