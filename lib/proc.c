@@ -48,23 +48,19 @@ static char *read_exe_path(pid_t pid)
 	return strdup(target);
 }
 
-/* The service innermost in the process's cgroup (v2) path, when it is not the unit the host's
+/* The service innermost in the process's cgroup path, when it is not the unit the host's
  * systemd knows: for a container's service, "/machine.slice/machine-ct.scope/payload/
  * system.slice/web.service" is the unit machine-ct.scope to the host, web.service inside. */
 static char *read_inner_unit(pid_t pid, const char *unit)
 {
-	_cleanup_free_ char *text = read_proc_text(pid, "cgroup");
-	const char *path, *found = NULL;
+	_cleanup_free_ char *cgroup = NULL;
+	const char *found = NULL;
 	size_t len = 0;
 
-	if (!text)
+	if (sd_pid_get_cgroup(pid, &cgroup) < 0)
 		return NULL;
-	path = strncmp(text, "0::", 3) == 0 ? text : strstr(text, "\n0::");
-	if (!path)
-		return NULL;
-	path += path == text ? 3 : 4;
-	for (const char *p = path; *p && *p != '\n';) {
-		size_t n = strcspn(p, "/\n");
+	for (const char *p = cgroup; *p;) {
+		size_t n = strcspn(p, "/");
 
 		if (n > 8 && strncmp(p + n - 8, ".service", 8) == 0) {
 			found = p;

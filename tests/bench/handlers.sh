@@ -116,11 +116,14 @@ build_tools() {
 	# The shell handlers run under /usr/bin/time, whose report says they are done. Not
 	# gocrashd: time would keep the pipe open until gocrashd exits, long after gocrashd
 	# closed it; gocrashd's meta has its own figures.
-	printf '#!/bin/sh\nexec %s --config=%s/gocrashd.conf "$@"\n' "$GOCRASHD" "$T" >"$T/h/gocrashd"
-	printf '#!/bin/sh\nexec %s --config=%s/gocrashd.conf "$@"\n' \
-		"$BASELINE/daemon/gocrashd" "$T" >"$T/h/baseline"
-	chmod 755 "$T/h/gocrashd" "$T/h/baseline"
-	local name cmd
+	local name cmd exe
+	for name in gocrashd baseline; do
+		exe=$GOCRASHD
+		[ "$name" = gocrashd ] || exe=$BASELINE/daemon/gocrashd
+		[ -x "$exe" ] || continue
+		printf '#!/bin/sh\nexec %s --config=%s/gocrashd.conf "$@"\n' "$exe" "$T" >"$T/h/$name"
+		chmod 755 "$T/h/$name"
+	done
 	for name in floor cat zstd; do
 		case $name in
 		floor) cmd="sh -c 'cat > /dev/null'" ;;
