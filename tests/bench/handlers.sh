@@ -210,6 +210,7 @@ run_one() { # run_one HANDLER SIZE_MIB: appends "SIZE HANDLER HELD BYTES CPU RSS
 	figures=$(handler_figures "$handler" "$pid" "$crash_usec") ||
 		{ log "$handler, $size MiB: no result within 15 minutes"; figures="- - - -"; }
 	echo "$size $handler $held $figures" >>"$T/results"
+	log "$handler, $size MiB: held $held s (stored, CPU s, RSS KiB, journal usec: $figures)"
 }
 
 size_fits() { # size_fits MIB: memory for the process, disk for two raw copies
