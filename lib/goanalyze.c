@@ -116,6 +116,7 @@ struct raw_frame {
 
 struct collector {
 	struct gc_go_target *t;
+	struct gc_go_report *report; /* owns the frames' names */
 	struct gc_goroutine *g;
 	struct raw_frame ring[OUTER_FRAMES];
 	uint64_t logical, physical;
@@ -123,14 +124,6 @@ struct collector {
 	bool old_format;
 	int error;
 };
-
-static void frame_done(struct gc_go_frame *f)
-{
-	free(f->func);
-	free(f->file);
-	free(f->args);
-	*f = (struct gc_go_frame){};
-}
 
 static int append_frame(struct gc_goroutine *g, struct gc_go_frame *f)
 {
@@ -144,14 +137,13 @@ static int append_frame(struct gc_goroutine *g, struct gc_go_frame *f)
 	return 0;
 }
 
-static char *print_name(const char *name)
+/* The name as the runtime prints it, in buf. */
+static const char *print_name(const char *name, char *buf, size_t size)
 {
-	char buf[1024];
-
 	if (strcmp(name, "runtime.gopanic") == 0)
-		return strdup("panic");
-	gc_funcname_for_print(name, buf, sizeof(buf));
-	return strdup(buf);
+		return "panic";
+	gc_funcname_for_print(name, buf, size);
+	return buf;
 }
 
 /* Appends the printed form of one logical frame. */
@@ -159,8 +151,6 @@ static void keep_frame(struct collector *c, const struct gc_go_pframe *pf,
 		       const struct gc_frame *sym)
 {
 	struct gc_go_frame f = {
-	    .func = print_name(sym->name),
-	    .file = strdup(sym->file),
 	    .line = sym->line,
 	    .inlined = sym->inlined,
 	    .pc = pf->pc,
@@ -168,13 +158,16 @@ static void keep_frame(struct collector *c, const struct gc_go_pframe *pf,
 	    .sp = pf->sp,
 	    .fp = pf->fp,
 	};
+	char name[1024];
 
-	if (!f.func || !f.file ||
+	if (gc_go_report_intern(c->report, print_name(sym->name, name, sizeof(name)), &f.func) <
+		0 ||
+	    gc_go_report_intern(c->report, sym->file, &f.file) < 0 ||
 	    (!f.inlined &&
 	     gc_go_format_args(c->t, &pf->fn, pf->fp, gc_go_sym_pc(pf), &f.args) < 0) ||
 	    append_frame(c->g, &f) < 0)
 		c->error = -ENOMEM;
-	frame_done(&f);
+	free(f.args);
 }
 
 static bool out_of_time(struct collector *c)
@@ -299,6 +292,7 @@ static int collect_stack(struct walker *w, struct gc_goroutine *g,
 {
 	struct collector c = {
 	    .t = w->t,
+	    .report = w->report,
 	    .g = g,
 	    .old_format = w->t->layout->minor < 21,
 	    .deadline_usec = w->opts->deadline_usec,
@@ -372,13 +366,14 @@ static void describe_creator(struct walker *w, const struct graw *raw, struct gc
 	struct gc_func f;
 	const char *file;
 	int32_t line;
+	char name[1024];
 
 	if (raw->goid == 1 || gc_pclntab_find_func(w->t->tab, raw->gopc, &f) < 0)
 		return;
 	if (gc_pclntab_file_line(w->t->tab, &f, raw->gopc > f.entry ? raw->gopc - 1 : raw->gopc,
 				 &file, &line) < 0)
 		return;
-	g->created_by = print_name(f.name);
+	g->created_by = strdup(print_name(f.name, name, sizeof(name)));
 	g->created_file = strdup(file);
 	g->created_line = line;
 	g->created_off = raw->gopc - f.entry;

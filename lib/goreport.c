@@ -48,13 +48,137 @@
 #define INNER_FRAMES   50
 #define OUTER_FRAMES   50
 
+#define FNV_OFFSET	0xcbf29ce484222325ull
+#define NAMES_BLOCK	(64u << 10)
+#define NAMES_MIN_SLOTS 256
+
 /* ---- memory ---- */
+
+static uint64_t hash_bytes(uint64_t h, const void *data, size_t size)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull; /* FNV-1a */
+	return h;
+}
+
+static uint64_t hash_string(uint64_t h, const char *s)
+{
+	return s ? hash_bytes(h, s, strlen(s) + 1) : hash_bytes(h, "", 0) * 31;
+}
+
+static uint64_t hash_u64(uint64_t h, uint64_t v)
+{
+	return hash_bytes(h, &v, sizeof(v));
+}
+
+/* Frame names, interned: a service's goroutines share a few hundred functions and files, so
+ * each is stored once, in blocks, and frames point into them. */
+struct name_block {
+	struct name_block *next;
+	size_t used, size;
+	char data[];
+};
+
+struct gc_go_names {
+	const char **slots; /* open addressing; n_slots a power of two, at most half full */
+	size_t n_slots, n_used;
+	struct name_block *blocks; /* the first one takes new names */
+};
+
+static void names_free(struct gc_go_names *names)
+{
+	if (!names)
+		return;
+	while (names->blocks) {
+		struct name_block *b = names->blocks;
+
+		names->blocks = b->next;
+		free(b);
+	}
+	free(names->slots);
+	free(names);
+}
+
+static char *names_copy(struct gc_go_names *names, const char *s, size_t len)
+{
+	struct name_block *b = names->blocks;
+	char *copy;
+
+	if (!b || b->size - b->used < len + 1) {
+		size_t size = MAX((size_t)NAMES_BLOCK, len + 1);
+
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		*b = (struct name_block){.size = size, .next = names->blocks};
+		/* A name longer than a block fills its own, kept behind the one in use. */
+		if (size > NAMES_BLOCK && names->blocks) {
+			b->next = names->blocks->next;
+			names->blocks->next = b;
+		} else
+			names->blocks = b;
+	}
+	copy = memcpy(b->data + b->used, s, len + 1);
+	b->used += len + 1;
+	return copy;
+}
+
+static int names_resize(struct gc_go_names *names, size_t n_slots)
+{
+	const char **slots = calloc(n_slots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < names->n_slots; i++) {
+		const char *name = names->slots[i];
+		size_t j;
+
+		if (!name)
+			continue;
+		for (j = hash_string(FNV_OFFSET, name) & (n_slots - 1); slots[j];)
+			j = (j + 1) & (n_slots - 1);
+		slots[j] = name;
+	}
+	free(names->slots);
+	names->slots = slots;
+	names->n_slots = n_slots;
+	return 0;
+}
+
+int gc_go_report_intern(struct gc_go_report *report, const char *s, const char **ret)
+{
+	struct gc_go_names *names = report->names;
+	size_t i;
+	char *copy;
+
+	*ret = NULL;
+	if (!s)
+		return 0;
+	if (!names && !(names = report->names = calloc(1, sizeof(*names))))
+		return -ENOMEM;
+	if ((names->n_used + 1) * 2 > names->n_slots &&
+	    names_resize(names, MAX(names->n_slots * 2, (size_t)NAMES_MIN_SLOTS)) < 0)
+		return -ENOMEM;
+	for (i = hash_string(FNV_OFFSET, s) & (names->n_slots - 1); names->slots[i];
+	     i = (i + 1) & (names->n_slots - 1))
+		if (strcmp(names->slots[i], s) == 0) {
+			*ret = names->slots[i];
+			return 0;
+		}
+	copy = names_copy(names, s, strlen(s));
+	if (!copy)
+		return -ENOMEM;
+	names->slots[i] = copy;
+	names->n_used++;
+	*ret = copy;
+	return 0;
+}
 
 static void frame_free(struct gc_go_frame *frame)
 {
-	free(frame->func);
-	free(frame->file);
-	free(frame->args);
+	free(frame->args); /* func and file belong to the report */
 }
 
 void gc_goroutine_free(struct gc_goroutine *g)
@@ -85,6 +209,7 @@ void gc_go_report_free(struct gc_go_report *report)
 	for (size_t i = 0; i < report->n_notes; i++)
 		free(report->notes[i]);
 	free(report->notes);
+	names_free(report->names);
 	memset(report, 0, sizeof(*report));
 }
 
@@ -455,6 +580,16 @@ static int take_string(struct reader *rd, size_t i, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* Field i as a name interned in the report; NULL for \N. */
+static int take_name(struct reader *rd, size_t i, const char **ret)
+{
+	char *s = unescape(rd->fields[i]);
+
+	if (s == BAD_STRING)
+		return damaged(rd, "a string is badly escaped");
+	return gc_go_report_intern(&rd->report, s, ret);
+}
+
 static int take_strings(struct reader *rd, size_t first, char **const *rets, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -586,9 +721,11 @@ static int record_frame(struct reader *rd)
 		return damaged(rd, "a number in a frame record is malformed");
 	if (g->n_frames >= MAX_FRAMES)
 		return damaged(rd, "a goroutine has more frames than a stack can");
-	r = take_strings(rd, 1, (char **const[]){&fr.func, &fr.file}, 2);
-	if (r >= 0 && (r = take_string(rd, 9, &fr.args)) < 0)
-		frame_free(&fr);
+	r = take_name(rd, 1, &fr.func);
+	if (r >= 0)
+		r = take_name(rd, 2, &fr.file);
+	if (r >= 0)
+		r = take_string(rd, 9, &fr.args);
 	if (r < 0)
 		return r;
 	frames = gc_grow(g->frames, g->n_frames, sizeof(*frames));
@@ -952,30 +1089,11 @@ static void grouping_done(struct grouping *gr)
 	free(gr->next);
 }
 
-static uint64_t hash_bytes(uint64_t h, const void *data, size_t size)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull; /* FNV-1a */
-	return h;
-}
-
-static uint64_t hash_string(uint64_t h, const char *s)
-{
-	return s ? hash_bytes(h, s, strlen(s) + 1) : hash_bytes(h, "", 0) * 31;
-}
-
-static uint64_t hash_u64(uint64_t h, uint64_t v)
-{
-	return hash_bytes(h, &v, sizeof(v));
-}
-
 /* What makes two stacks the same: the status word, the lock, the frames (function, file,
  * line, offset, inlined), the creator and the note. Arguments, fp, sp and ids do not count. */
 static uint64_t stack_hash(const struct gc_goroutine *g)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = FNV_OFFSET;
 
 	h = hash_u64(hash_string(h, status_word(g)), g->locked);
 	h = hash_u64(hash_u64(hash_u64(h, g->n_frames), (uint64_t)g->elided), g->elided_at);

@@ -12,8 +12,9 @@
 
 /* One frame as the runtime prints it. */
 struct gc_go_frame {
-	char *func; /* as printed: funcNameForPrint, gopanic as "panic" */
-	char *file;
+	/* Interned in the report (gc_go_report_intern), freed with it. */
+	const char *func; /* as printed: funcNameForPrint, gopanic as "panic" */
+	const char *file;
 	int32_t line;
 	bool inlined;	/* printed "func(...)" with no +offset and no fp/sp/pc */
 	uint64_t pc;	/* the frame's pc (return address for callers), as printed by pc= */
@@ -69,6 +70,8 @@ struct gc_goroutine {
 	int64_t synctest_group;
 };
 
+struct gc_go_names;
+
 struct gc_go_report {
 	unsigned go_minor; /* traceback format of this release: 19 for go1.19, ... */
 	char *go_version;  /* "go1.22.12" */
@@ -80,12 +83,17 @@ struct gc_go_report {
 	size_t n_goroutines; /* the crashing one first, then in allgs order like the runtime */
 	char **notes;	     /* what is missing or doubtful, said plainly */
 	size_t n_notes;
+	struct gc_go_names *names; /* the frames' function and file names, each stored once */
 };
 
 /* The goroutines, frames and notes arrays grow with gc_grow() (util.h): their capacity
  * follows from their length, so elements are appended through it only. */
 void gc_go_report_free(struct gc_go_report *report);
 void gc_goroutine_free(struct gc_goroutine *g);
+
+/* The report's copy of s, which every frame with that name shares: a frame's func and file
+ * point there, and are freed with the report. *ret is NULL when s is. Returns 0 or -ENOMEM. */
+int gc_go_report_intern(struct gc_go_report *report, const char *s, const char **ret);
 
 /* Adds a note (printf-style). Returns 0 or -ENOMEM. */
 int gc_go_report_note(struct gc_go_report *report, const char *format, ...)

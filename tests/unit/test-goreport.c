@@ -76,7 +76,16 @@ static char *xstrdup(const char *s)
 	return copy;
 }
 
-static void add_frame(struct gc_goroutine *g, const struct fr *f)
+static const char *intern(struct gc_go_report *r, const char *s)
+{
+	const char *name;
+
+	assert_int_equal(gc_go_report_intern(r, s, &name), 0);
+	assert_true(s ? name && strcmp(name, s) == 0 : !name);
+	return name;
+}
+
+static void add_frame(struct gc_go_report *r, struct gc_goroutine *g, const struct fr *f)
 {
 	struct gc_go_frame *frame;
 
@@ -84,8 +93,8 @@ static void add_frame(struct gc_goroutine *g, const struct fr *f)
 	assert_non_null(g->frames);
 	frame = &g->frames[g->n_frames++];
 	*frame = (struct gc_go_frame){
-	    .func = xstrdup(f->func),
-	    .file = xstrdup(f->file),
+	    .func = intern(r, f->func),
+	    .file = intern(r, f->file),
 	    .line = f->line,
 	    .inlined = f->inlined,
 	    .pc = f->pc,
@@ -120,7 +129,7 @@ static struct gc_goroutine *add_goroutine(struct gc_go_report *r, const struct g
 	    .created_off = s->created_off,
 	};
 	for (size_t i = 0; i < n_frames; i++)
-		add_frame(g, &frames[i]);
+		add_frame(r, g, &frames[i]);
 	return g;
 }
 
@@ -292,11 +301,11 @@ static void add_g8_124(struct gc_go_report *r)
 	for (uint64_t k = 1; k <= 120; k++) {
 		uint64_t sp = 0xc0001090b0 + 0x20 * k;
 
-		add_frame(g,
+		add_frame(r, g,
 			  &(struct fr)FR("main.deep", "", MAIN, 30, 0x45, sp + 0x20, sp, 0x4730a5));
 	}
 	for (size_t i = 0; i < ELEMENTSOF(bottom); i++)
-		add_frame(g, &bottom[i]);
+		add_frame(r, g, &bottom[i]);
 }
 
 /* ---- go1.19.8 ---- */
@@ -399,11 +408,12 @@ static void add_g21_119(struct gc_go_report *r)
 	for (uint64_t k = 1; k <= 120; k++) {
 		uint64_t sp = 0xc0000a10b0 + 0x20 * k;
 
-		add_frame(g,
+		add_frame(r, g,
 			  &(struct fr)FR("main.deep", "", MAIN, 30, 0x4f, sp + 0x20, sp, 0x459e8f));
 	}
-	add_frame(g, &(struct fr)FR("runtime.goexit", "", R119 "asm_amd64.s", 1594, 0x1,
-				    0xc0000a1fe8, 0xc0000a1fe0, 0x455bc1));
+	add_frame(r, g,
+		  &(struct fr)FR("runtime.goexit", "", R119 "asm_amd64.s", 1594, 0x1, 0xc0000a1fe8,
+				 0xc0000a1fe0, 0x455bc1));
 }
 
 /* ---- helpers ---- */
@@ -568,11 +578,8 @@ static void keep_frames(struct gc_goroutine *g, size_t first, size_t last)
 {
 	size_t gone = g->n_frames - first - last;
 
-	for (size_t i = first; i < first + gone; i++) {
-		free(g->frames[i].func);
-		free(g->frames[i].file);
+	for (size_t i = first; i < first + gone; i++)
 		free(g->frames[i].args);
-	}
 	memmove(&g->frames[first], &g->frames[first + gone], last * sizeof(*g->frames));
 	g->n_frames = first + last;
 }
@@ -740,7 +747,7 @@ static void test_notes(void **state)
 		    "\n# 2 goroutines were unreadable\n# two\n# lines\n");
 
 	/* After frames, the note is ours. */
-	add_frame(g, &(struct fr)FR("main.f", "", MAIN, 7, 0x10, 0x30, 0x20, 0x1010));
+	add_frame(&r, g, &(struct fr)FR("main.f", "", MAIN, 7, 0x10, 0x30, 0x20, 0x1010));
 	g->scan = true;
 	g->wait_minutes = 12;
 	g->synctest_group = 5;
@@ -770,8 +777,9 @@ static struct gc_go_report *long_stack(unsigned minor, size_t n, const bool *inl
 		char name[32];
 
 		snprintf(name, sizeof(name), "f%zu", i);
-		add_frame(g, &(struct fr)FRX(name, "", "x.go", (int32_t)i, 0x10, 0, 0, 0x1000,
-					     inlined && inlined[i]));
+		add_frame(r, g,
+			  &(struct fr)FRX(name, "", "x.go", (int32_t)i, 0x10, 0, 0, 0x1000,
+					  inlined && inlined[i]));
 	}
 	return r;
 }
@@ -901,6 +909,55 @@ static const char *const awkward[] = {"tab\there\tand there",
 				      "\x01\x02\x1b[31m control",
 				      "# looks like a note\ngoroutine 1 [running]:"};
 
+/* Names are stored once per report, whatever their length and however many there are, and
+ * read back the same way. */
+static void test_intern(void **state)
+{
+	struct gc_go_report r = {}, back;
+	_cleanup_free_ char *text = NULL, *long_name = NULL;
+	const char *a, *b, *c;
+	size_t size;
+
+	a = intern(&r, "main.worker");
+	assert_ptr_equal(intern(&r, "main.worker"), a);
+	assert_null(intern(&r, NULL));
+	assert_ptr_equal(intern(&r, ""), intern(&r, ""));
+	/* Longer than a block: a block of its own, and the current one still takes names. */
+	long_name = malloc((128u << 10) + 1);
+	assert_non_null(long_name);
+	memset(long_name, 'n', 128u << 10);
+	long_name[128u << 10] = '\0';
+	b = intern(&r, long_name);
+	c = intern(&r, "main.after");
+	assert_ptr_equal(intern(&r, long_name), b);
+	assert_ptr_equal(intern(&r, "main.after"), c);
+	/* Many names: the table grows, every name keeps its first copy. */
+	for (int i = 0; i < 5000; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "main.f%d", i);
+		assert_ptr_equal(intern(&r, name), intern(&r, name));
+	}
+	assert_ptr_equal(intern(&r, "main.worker"), a);
+	assert_string_equal(a, "main.worker");
+	assert_int_equal(strlen(b), 128u << 10);
+	gc_go_report_free(&r);
+
+	/* Two goroutines with the same frames share their names, also when read back. */
+	report_init(&r, 24, "go1.24.4");
+	add_g8_124(&r);
+	add_g8_124(&r);
+	assert_ptr_equal(r.goroutines[0].frames[0].func, r.goroutines[1].frames[0].func);
+	text = stored(&r, &size);
+	assert_int_equal(read_back(text, size, &back), 0);
+	assert_same_report(&r, &back);
+	assert_ptr_equal(back.goroutines[0].frames[0].func, back.goroutines[1].frames[0].func);
+	assert_ptr_equal(back.goroutines[0].frames[0].file, back.goroutines[1].frames[0].file);
+	gc_go_report_free(&back);
+	gc_go_report_free(&r);
+	(void)state;
+}
+
 static void test_roundtrip(void **state)
 {
 	struct gc_go_report r, back;
@@ -933,9 +990,10 @@ static void test_roundtrip(void **state)
 		g->synctest_group = 7;
 		g->elided = i % 2 ? -1 : INT64_MAX;
 		g->elided_at = SIZE_MAX - i;
-		add_frame(g, &(struct fr)FRX(awkward[i], awkward[(i + 4) % ELEMENTSOF(awkward)],
-					     awkward[(i + 5) % ELEMENTSOF(awkward)], INT32_MAX, 1,
-					     UINT64_MAX, 0, UINT64_MAX, i % 2));
+		add_frame(&r, g,
+			  &(struct fr)FRX(awkward[i], awkward[(i + 4) % ELEMENTSOF(awkward)],
+					  awkward[(i + 5) % ELEMENTSOF(awkward)], INT32_MAX, 1,
+					  UINT64_MAX, 0, UINT64_MAX, i % 2));
 		assert_int_equal(gc_go_report_note(&r, "%s", awkward[i]), 0);
 	}
 	/* NULL strings come back NULL, not empty. */
@@ -1169,9 +1227,10 @@ static void test_large(void **state)
 		g->created_by = xstrdup("main.main");
 		g->created_line = (int32_t)(i % 50);
 		for (size_t k = 0; k < 10; k++)
-			add_frame(g, &(struct fr)FR(k % 2 ? "main.worker" : "runtime.gopark",
-						    "0x1?", "/src/x.go", (int32_t)k, 0x10,
-						    0xc000 + k, 0xb000 + k, 0x1000 + k));
+			add_frame(&r, g,
+				  &(struct fr)FR(k % 2 ? "main.worker" : "runtime.gopark", "0x1?",
+						 "/src/x.go", (int32_t)k, 0x10, 0xc000 + k,
+						 0xb000 + k, 0x1000 + k));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	assert_int_equal(gc_go_report_write(&r, f), 0);
@@ -1456,6 +1515,7 @@ int main(void)
 	    cmocka_unit_test(test_group_many),
 	    cmocka_unit_test(test_notes),
 	    cmocka_unit_test(test_elision),
+	    cmocka_unit_test(test_intern),
 	    cmocka_unit_test(test_roundtrip),
 	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_damaged),
