@@ -115,7 +115,7 @@ int gc_go_format_args(struct gc_go_target *t, const struct gc_func *f, uint64_t 
 	struct liveness l = {.t = t, .start_offset = 0xff};
 	uint8_t program[ARG_INFO_MAX];
 	uint64_t info;
-	struct text out = {.s = ""};
+	struct text out; /* not zeroed: 4 KiB for each of a core's frames */
 
 	if (gc_pclntab_funcdata(t->tab, f, GC_FUNCDATA_ARG_INFO, &info) < 0) {
 		*ret = strdup(""); /* no arguments recorded: "()" */
@@ -132,6 +132,8 @@ int gc_go_format_args(struct gc_go_target *t, const struct gc_func *f, uint64_t 
 		l.info = 0;
 	if (gc_pclntab_pcdata(t->tab, f, PCDATA_ARG_LIVE_INDEX, pc, &l.index) < 0)
 		l.index = -1;
+	out.len = 0;
+	out.s[0] = '\0';
 	run_program(&out, program, sizeof(program), &l, argp);
 	*ret = strdup(out.s);
 	return *ret ? 0 : -ENOMEM;
