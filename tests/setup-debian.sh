@@ -8,24 +8,32 @@ export DEBIAN_FRONTEND=noninteractive
 
 build_pkgs=(meson ninja-build gcc pkg-config libsystemd-dev libzstd-dev libelf-dev libinih-dev scdoc)
 test_pkgs=(libcmocka-dev zstd gdb elfutils binutils systemd systemd-container procps golang-1.19-go)
-# Newer Go toolchains from bookworm-backports (1.21-1.23) and trixie (1.24, pinned low).
-extra_go=(golang-1.21-go golang-1.22-go golang-1.23-go)
+# Newer Go toolchains: bookworm-backports (1.21-1.23), trixie (1.24) and trixie-backports
+# (1.25-1.27), the trixie suites pinned low so that nothing else is upgraded from them.
+backports_go=(golang-1.21-go golang-1.22-go golang-1.23-go)
+trixie_go=(golang-1.24-go/trixie golang-1.25-go/trixie-backports golang-1.26-go/trixie-backports
+	golang-1.27-go/trixie-backports)
 
 missing() { local p; for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done; }
 
 add_suites() {
 	local list=/etc/apt/sources.list.d/gocrashd-tests.sources
-	[ -f "$list" ] && return 1
-	cat >"$list" <<'EOS'
+	local want='Suites: bookworm-backports trixie trixie-backports'
+	grep -qx "$want" "$list" 2>/dev/null && return 1
+	cat >"$list" <<EOS
 Types: deb
 URIs: http://deb.debian.org/debian
-Suites: bookworm-backports trixie
+$want
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
 	cat >/etc/apt/preferences.d/gocrashd-tests-trixie <<'EOS'
 Package: *
 Pin: release n=trixie
+Pin-Priority: 100
+
+Package: *
+Pin: release n=trixie-backports
 Pin-Priority: 100
 EOS
 	return 0
@@ -40,16 +48,21 @@ if [ -n "$need" ]; then
 	apt-get install -y -qq --no-install-recommends $need >/dev/null
 fi
 if [ "$what" = test ]; then
-	need=$(missing "${extra_go[@]}")
+	need=$(missing "${backports_go[@]}" "${trixie_go[@]%/*}")
 	if [ -n "$need" ]; then
-		add_suites || true
-		apt-get update -qq || true
+		if add_suites || ! apt-cache policy golang-1.27-go | grep -q trixie-backports; then
+			apt-get update -qq || true
+		fi
+		need=$(missing "${backports_go[@]}")
 		# shellcheck disable=SC2086
-		apt-get install -y -qq --no-install-recommends -t bookworm-backports $need >/dev/null ||
+		[ -z "$need" ] || apt-get install -y -qq --no-install-recommends \
+			-t bookworm-backports $need >/dev/null ||
 			echo "setup: could not install $need; the Go tests use what is there" >&2
+		for p in "${trixie_go[@]}"; do
+			dpkg -s "${p%/*}" >/dev/null 2>&1 ||
+				apt-get install -y -qq --no-install-recommends "$p" >/dev/null ||
+				echo "setup: could not install $p" >&2
+		done
 	fi
-	dpkg -s golang-1.24-go >/dev/null 2>&1 ||
-		apt-get install -y -qq --no-install-recommends golang-1.24-go/trixie >/dev/null ||
-		echo "setup: could not install golang-1.24-go from trixie" >&2
 fi
 exit 0
