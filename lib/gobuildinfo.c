@@ -22,11 +22,14 @@
 #define MAX_SETTINGS	 1024
 #define SENTINEL_SIZE	 16
 
-/* Finds the 16-aligned magic in [start, end); unreadable chunks are skipped. */
+/* Finds the 16-aligned magic in [start, end); unreadable chunks are skipped. The loop counts
+ * bytes from start, never addresses: a header near the top of the address space must not
+ * let an address wrap past 2^64 and restart the scan from 0. */
 static int find_magic(gc_read_mem_fn read, void *userdata, uint64_t start, uint64_t end,
 		      uint64_t *ret)
 {
 	_cleanup_free_ uint8_t *buf = malloc(SCAN_CHUNK);
+	uint64_t span;
 
 	if (!buf)
 		return -ENOMEM;
@@ -35,17 +38,16 @@ static int find_magic(gc_read_mem_fn read, void *userdata, uint64_t start, uint6
 	start = (start + 15) & ~(uint64_t)15;
 	if (end <= start)
 		return -ENOENT;
-	if (end - start > MAX_SCAN_SIZE)
-		end = start + MAX_SCAN_SIZE;
-	for (uint64_t addr = start; addr < end && end - addr >= BUILDINFO_HEADER_SIZE;
-	     addr += SCAN_CHUNK) {
-		size_t n = (size_t)MIN((uint64_t)SCAN_CHUNK, end - addr);
+	span = MIN(end - start, MAX_SCAN_SIZE);
+	for (uint64_t done = 0; done < span && span - done >= BUILDINFO_HEADER_SIZE;
+	     done += SCAN_CHUNK) {
+		size_t n = (size_t)MIN((uint64_t)SCAN_CHUNK, span - done);
 
-		if (read(userdata, addr, buf, n) < 0)
+		if (read(userdata, start + done, buf, n) < 0)
 			continue;
 		for (size_t off = 0; off + BUILDINFO_MAGIC_SIZE <= n; off += 16)
 			if (memcmp(buf + off, BUILDINFO_MAGIC, BUILDINFO_MAGIC_SIZE) == 0) {
-				*ret = addr + off;
+				*ret = start + done + off;
 				return 0;
 			}
 	}

@@ -661,6 +661,45 @@ static void test_buildinfo_blob(void **state)
 	assert_int_equal(gc_buildinfo_read(blob_read, &b, b.base, b.base + b.size, &info), -ENOENT);
 }
 
+/* Counts the reads of a scan, and fails every one: nothing is there to find. Past the
+ * 256 MiB scan bound (4096 reads of 64 KiB) the scan has wrapped: fail now, not in 2^48. */
+static int count_read(void *userdata, uint64_t vaddr, void *buf, size_t size)
+{
+	uint64_t *reads = userdata;
+
+	(void)buf;
+	(void)size;
+	if (++*reads > 4096)
+		fail_msg("read %" PRIu64 " at 0x%" PRIx64 ": the scan wrapped", *reads, vaddr);
+	return -EFAULT;
+}
+
+/* A header that puts the range at the top of the address space must not wrap the scan past
+ * 2^64 back to 0 (the 2^48 reads that held the root handler): a few reads, then -ENOENT. */
+static void test_buildinfo_wrap(void **state)
+{
+	static const struct {
+		uint64_t start, end;
+	} ranges[] = {
+	    {0xfffffffffffe8000, 0xfffffffffffffff0},
+	    {0xfffffffffffe8001, UINT64_MAX},
+	    {UINT64_MAX - 15, UINT64_MAX},
+	    {UINT64_MAX - 64, 16},
+	    {0, UINT64_MAX},
+	    {0x1000, 0x1000 + 65536 + 40},
+	};
+	struct gc_buildinfo info;
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(ranges); i++) {
+		uint64_t reads = 0;
+
+		assert_int_equal(
+		    gc_buildinfo_read(count_read, &reads, ranges[i].start, ranges[i].end, &info),
+		    -ENOENT);
+	}
+}
+
 static void test_build_id_notes(void **state)
 {
 	static const uint8_t notes[] = {
@@ -778,9 +817,13 @@ static void test_pclntab_tiny(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_modinfo),	    cmocka_unit_test(test_buildinfo_blob),
-	    cmocka_unit_test(test_build_id_notes),  cmocka_unit_test(test_funcname_for_print),
-	    cmocka_unit_test(test_pclntab_garbage), cmocka_unit_test(test_pclntab_tiny),
+	    cmocka_unit_test(test_modinfo),
+	    cmocka_unit_test(test_buildinfo_blob),
+	    cmocka_unit_test(test_buildinfo_wrap),
+	    cmocka_unit_test(test_build_id_notes),
+	    cmocka_unit_test(test_funcname_for_print),
+	    cmocka_unit_test(test_pclntab_garbage),
+	    cmocka_unit_test(test_pclntab_tiny),
 	    cmocka_unit_test(test_go_builds),
 	};
 

@@ -1,0 +1,56 @@
+#!/bin/bash
+# Executables crafted by the crashing user, through the real kernel. The root handler reads
+# the executable before the pipe is drained, so a reader that spins or stalls holds the dying
+# process, and with it one of core_pipe_limit's slots, forever. Each crafted binary is a copy
+# of /bin/sleep (the kernel ignores section headers, so it runs): its core must be stored and
+# the process released.
+. "$(dirname "$0")/lib.sh"
+
+command -v objcopy >/dev/null || skip "objcopy (binutils) is not installed"
+write_config </dev/null
+use_gocrashd
+
+state_of() { awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || echo gone; }
+
+released() { # released PID: the kernel finished the dump (zombie or reaped) within 30 s
+	local _
+	for _ in $(seq 1 300); do
+		case $(state_of "$1") in Z | X | gone) return 0 ;; esac
+		sleep 0.1
+	done
+	return 1
+}
+
+crash_held() { # crash_held NAME: SIGSEGV a sleeping copy; true if released in time
+	local pid ok=0
+	(cd "$T" && ulimit -c unlimited && exec "./$1" 600) &
+	pid=$!
+	sleep 0.3
+	kill -SEGV "$pid"
+	released "$pid" || ok=1
+	# A hung handler must not hang the suite: kill it, which lets the kernel go on.
+	[ "$ok" = 0 ] || pkill -KILL -f "$T/gocrashd" || true
+	wait "$pid" 2>/dev/null || true
+	return "$ok"
+}
+
+# 0. A .go.buildinfo section at the top of the address space: the build-info scan used to
+# let its address wrap past 2^64 and spin for 2^48 rounds.
+head -c $((0x17ff0)) /dev/zero >"$T/blob"
+objcopy --add-section .go.buildinfo="$T/blob" \
+	--change-section-address .go.buildinfo=0xfffffffffffe8000 /bin/sleep "$T/wrap-sleep"
+check "top-of-memory build info: process released" crash_held wrap-sleep
+check "top-of-memory build info: core stored" wait_entries 1
+check "top-of-memory build info: handler done" wait_handlers
+check "top-of-memory build info: comm" test "$(json_field comm)" = wrap-sleep
+check "top-of-memory build info: not Go" test "$(json_field go)" = false
+ctl dump latest -o "$T/wrap.core"
+check "top-of-memory build info: core readable" sh -c "readelf -n '$T/wrap.core' | grep -q NT_PRSTATUS"
+
+# A build info header whose string lengths claim more than the file holds.
+{ printf '\xff Go buildinf:\x08\x02'; head -c 16 /dev/zero; printf '\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01'; } >"$T/blob2"
+objcopy --add-section .go.buildinfo="$T/blob2" /bin/sleep "$T/long-sleep"
+check "overlong build info: process released" crash_held long-sleep
+check "overlong build info: core stored" wait_entries 2
+check "overlong build info: handler done" wait_handlers
+finish
