@@ -2,10 +2,14 @@
 # Go programs from every installed Debian toolchain crash under the real kernel with
 # GOTRACEBACK=crash, in every crash mode of tests/go/crash; `gocrashctl stacks` must show what
 # the runtime printed on stderr: the same reason line, goroutines, statuses and frames
-# (tests/go/tbcompare judges). GC_TEST_GO_FULL=1 runs every mode in every build mode too.
+# (tests/go/tbcompare judges). GC_TEST_GO_FULL=1 runs every mode in every build mode too;
+# GC_TEST_GO="1.26 1.27" limits the run to those toolchains (for development).
 . "$(dirname "$0")/lib.sh"
 
 toolchains=$(ls -d /usr/lib/go-1.* 2>/dev/null || true)
+if [ -n "${GC_TEST_GO:-}" ]; then
+	toolchains=$(for v in $GC_TEST_GO; do [ -d "/usr/lib/go-$v" ] && echo "/usr/lib/go-$v"; done)
+fi
 [ -n "$toolchains" ] || skip "no Debian Go toolchain (golang-1.NN-go) installed"
 newest=$(printf '%s\n' $toolchains | sort -V | tail -1)
 write_config </dev/null
