@@ -392,7 +392,7 @@ static void describe_header(struct walker *w, const struct graw *raw, const stru
 	g->m_id = raw->m ? m->id : -1;
 	g->status = status;
 	g->scan = raw->status & GSCAN;
-	g->status_text = strdup(gc_go_status_text(w->t->layout, status, raw->waitreason));
+	g->status_text = strdup(gc_go_status_text(&w->t->strtabs, status, raw->waitreason));
 	if ((status == GC_GO_WAITING || status == GC_GO_SYSCALL) && raw->waitsince && now &&
 	    now > raw->waitsince)
 		g->wait_minutes = (int64_t)((now - raw->waitsince) / 60000000000ull);
@@ -638,6 +638,29 @@ static int walk_goroutines(struct walker *w)
 	return r;
 }
 
+/* The status words come from the program's own tables: say so when one was not found. */
+static int note_missing_strtabs(const struct gc_go_target *t, struct gc_go_report *report)
+{
+	static const char *const what[GC_GO_N_STRTABS] = {
+	    [GC_GO_STRTAB_WAIT_REASONS] = "wait reasons (runtime.waitReasonStrings): waiting "
+					  "goroutines show [waiting]",
+	    [GC_GO_STRTAB_STATUSES] = "goroutine states (runtime.gStatusStrings): states show "
+				      "as [???]",
+	    [GC_GO_STRTAB_SIGNALS] = "signal names (runtime.sigtable): signals show by number",
+	};
+
+	for (size_t k = 0; k < GC_GO_N_STRTABS; k++) {
+		int r = t->strtabs.tab[k].s ? 0
+					    : gc_go_report_note(report,
+								"the program's table of %s was "
+								"not found",
+								what[k]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyze_options *opts,
 		  struct gc_go_report *report)
 {
@@ -664,7 +687,9 @@ int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyz
 		gc_go_target_done(&t);
 		return r < 0 ? r : 0;
 	}
-	r = walk_goroutines(&w);
+	r = note_missing_strtabs(&t, report);
+	if (r >= 0)
+		r = walk_goroutines(&w);
 	if (r >= 0)
 		r = gc_go_describe_crash(&t, &w.crash, w.thread.thread ? &w.thread : NULL, report);
 	gc_go_target_done(&t);

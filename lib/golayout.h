@@ -54,14 +54,11 @@ struct gc_go_layout {
 	uint32_t panic_link;
 	uint32_t panic_recovered, panic_goexit; /* bool */
 
-	/* runtime.moduledata / internal/abi.Type */
-	uint32_t moduledata_types;
-
-	/* gStatusStrings and waitReasonStrings of this release (index = value). */
-	const char *const *status_strings;
-	size_t n_status_strings;
-	const char *const *wait_reasons;
-	size_t n_wait_reasons;
+	/* runtime.firstmoduledata: found by its first words (pcHeader, funcnametab, pclntable
+	 * point into the function table), then read for text, types and gofunc. */
+	uint32_t moduledata_types, moduledata_etypes, moduledata_text, moduledata_etext;
+	uint32_t moduledata_pcheader, moduledata_funcnametab, moduledata_pclntable;
+	uint32_t moduledata_gofunc;
 };
 
 /* Parses "go1.22.12", "go1.24rc1", "go1.21" (also with a " X:exp" suffix) into the minor
@@ -72,10 +69,3 @@ int gc_go_minor(const char *go_version, unsigned *ret);
  * than the newest known one, returns the newest and sets *exact to false (best effort, the
  * caller notes it); *exact may be NULL. */
 const struct gc_go_layout *gc_go_layout_get(unsigned minor, bool *exact);
-
-/* The status word as goroutineheader() prints it: the wait reason for waiting goroutines
- * with a non-zero reason ("unknown wait reason" past the table, as waitReason.String()),
- * else the gStatusStrings entry, "???" when out of range. The scan bit is ignored. Returns a
- * static string. */
-const char *gc_go_status_text(const struct gc_go_layout *layout, uint32_t status,
-			      uint8_t wait_reason);

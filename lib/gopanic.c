@@ -24,42 +24,6 @@
 #define TFLAG_EXTRA_STAR 2
 #define KIND_MASK	 0x1f
 
-/* runtime/sigtab_linux_generic.go, identical from 1.19 to 1.24. */
-static const char *const signal_names[] = {
-    "SIGNONE: no trap",
-    "SIGHUP: terminal line hangup",
-    "SIGINT: interrupt",
-    "SIGQUIT: quit",
-    "SIGILL: illegal instruction",
-    "SIGTRAP: trace trap",
-    "SIGABRT: abort",
-    "SIGBUS: bus error",
-    "SIGFPE: floating-point exception",
-    "SIGKILL: kill",
-    "SIGUSR1: user-defined signal 1",
-    "SIGSEGV: segmentation violation",
-    "SIGUSR2: user-defined signal 2",
-    "SIGPIPE: write to broken pipe",
-    "SIGALRM: alarm clock",
-    "SIGTERM: termination",
-    "SIGSTKFLT: stack fault",
-    "SIGCHLD: child status has changed",
-    "SIGCONT: continue",
-    "SIGSTOP: stop, unblockable",
-    "SIGTSTP: keyboard stop",
-    "SIGTTIN: background read from tty",
-    "SIGTTOU: background write to tty",
-    "SIGURG: urgent condition on socket",
-    "SIGXCPU: cpu limit exceeded",
-    "SIGXFSZ: file size limit exceeded",
-    "SIGVTALRM: virtual alarm clock",
-    "SIGPROF: profiling alarm clock",
-    "SIGWINCH: window size change",
-    "SIGIO: i/o now possible",
-    "SIGPWR: power failure restart",
-    "SIGSYS: bad system call",
-};
-
 static bool note_thread_frame(const struct gc_go_pframe *pf, void *userdata)
 {
 	struct gc_go_thread_facts *f = userdata;
@@ -112,19 +76,26 @@ int gc_go_crash_score(const struct gc_go_thread_facts *f, int64_t pid)
 	return f->sigframe_fp ? 1 : 0;
 }
 
-/* The message a throw printed: runtime.throw and runtime.fatal build a closure
- * {func1, s.ptr, s.len} in their own frame to print it on the system stack. */
+/* The message a throw printed: runtime.throw and runtime.fatal build a closure {func1,
+ * captured variables} in their own frame to print it on the system stack. The string is the
+ * first capture in throw and, up to 1.25, in fatal; from 1.26 fatal's closure captures the
+ * goroutine's _panic first ({func1, p, s}). A pointer where the length would be is far
+ * longer than any message, so the first capture that reads as a string is the message. */
 static int throw_message(struct gc_go_target *t, const struct gc_go_thread_facts *f, char **ret)
 {
 	if (!f->throw_func1)
 		return -ENOENT;
-	for (uint64_t a = f->throw_sp; a + 24 <= f->throw_fp; a += 8) {
-		uint64_t w[3];
+	for (uint64_t a = f->throw_sp; a + 32 <= f->throw_fp; a += 8) {
+		uint64_t w[4];
 
 		if (gc_go_read(t, a, w, sizeof(w)) < 0)
 			return -EFAULT;
-		if (w[0] == f->throw_func1 && w[2] <= MAX_VALUE)
-			return gc_go_read_string_at(t, w[1], w[2], MAX_VALUE, ret);
+		if (w[0] != f->throw_func1)
+			continue;
+		for (size_t k = 1; k <= 2; k++)
+			if (w[k + 1] > 0 && w[k + 1] <= MAX_VALUE &&
+			    gc_go_read_string_at(t, w[k], w[k + 1], MAX_VALUE, ret) == 0)
+				return 0;
 	}
 	return -ENOENT;
 }
@@ -334,10 +305,13 @@ static void print_panics(struct gc_go_target *t, FILE *out, uint64_t p, unsigned
 	fputs(recovered ? " [recovered]\n" : "\n", out);
 }
 
-static void print_signame(FILE *out, uint32_t sig)
+/* The name from the program's own runtime.sigtable, as signame() returns it. */
+static void print_signame(const struct gc_go_target *t, FILE *out, uint32_t sig)
 {
-	if (sig < ELEMENTSOF(signal_names))
-		fputs(signal_names[sig], out);
+	const char *name = gc_go_strtab_get(&t->strtabs, GC_GO_STRTAB_SIGNALS, sig);
+
+	if (name && *name)
+		fputs(name, out);
 	else if (sig <= 64)
 		fprintf(out, "signal %u", sig);
 	else
@@ -345,7 +319,7 @@ static void print_signame(FILE *out, uint32_t sig)
 }
 
 /* dopanic_m's line for a panic or throw that started as a signal. */
-static int signal_line(const struct gc_go_crash_facts *f, char **ret)
+static int signal_line(const struct gc_go_target *t, const struct gc_go_crash_facts *f, char **ret)
 {
 	char *text = NULL;
 	size_t size = 0;
@@ -354,7 +328,7 @@ static int signal_line(const struct gc_go_crash_facts *f, char **ret)
 	if (!out)
 		return -ENOMEM;
 	fputs("[signal ", out);
-	print_signame(out, f->sig);
+	print_signame(t, out, f->sig);
 	fprintf(out, " code=0x%" PRIx64 " addr=0x%" PRIx64 " pc=0x%" PRIx64 "]", f->sigcode0,
 		f->sigcode1, f->sigpc);
 	if (fclose(out) != 0) {
@@ -389,7 +363,7 @@ static void print_fatal_signal(struct gc_go_target *t, const struct gc_go_thread
 	gc_go_read(t, tf->sigframe_fp + SIGFRAME_SIGINFO, si, sizeof(si));
 	gc_go_read_word(t, tf->sigframe_fp + SIGFRAME_SIGINFO + 16, &addr);
 	gc_go_read_word(t, tf->sigframe_fp + SIGFRAME_RIP, &pc);
-	print_signame(out, (uint32_t)si[0]);
+	print_signame(t, out, (uint32_t)si[0]);
 	fprintf(out, "\nPC=0x%" PRIx64 " m=%" PRId64 " sigcode=%" PRIu64, pc, m,
 		(uint64_t)(int64_t)si[2]);
 	if ((si[0] == 11 || si[0] == 7) && t->layout->minor >= 22)
@@ -502,7 +476,7 @@ int gc_go_describe_crash(struct gc_go_target *t, const struct gc_go_crash_facts 
 		report->reason = text;
 	else
 		free(text);
-	if (facts->sig && signal_line(facts, &report->signal) < 0)
+	if (facts->sig && signal_line(t, facts, &report->signal) < 0)
 		return -ENOMEM;
 	return make_signature(report);
 }

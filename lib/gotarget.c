@@ -167,7 +167,8 @@ static bool scan_for_moduledata(struct gc_go_target *t, uint64_t start, uint64_t
 		if (gc_memview_read(t->view, start + off, buf, n) < 0)
 			continue;
 		for (size_t i = 0; i + 8 <= MIN(n, chunk); i += 8)
-			if (gc_pclntab_moduledata_at(t->tab, buf + i, n - i, header, &md)) {
+			if (gc_pclntab_moduledata_at(t->tab, t->layout, buf + i, n - i, header,
+						     &md)) {
 				t->moduledata = start + off + i;
 				t->text = md.text;
 				t->etext = md.etext;
@@ -180,12 +181,15 @@ static bool scan_for_moduledata(struct gc_go_target *t, uint64_t start, uint64_t
 	return false;
 }
 
-/* runtime.firstmoduledata lives in the executable's writable data, relocated in the core. */
-static int find_moduledata(struct gc_go_target *t, int exe_fd, const Elf64_Ehdr *eh)
+/* The executable's writable PT_LOADs with file contents, as process ranges {start, size}:
+ * where runtime.firstmoduledata and the runtime's string tables live, relocated in the core. */
+static int writable_ranges(struct gc_go_target *t, int exe_fd, const Elf64_Ehdr *eh,
+			   uint64_t (*ranges)[2], size_t max, size_t *ret)
 {
 	uint64_t scanned = 0;
+	size_t n = 0;
 
-	for (unsigned i = 0; i < eh->e_phnum && i < 64; i++) {
+	for (unsigned i = 0; i < eh->e_phnum && i < 64 && n < max; i++) {
 		Elf64_Phdr ph;
 
 		if (pread(exe_fd, &ph, sizeof(ph), eh->e_phoff + i * sizeof(ph)) != sizeof(ph))
@@ -193,10 +197,29 @@ static int find_moduledata(struct gc_go_target *t, int exe_fd, const Elf64_Ehdr 
 		if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_W) || scanned >= MODULE_SCAN)
 			continue;
 		scanned += ph.p_filesz;
-		if (scan_for_moduledata(t, ph.p_vaddr + t->bias, MIN(ph.p_filesz, MODULE_SCAN)))
-			return 0;
+		ranges[n][0] = ph.p_vaddr + t->bias;
+		ranges[n++][1] = MIN(ph.p_filesz, (uint64_t)MODULE_SCAN);
 	}
+	*ret = n;
+	return 0;
+}
+
+static int find_moduledata(struct gc_go_target *t, const uint64_t (*ranges)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (scan_for_moduledata(t, ranges[i][0], ranges[i][1]))
+			return 0;
 	return -ENOENT;
+}
+
+/* Missing tables cost only the status words: the caller notes it. */
+static int find_strtabs(struct gc_go_target *t, int exe_fd, const uint64_t (*ranges)[2], size_t n)
+{
+	struct gc_go_strtab_hint hints[GC_GO_N_STRTABS];
+	int r = gc_go_strtab_hints(exe_fd, hints);
+
+	return gc_go_strtabs_find(gc_go_read_cb, t, ranges, n, r < 0 ? NULL : hints, t->bias,
+				  &t->strtabs);
 }
 
 static uint64_t func_entry(struct gc_go_target *t, const char *name)
@@ -264,7 +287,7 @@ static int open_tables(struct gc_go_target *t, int exe_fd, const char **why)
 	t->layout = gc_go_layout_get(minor, &t->layout_exact);
 	if (!t->layout)
 		return why_fail(why, "Go releases before 1.19 are not supported", -EPROTONOSUPPORT);
-	r = gc_pclntab_image_load(exe_fd, &t->image);
+	r = gc_pclntab_image_load(exe_fd, t->layout, &t->image);
 	if (r >= 0)
 		r = gc_pclntab_open(t->image.data, t->image.size, &t->tab);
 	if (r < 0)
@@ -274,6 +297,8 @@ static int open_tables(struct gc_go_target *t, int exe_fd, const char **why)
 
 int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, int exe_fd, const char **why)
 {
+	uint64_t ranges[16][2];
+	size_t n_ranges = 0;
 	Elf64_Ehdr eh;
 	int r;
 
@@ -292,9 +317,14 @@ int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, int exe_f
 	r = open_tables(t, exe_fd, why);
 	if (r < 0)
 		return r;
-	r = find_moduledata(t, exe_fd, &eh);
+	r = writable_ranges(t, exe_fd, &eh, ranges, ELEMENTSOF(ranges), &n_ranges);
+	if (r >= 0)
+		r = find_moduledata(t, ranges, n_ranges);
 	if (r < 0)
 		return why_fail(why, "runtime.firstmoduledata is not in the core", r);
+	r = find_strtabs(t, exe_fd, ranges, n_ranges);
+	if (r < 0)
+		return why_fail(why, "out of memory", r);
 	gc_pclntab_set_text_start(t->tab, t->text);
 	gc_pclntab_set_funcdata(t->tab, t->gofunc, gc_go_read_cb, t);
 	find_special_functions(t);
@@ -309,6 +339,7 @@ void gc_go_target_done(struct gc_go_target *t)
 	gc_pclntab_free(t->tab);
 	gc_pclntab_image_done(&t->image);
 	gc_buildinfo_done(&t->build);
+	gc_go_strtabs_done(&t->strtabs);
 	gc_block_cache_free(t->cache);
 	free(t->pc_memo);
 	*t = (struct gc_go_target){};

@@ -12,6 +12,7 @@
 #include "elfcore.h"
 #include "golayout.h"
 #include "gobuildinfo.h"
+#include "gostrtab.h"
 #include "memview.h"
 #include "pclntab.h"
 
@@ -25,7 +26,8 @@ struct gc_go_target {
 	struct gc_buildinfo build;
 	const struct gc_go_layout *layout;
 	bool layout_exact;
-	uint64_t bias; /* load bias: runtime address - link-time address */
+	struct gc_go_strtabs strtabs; /* the runtime's status, wait reason and signal names */
+	uint64_t bias;		      /* load bias: runtime address - link-time address */
 	/* runtime.firstmoduledata, as the process had it (relocated) */
 	uint64_t moduledata, text, etext, types, etypes, gofunc;
 	/* the runtime globals behind forEachGRace */

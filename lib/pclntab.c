@@ -577,36 +577,41 @@ static int load_scan(int fd, Elf *elf, struct gc_pclntab_image *img)
 	return -ENOENT;
 }
 
-/* runtime.firstmoduledata starts {pcHeader, funcnametab{ptr,len,cap}, ...}: the word indexes of
- * the fields read here. covctrs/ecovctrs (Go 1.20) shift everything after enoptrbss by two. */
-bool gc_pclntab_moduledata_at(const struct gc_pclntab *t, const void *words, size_t avail,
-			      uint64_t vaddr, struct gc_moduledata *ret)
+/* runtime.firstmoduledata points at the table three times (pcHeader, funcnametab, pclntable):
+ * that identifies it; the layout of the release says where the rest is. */
+bool gc_pclntab_moduledata_at(const struct gc_pclntab *t, const struct gc_go_layout *layout,
+			      const void *words, size_t avail, uint64_t vaddr,
+			      struct gc_moduledata *ret)
 {
 	const uint8_t *p = words;
-	unsigned ps = t->ptrsize, shift = t->magic == GC_PCLNTAB_MAGIC_118 ? 0 : 2;
+	unsigned ps = t->ptrsize;
+	uint32_t end = MAX(layout->moduledata_gofunc, layout->moduledata_etypes) + ps;
 
-	if (avail < (39 + shift) * (size_t)ps)
+	if (ps != 8 || avail < end)
 		return false;
-	if (rdword(p, ps) != vaddr || rdword(p + ps, ps) != vaddr + t->funcnames.off ||
-	    rdword(p + 13 * ps, ps) != vaddr + t->pcln.off)
+	if (rdword(p + layout->moduledata_pcheader, ps) != vaddr ||
+	    rdword(p + layout->moduledata_funcnametab, ps) != vaddr + t->funcnames.off ||
+	    rdword(p + layout->moduledata_pclntable, ps) != vaddr + t->pcln.off)
 		return false;
 	*ret = (struct gc_moduledata){
-	    .text = rdword(p + 22 * ps, ps),
-	    .etext = rdword(p + 23 * ps, ps),
-	    .types = rdword(p + (35 + shift) * ps, ps),
-	    .etypes = rdword(p + (36 + shift) * ps, ps),
-	    .gofunc = rdword(p + (38 + shift) * ps, ps),
+	    .text = rdword(p + layout->moduledata_text, ps),
+	    .etext = rdword(p + layout->moduledata_etext, ps),
+	    .types = rdword(p + layout->moduledata_types, ps),
+	    .etypes = rdword(p + layout->moduledata_etypes, ps),
+	    .gofunc = rdword(p + layout->moduledata_gofunc, ps),
 	};
 	return true;
 }
 
-static void find_moduledata(int fd, Elf *elf, struct gc_pclntab_image *img)
+static void find_moduledata(int fd, Elf *elf, const struct gc_go_layout *layout,
+			    struct gc_pclntab_image *img)
 {
 	_cleanup_(gc_pclntab_freep) struct gc_pclntab *t = NULL;
 	struct gc_moduledata md;
 	size_t phnum;
 
-	if (gc_pclntab_open(img->data, img->size, &t) < 0 || elf_getphdrnum(elf, &phnum) < 0)
+	if (!layout || gc_pclntab_open(img->data, img->size, &t) < 0 ||
+	    elf_getphdrnum(elf, &phnum) < 0)
 		return;
 	img->text = t->text_start;
 	for (size_t i = 0; i < phnum; i++) {
@@ -618,8 +623,8 @@ static void find_moduledata(int fd, Elf *elf, struct gc_pclntab_image *img)
 		if (pread_alloc(fd, ph.p_offset, ph.p_filesz, (void **)&seg) < 0)
 			continue;
 		for (size_t off = 0; off + t->ptrsize <= ph.p_filesz; off += t->ptrsize)
-			if (gc_pclntab_moduledata_at(t, seg + off, ph.p_filesz - off, img->vaddr,
-						     &md)) {
+			if (gc_pclntab_moduledata_at(t, layout, seg + off, ph.p_filesz - off,
+						     img->vaddr, &md)) {
 				img->text = md.text;
 				img->gofunc = md.gofunc;
 				return;
@@ -627,7 +632,7 @@ static void find_moduledata(int fd, Elf *elf, struct gc_pclntab_image *img)
 	}
 }
 
-int gc_pclntab_image_load(int fd, struct gc_pclntab_image *ret)
+int gc_pclntab_image_load(int fd, const struct gc_go_layout *layout, struct gc_pclntab_image *ret)
 {
 	struct gc_pclntab_image img = {};
 	Elf *elf;
@@ -646,7 +651,7 @@ int gc_pclntab_image_load(int fd, struct gc_pclntab_image *ret)
 	if (r == -ENOENT)
 		r = load_scan(fd, elf, &img);
 	if (r >= 0)
-		find_moduledata(fd, elf, &img);
+		find_moduledata(fd, elf, layout, &img);
 	elf_end(elf);
 	if (r < 0) {
 		free(img.data);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "golayout.h"
+
 /* Reads size bytes at virtual address vaddr of the target into buf. Returns 0 or a negative
  * errno (a short read is an error). */
 typedef int (*gc_read_mem_fn)(void *userdata, uint64_t vaddr, void *buf, size_t size);
@@ -141,10 +143,12 @@ struct gc_moduledata {
 	uint64_t gofunc;	/* funcdata base */
 };
 
-/* Whether words (avail bytes) hold runtime.firstmoduledata for this table with its header at
- * address vaddr (the table's own pointers to itself identify it); fills ret when so. */
-bool gc_pclntab_moduledata_at(const struct gc_pclntab *tab, const void *words, size_t avail,
-			      uint64_t vaddr, struct gc_moduledata *ret);
+/* Whether words (avail bytes) hold runtime.firstmoduledata, laid out as layout says, for this
+ * table with its header at address vaddr (the table's own pointers to itself identify it);
+ * fills ret when so. */
+bool gc_pclntab_moduledata_at(const struct gc_pclntab *tab, const struct gc_go_layout *layout,
+			      const void *words, size_t avail, uint64_t vaddr,
+			      struct gc_moduledata *ret);
 
 /* A pclntab found in an ELF executable file, with what is needed to use it. */
 struct gc_pclntab_image {
@@ -158,7 +162,7 @@ struct gc_pclntab_image {
 /* Loads the pclntab of the ELF file open on fd (read with pread): section .gopclntab or
  * .data.rel.ro.gopclntab, else a scan of the loadable segments (externally linked PIE).
  * text and gofunc come from runtime.firstmoduledata, found in the file's writable data by its
- * pointers to the table (no symbols needed). Returns 0, -ENOENT, -EBADMSG, -ENOMEM, or
- * -EIO. */
-int gc_pclntab_image_load(int fd, struct gc_pclntab_image *ret);
+ * pointers to the table (no symbols needed) and read as layout says (NULL: not looked for).
+ * Returns 0, -ENOENT, -EBADMSG, -ENOMEM, or -EIO. */
+int gc_pclntab_image_load(int fd, const struct gc_go_layout *layout, struct gc_pclntab_image *ret);
 void gc_pclntab_image_done(struct gc_pclntab_image *img);

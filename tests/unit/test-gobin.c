@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "gobuildinfo.h"
+#include "golayout.h"
 #include "macro.h"
 #include "pclntab.h"
 
@@ -473,6 +474,19 @@ static void check_scan(const char *bin, const struct gc_pclntab_image *img)
 	close(fm.fd);
 }
 
+/* The runtime layouts of the release that built the binary on fd. */
+static const struct gc_go_layout *layout_of(int fd)
+{
+	struct gc_buildinfo info;
+	unsigned minor;
+
+	assert_int_equal(gc_buildinfo_read_elf(fd, &info), 0);
+	assert_int_equal(gc_go_minor(info.go_version, &minor), 0);
+	gc_buildinfo_done(&info);
+	assert_non_null(gc_go_layout_get(minor, NULL));
+	return gc_go_layout_get(minor, NULL);
+}
+
 static void check_pclntab(const char *bin, const char *ref, const struct mode *mode)
 {
 	struct file_mem fm = {.fd = open(bin, O_RDONLY | O_CLOEXEC)};
@@ -486,12 +500,14 @@ static void check_pclntab(const char *bin, const char *ref, const struct mode *m
 	assert_true(fm.fd >= 0);
 	fm.elf = elf_begin(fm.fd, ELF_C_READ, NULL);
 	assert_non_null(fm.elf);
-	assert_int_equal(gc_pclntab_image_load(fm.fd, &img), 0);
+	assert_int_equal(gc_pclntab_image_load(fm.fd, layout_of(fm.fd), &img), 0);
 	snprintf(path, sizeof(path), "%s.nm", ref);
 	n = parse_nm(path, syms, ELEMENTSOF(syms), &text, &gofunc);
 	assert_int_equal(img.text, text);
 	assert_int_not_equal(img.gofunc, 0);
-	if (gofunc)
+	/* Another build's read-only data can be laid out differently: its build info holds the
+	 * other flags (1.26 moves go:func.* by 32 bytes for "-ldflags=-s -w"). */
+	if (gofunc && !mode->ref)
 		assert_int_equal(img.gofunc, gofunc);
 	assert_int_equal(gc_pclntab_open(img.data, img.size, &tab), 0);
 	assert_true(gc_pclntab_nfunc(tab) > 100);

@@ -3,7 +3,8 @@
  * every installed toolchain, a trivial program is built and tests/go/layoutdump prints the
  * offsets, the string tables and the enum constants the compiler recorded in its DWARF; every
  * offset of the table for that release must match, and fields the table marks GC_NO_FIELD must be
- * absent. Plus the version parser and the status text. */
+ * absent. lib/gostrtab.c must find the same string tables in the binary, through .symtab and
+ * by content alone (as in a stripped binary). Plus the version parser and the status text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +23,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <elf.h>
+
 #include "golayout.h"
+#include "gostrtab.h"
 #include "macro.h"
 
 #define MAX_TOOLS 16
@@ -88,6 +92,13 @@ static const struct field {
     FIELD(panic_recovered, "runtime._panic.recovered"),
     FIELD(panic_goexit, "runtime._panic.goexit"),
     FIELD(moduledata_types, "runtime.moduledata.types"),
+    FIELD(moduledata_etypes, "runtime.moduledata.etypes"),
+    FIELD(moduledata_text, "runtime.moduledata.text"),
+    FIELD(moduledata_etext, "runtime.moduledata.etext"),
+    FIELD(moduledata_pcheader, "runtime.moduledata.pcHeader"),
+    FIELD(moduledata_funcnametab, "runtime.moduledata.funcnametab"),
+    FIELD(moduledata_pclntable, "runtime.moduledata.pclntable"),
+    FIELD(moduledata_gofunc, "runtime.moduledata.gofunc"),
 };
 
 /* Runs argv in dir with this test's Go cache, without cgo; output to out. */
@@ -317,34 +328,116 @@ static void check_offsets(const struct gc_go_layout *layout, const struct dump *
 	}
 }
 
-/* The array the binary carries, entry by entry, and nothing more. */
-static void check_strings(const struct dump *d, const char *array, const char *const *want,
-			  size_t n_want, unsigned minor)
+/* The executable file as memory: PT_LOAD file contents at their link addresses. */
+struct file_mem {
+	int fd;
+	Elf64_Phdr ph[32];
+	size_t n_ph;
+};
+
+static int file_mem_read(void *userdata, uint64_t vaddr, void *buf, size_t size)
+{
+	struct file_mem *m = userdata;
+
+	for (size_t i = 0; i < m->n_ph; i++) {
+		const Elf64_Phdr *p = &m->ph[i];
+
+		if (vaddr < p->p_vaddr || vaddr - p->p_vaddr > p->p_filesz ||
+		    size > p->p_filesz - (vaddr - p->p_vaddr))
+			continue;
+		return pread(m->fd, buf, size, (off_t)(p->p_offset + vaddr - p->p_vaddr)) ==
+			       (ssize_t)size
+			   ? 0
+			   : -EIO;
+	}
+	return -EFAULT;
+}
+
+/* Loads the PT_LOADs of the file and returns its writable ones as ranges. */
+static size_t file_mem_open(struct file_mem *m, const char *path, uint64_t (*ranges)[2])
+{
+	Elf64_Ehdr eh;
+	size_t n = 0;
+
+	m->fd = open(path, O_RDONLY | O_CLOEXEC);
+	m->n_ph = 0;
+	assert_true(m->fd >= 0);
+	assert_int_equal(pread(m->fd, &eh, sizeof(eh), 0), sizeof(eh));
+	for (unsigned i = 0; i < eh.e_phnum && m->n_ph < ELEMENTSOF(m->ph); i++) {
+		Elf64_Phdr ph;
+
+		assert_int_equal(pread(m->fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)),
+				 sizeof(ph));
+		if (ph.p_type != PT_LOAD)
+			continue;
+		m->ph[m->n_ph++] = ph;
+		if (ph.p_flags & PF_W) {
+			ranges[n][0] = ph.p_vaddr;
+			ranges[n++][1] = ph.p_filesz;
+		}
+	}
+	return n;
+}
+
+/* The table found in the binary against the array its DWARF describes, entry by entry.
+ * Found by content, the table may run on into whatever follows it (no status indexes
+ * that far): only the DWARF's entries are compared then. */
+static void check_table(const struct dump *d, const char *array, const struct gc_go_strtab *tab,
+			bool exact_end, unsigned minor, const char *how)
 {
 	char key[128];
+	size_t n = 0;
 
-	for (size_t i = 0; i <= n_want; i++) {
-		const char *got;
-
-		snprintf(key, sizeof(key), "%s[%zu]", array, i);
-		got = dump_value(d, key);
-		if (i == n_want) {
-			if (got)
-				fail_msg("go1.%u %s: the binary has more than %zu entries", minor,
-					 array, n_want);
+	if (!tab->s)
+		fail_msg("go1.%u %s: not found %s", minor, array, how);
+	for (;; n++) {
+		snprintf(key, sizeof(key), "%s[%zu]", array, n);
+		if (!dump_value(d, key))
 			break;
-		}
-		if (!got)
-			fail_msg("go1.%u %s: the binary has %zu entries, table %zu", minor, array,
-				 i, n_want);
-		if (strcmp(got, want[i]) != 0)
-			fail_msg("go1.%u %s: table \"%s\", binary \"%s\"", minor, key, want[i],
-				 got);
+	}
+	if (tab->n < n || (exact_end && tab->n != n))
+		fail_msg("go1.%u %s %s: %zu entries, DWARF %zu", minor, array, how, tab->n, n);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s[%zu]", array, i);
+		if (strcmp(dump_value(d, key), tab->s[i]) != 0)
+			fail_msg("go1.%u %s %s: \"%s\", DWARF \"%s\"", minor, key, how, tab->s[i],
+				 dump_value(d, key));
 	}
 }
 
-/* Enum values the compiler wrote into DWARF agree with the string tables and the header. */
-static void check_constants(const struct gc_go_layout *layout, const struct dump *d)
+static void check_constants(const struct gc_go_strtabs *tabs, const struct dump *d);
+
+static void check_strtabs(const char *prog, const struct dump *d, unsigned minor)
+{
+	static const char *const arrays[GC_GO_N_STRTABS] = {
+	    [GC_GO_STRTAB_WAIT_REASONS] = "runtime.waitReasonStrings",
+	    [GC_GO_STRTAB_STATUSES] = "runtime.gStatusStrings",
+	    [GC_GO_STRTAB_SIGNALS] = "runtime.sigtable",
+	};
+	struct gc_go_strtab_hint hints[GC_GO_N_STRTABS];
+	struct gc_go_strtabs by_symbol, by_content;
+	uint64_t ranges[32][2];
+	struct file_mem m;
+	size_t n = file_mem_open(&m, prog, ranges);
+
+	assert_int_equal(gc_go_strtab_hints(m.fd, hints), 0);
+	for (size_t k = 0; k < GC_GO_N_STRTABS; k++)
+		assert_true(hints[k].addr != 0);
+	assert_int_equal(gc_go_strtabs_find(file_mem_read, &m, ranges, n, hints, 0, &by_symbol), 0);
+	assert_int_equal(gc_go_strtabs_find(file_mem_read, &m, ranges, n, NULL, 0, &by_content), 0);
+	for (size_t k = 0; k < GC_GO_N_STRTABS; k++) {
+		check_table(d, arrays[k], &by_symbol.tab[k], true, minor, "by symbol");
+		check_table(d, arrays[k], &by_content.tab[k], false, minor, "by content");
+		assert_int_equal(by_content.tab[k].addr, hints[k].addr);
+	}
+	check_constants(&by_symbol, d);
+	gc_go_strtabs_done(&by_symbol);
+	gc_go_strtabs_done(&by_content);
+	close(m.fd);
+}
+
+/* Enum values the compiler wrote into DWARF agree with the binary's string tables. */
+static void check_constants(const struct gc_go_strtabs *tabs, const struct dump *d)
 {
 	static const struct {
 		const char *name;
@@ -376,8 +469,8 @@ static void check_constants(const struct gc_go_layout *layout, const struct dump
 		/* sync.Mutex.Lock is absent from 1.19. */
 		if (!dump_number(d, key, &v))
 			continue;
-		assert_true(v > 0 && (size_t)v < layout->n_wait_reasons);
-		assert_string_equal(gc_go_status_text(layout, GC_G_WAITING, (uint8_t)v),
+		assert_true(v > 0 && v < 256);
+		assert_string_equal(gc_go_status_text(tabs, GC_G_WAITING, (uint8_t)v),
 				    reasons[i].text);
 	}
 	for (size_t i = 0; i < ELEMENTSOF(statuses); i++) {
@@ -418,12 +511,6 @@ static void check_toolchain(size_t t)
 	assert_non_null(version);
 	version[strcspn(version, "\n")] = 0;
 	assert_int_equal(gc_go_minor(version, &minor), 0);
-	layout = gc_go_layout_get(minor, &exact);
-	assert_non_null(layout);
-	if (!exact) {
-		printf("# %s: newer than the table, skipped\n", version);
-		return;
-	}
 	path_of(path, sizeof(path), t, "dump");
 	if (access(path, F_OK) < 0) {
 		print_log(t, "build-prog");
@@ -432,15 +519,16 @@ static void check_toolchain(size_t t)
 		print_log_file(path);
 		fail_msg("%s: no DWARF dump", version);
 	}
-	printf("# %s: %zu offsets, %zu wait reasons\n", version, ELEMENTSOF(fields),
-	       layout->n_wait_reasons);
 	dump_load(&d, path);
-	check_offsets(layout, &d);
-	check_strings(&d, "runtime.waitReasonStrings", layout->wait_reasons, layout->n_wait_reasons,
-		      minor);
-	check_strings(&d, "runtime.gStatusStrings", layout->status_strings,
-		      layout->n_status_strings, minor);
-	check_constants(layout, &d);
+	path_of(path, sizeof(path), t, "prog");
+	check_strtabs(path, &d, minor);
+	layout = gc_go_layout_get(minor, &exact);
+	assert_non_null(layout);
+	if (exact) {
+		printf("# %s: %zu offsets, the string tables\n", version, ELEMENTSOF(fields));
+		check_offsets(layout, &d);
+	} else
+		printf("# %s: newer than the layouts, the string tables only\n", version);
 	dump_done(&d);
 }
 
@@ -460,7 +548,7 @@ static void test_dwarf(void **state)
 static void test_fields_complete(void **state)
 {
 	size_t first = offsetof(struct gc_go_layout, g_stack_lo);
-	size_t last = offsetof(struct gc_go_layout, moduledata_types);
+	size_t last = offsetof(struct gc_go_layout, moduledata_gofunc);
 
 	(void)state;
 	assert_int_equal((last - first) / sizeof(uint32_t) + 1, ELEMENTSOF(fields));
@@ -515,20 +603,18 @@ static void test_layout_get(void **state)
 	(void)state;
 	assert_null(gc_go_layout_get(18, &exact));
 	assert_null(gc_go_layout_get(0, NULL));
-	for (unsigned minor = 19; minor <= 25; minor++) {
+	for (unsigned minor = 19; minor <= 27; minor++) {
 		exact = false;
 		l = gc_go_layout_get(minor, &exact);
 		assert_non_null(l);
 		assert_true(exact);
 		assert_int_equal(l->minor, minor);
-		assert_int_equal(l->panic_arg, 8);
-		assert_int_equal(l->n_status_strings, 10);
-		assert_string_equal(l->wait_reasons[0], "");
+		assert_int_equal(l->panic_arg, minor < 26 ? 8 : 0); /* 1.26 dropped _panic.argp */
 	}
-	l = gc_go_layout_get(26, &exact);
+	l = gc_go_layout_get(28, &exact);
 	assert_non_null(l);
 	assert_false(exact);
-	assert_int_equal(l->minor, 25);
+	assert_int_equal(l->minor, 27);
 	assert_ptr_equal(gc_go_layout_get(1000, NULL), l);
 	/* Fields that appeared or went away. */
 	assert_int_equal(gc_go_layout_get(22, NULL)->g_syscallbp, GC_NO_FIELD);
@@ -539,55 +625,135 @@ static void test_layout_get(void **state)
 	assert_int_equal(gc_go_layout_get(25, NULL)->g_sched_ret, GC_NO_FIELD);
 }
 
-/* Values read off each release's runtime2.go const block (1.20 and 1.25 derived). */
+/* Memory holding string tables as the linker lays them out: Go strings {ptr, len} pointing
+ * into a string area, arrays in a data area that starts with unrelated words. */
+struct fake_mem {
+	uint8_t bytes[16384];
+	size_t strings_used, data_used;
+};
+
+#define FAKE_BASE 0x400000u
+#define FAKE_DATA 8192u /* the data area: bytes[FAKE_DATA...] */
+
+static int fake_read(void *userdata, uint64_t vaddr, void *buf, size_t size)
+{
+	struct fake_mem *m = userdata;
+
+	if (vaddr < FAKE_BASE || vaddr - FAKE_BASE > sizeof(m->bytes) ||
+	    size > sizeof(m->bytes) - (vaddr - FAKE_BASE))
+		return -EFAULT;
+	memcpy(buf, m->bytes + (vaddr - FAKE_BASE), size);
+	return 0;
+}
+
+/* Appends an array of n entries of stride bytes, the Go string at str_off in each. */
+static uint64_t fake_table(struct fake_mem *m, const char *const *s, size_t n, size_t stride,
+			   size_t str_off)
+{
+	uint64_t addr = FAKE_BASE + FAKE_DATA + m->data_used;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t hdr[2] = {FAKE_BASE + m->strings_used, strlen(s[i])};
+		uint8_t *entry = m->bytes + FAKE_DATA + m->data_used + i * stride;
+
+		memcpy(m->bytes + m->strings_used, s[i], hdr[1]);
+		m->strings_used += hdr[1];
+		memset(entry, 0x5a, stride);
+		memcpy(entry + str_off, hdr, sizeof(hdr));
+	}
+	m->data_used += n * stride + 8;
+	assert_true(m->strings_used < FAKE_DATA && FAKE_DATA + m->data_used < sizeof(m->bytes));
+	return addr;
+}
+
+/* The tables come from the program, whatever their order: a release that reorders the wait
+ * reasons (1.26 did) is labelled by its own table. Found by content, and by a .symtab hint. */
 static void test_status_text(void **state)
 {
-	static const struct {
-		unsigned minor;
-		uint8_t chan_receive, select, sleep, sweep, trace_reader, last;
-		const char *last_text;
-	} cases[] = {
-	    {19, 14, 9, 19, 12, 22, 26, "debug call"},
-	    {20, 14, 9, 19, 12, 24, 29, "debug call"},
-	    {21, 14, 9, 19, 12, 24, 31, "stopping the world"},
-	    {22, 14, 9, 19, 12, 24, 36, "coroutine"},
-	    {23, 14, 9, 19, 12, 24, 37, "GC weak to strong wait"},
-	    {24, 14, 9, 19, 12, 25, 43, "select (synctest)"},
-	    {25, 14, 9, 20, 12, 26, 46, "cleanup wait"},
+	/* 1.26's order: "chan receive" is 16, not 14 as in 1.19-1.25. */
+	static const char *const reasons[] = {
+	    "",
+	    "GC assist marking",
+	    "IO wait",
+	    "dumping heap",
+	    "garbage collection",
+	    "garbage collection scan",
+	    "panicwait",
+	    "GC assist wait",
+	    "GC sweep wait",
+	    "GC scavenge wait",
+	    "finalizer wait",
+	    "force gc (idle)",
+	    "semacquire",
+	    "sleep",
+	    "chan receive (nil chan)",
+	    "chan send (nil chan)",
+	    "chan receive",
+	    "chan send",
+	    "select",
 	};
+	static const char *const statuses[] = {
+	    "idle", "runnable", "running",   "syscall",	  "waiting", "",
+	    "dead", "",		"copystack", "preempted", "leaked",
+	};
+	static const char *const signals[] = {
+	    "SIGNONE: no trap",
+	    "SIGHUP: terminal line hangup",
+	    "SIGINT: interrupt",
+	    "SIGQUIT: quit",
+	};
+	static struct fake_mem m;
+	struct gc_go_strtab_hint hints[GC_GO_N_STRTABS] = {};
+	struct gc_go_strtabs tabs;
+	uint64_t ranges[1][2] = {{FAKE_BASE + FAKE_DATA, sizeof(m.bytes) - FAKE_DATA}}, addr[3];
 
 	(void)state;
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		const struct gc_go_layout *l = gc_go_layout_get(cases[i].minor, NULL);
+	memset(&m, 0, sizeof(m));
+	m.data_used = 40; /* words before the first table */
+	addr[0] = fake_table(&m, reasons, ELEMENTSOF(reasons), 16, 0);
+	addr[1] = fake_table(&m, statuses, ELEMENTSOF(statuses), 16, 0);
+	addr[2] = fake_table(&m, signals, ELEMENTSOF(signals), 24, 8);
+	assert_int_equal(gc_go_strtabs_find(fake_read, &m, ranges, 1, NULL, 0, &tabs), 0);
+	for (size_t k = 0; k < GC_GO_N_STRTABS; k++)
+		assert_int_equal(tabs.tab[k].addr, addr[k]);
+	assert_int_equal(tabs.tab[GC_GO_STRTAB_WAIT_REASONS].n, ELEMENTSOF(reasons));
+	assert_int_equal(tabs.tab[GC_GO_STRTAB_STATUSES].n, ELEMENTSOF(statuses));
+	assert_string_equal(gc_go_status_text(&tabs, 4, 16), "chan receive");
+	assert_string_equal(gc_go_status_text(&tabs, 4, 11), "force gc (idle)");
+	assert_string_equal(gc_go_status_text(&tabs, 4, 18), "select");
+	/* Past the table: what waitReason.String() returns. */
+	assert_string_equal(gc_go_status_text(&tabs, 4, 19), "unknown wait reason");
+	assert_string_equal(gc_go_status_text(&tabs, 4, 255), "unknown wait reason");
+	/* The scan bit does not change what is printed. */
+	assert_string_equal(gc_go_status_text(&tabs, 0x1004, 18), "select");
+	/* Waiting without a reason, and the other states ignore the reason. */
+	assert_string_equal(gc_go_status_text(&tabs, 4, 0), "waiting");
+	assert_string_equal(gc_go_status_text(&tabs, 2, 18), "running");
+	assert_string_equal(gc_go_status_text(&tabs, 0x1001, 0), "runnable");
+	assert_string_equal(gc_go_status_text(&tabs, 10, 0), "leaked");
+	/* Unused values print as the runtime's empty array entries. */
+	assert_string_equal(gc_go_status_text(&tabs, 5, 0), "");
+	assert_string_equal(gc_go_status_text(&tabs, 11, 0), "???");
+	assert_string_equal(gc_go_status_text(&tabs, 0xffffffff, 0), "???");
+	assert_string_equal(gc_go_strtab_get(&tabs, GC_GO_STRTAB_SIGNALS, 3), "SIGQUIT: quit");
+	assert_null(gc_go_strtab_get(&tabs, GC_GO_STRTAB_SIGNALS, 4));
+	gc_go_strtabs_done(&tabs);
 
-		assert_non_null(l);
-		assert_int_equal(l->n_wait_reasons, cases[i].last + 1);
-		assert_string_equal(gc_go_status_text(l, 4, cases[i].chan_receive), "chan receive");
-		assert_string_equal(gc_go_status_text(l, 4, cases[i].select), "select");
-		assert_string_equal(gc_go_status_text(l, 4, cases[i].sleep), "sleep");
-		assert_string_equal(gc_go_status_text(l, 4, cases[i].sweep), "GC sweep wait");
-		assert_string_equal(gc_go_status_text(l, 4, cases[i].trace_reader),
-				    "trace reader (blocked)");
-		assert_string_equal(gc_go_status_text(l, 4, cases[i].last), cases[i].last_text);
-		/* Past the table: what waitReason.String() returns. */
-		assert_string_equal(gc_go_status_text(l, 4, cases[i].last + 1),
-				    "unknown wait reason");
-		assert_string_equal(gc_go_status_text(l, 4, 255), "unknown wait reason");
-		/* The scan bit does not change what is printed. */
-		assert_string_equal(gc_go_status_text(l, 0x1004, cases[i].select), "select");
-		/* Waiting without a reason, and the other states ignore the reason. */
-		assert_string_equal(gc_go_status_text(l, 4, 0), "waiting");
-		assert_string_equal(gc_go_status_text(l, 2, cases[i].select), "running");
-		assert_string_equal(gc_go_status_text(l, 0x1001, 0), "runnable");
-		assert_string_equal(gc_go_status_text(l, 3, 0), "syscall");
-		assert_string_equal(gc_go_status_text(l, 6, 0), "dead");
-		assert_string_equal(gc_go_status_text(l, 9, 0), "preempted");
-		/* Unused values print as the runtime's empty array entries. */
-		assert_string_equal(gc_go_status_text(l, 5, 0), "");
-		assert_string_equal(gc_go_status_text(l, 10, 0), "???");
-		assert_string_equal(gc_go_status_text(l, 0xffffffff, 0), "???");
-	}
-	assert_string_equal(gc_go_status_text(NULL, 2, 0), "???");
+	/* A hint gives the exact length: the table ends where .symtab says. */
+	hints[GC_GO_STRTAB_WAIT_REASONS] = (struct gc_go_strtab_hint){addr[0] - 0x1000, 13 * 16};
+	assert_int_equal(gc_go_strtabs_find(fake_read, &m, ranges, 1, hints, 0x1000, &tabs), 0);
+	assert_int_equal(tabs.tab[GC_GO_STRTAB_WAIT_REASONS].n, 13);
+	assert_string_equal(gc_go_status_text(&tabs, 4, 16), "unknown wait reason");
+	gc_go_strtabs_done(&tabs);
+
+	/* No tables at all: the status words say only what is certain. */
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(gc_go_strtabs_find(fake_read, &m, ranges, 1, NULL, 0, &tabs), 0);
+	for (size_t k = 0; k < GC_GO_N_STRTABS; k++)
+		assert_null(tabs.tab[k].s);
+	assert_string_equal(gc_go_status_text(&tabs, 4, 16), "waiting");
+	assert_string_equal(gc_go_status_text(&tabs, 2, 0), "???");
+	gc_go_strtabs_done(&tabs);
 }
 
 int main(void)

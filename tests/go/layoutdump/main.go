@@ -10,6 +10,8 @@
 //	sizeof(runtime.g) 440           struct size
 //	runtime.waitReasonStrings[14] chan receive
 //	                                array entry read from the executable's data
+//	runtime.sigtable[11] SIGSEGV: segmentation violation
+//	                                the name field of a struct array's entry
 //	const runtime.waitReasonSleep 19
 //	                                an integer constant, when the compiler recorded it
 //
@@ -32,7 +34,8 @@ var structs = []string{
 	"runtime.moduledata",
 }
 
-var stringArrays = []string{"runtime.waitReasonStrings", "runtime.gStatusStrings"}
+// Arrays of strings, or of structs with a string field "name" (runtime.sigtable).
+var stringArrays = []string{"runtime.waitReasonStrings", "runtime.gStatusStrings", "runtime.sigtable"}
 
 // Integer constants whose names start with these prefixes are printed.
 var constPrefixes = []string{"runtime.waitReason", "runtime._G"}
@@ -154,7 +157,8 @@ func printFields(w io.Writer, prefix string, st *dwarf.StructType, base int64, d
 	}
 }
 
-// printStringArray prints the entries of a global [N]string initialised at link time.
+// printStringArray prints the entries of a global [N]string initialised at link time, or
+// the name fields of a global [N]struct{...; name string}.
 func printStringArray(w io.Writer, f *elf.File, d *dwarf.Data, e *dwarf.Entry, name string) error {
 	loc, ok := e.Val(dwarf.AttrLocation).([]byte)
 	if !ok || len(loc) != 9 || loc[0] != 0x03 { // DW_OP_addr, 8-byte address
@@ -169,13 +173,25 @@ func printStringArray(w io.Writer, f *elf.File, d *dwarf.Data, e *dwarf.Entry, n
 	if !ok || at.Count < 0 {
 		return fmt.Errorf("%s: not an array", name)
 	}
-	table, err := readAt(f, addr, uint64(at.Count)*16)
+	stride, off := at.Type.Size(), int64(0)
+	if st, ok := underlying(at.Type).(*dwarf.StructType); ok && st.StructName != "string" {
+		off = -1
+		for _, fld := range st.Field {
+			if fld.Name == "name" {
+				off = fld.ByteOffset
+			}
+		}
+		if off < 0 {
+			return fmt.Errorf("%s: no name field", name)
+		}
+	}
+	table, err := readAt(f, addr, uint64(at.Count*stride))
 	if err != nil {
 		return fmt.Errorf("%s: %v", name, err)
 	}
 	for i := int64(0); i < at.Count; i++ {
-		ptr := binary.LittleEndian.Uint64(table[16*i:])
-		n := binary.LittleEndian.Uint64(table[16*i+8:])
+		ptr := binary.LittleEndian.Uint64(table[stride*i+off:])
+		n := binary.LittleEndian.Uint64(table[stride*i+off+8:])
 		var s []byte
 		if n > 0 {
 			if s, err = readAt(f, ptr, n); err != nil {
