@@ -764,6 +764,34 @@ void gc_core_parser_feed(struct gc_core_parser *p, const void *data, size_t size
 	p->offset += size;
 }
 
+uint64_t gc_core_parser_next_wanted(const struct gc_core_parser *p)
+{
+	const struct region *regions[] = {&p->ehdr_region, &p->phdr_region, &p->note_region,
+					  &p->shdr_region};
+	uint64_t next = UINT64_MAX;
+
+	if (p->segment_fn)
+		return p->offset;
+	for (size_t i = 0; i < ELEMENTSOF(regions); i++)
+		if (regions[i]->active)
+			next = MIN(next, MAX(regions[i]->start, p->offset));
+	return next;
+}
+
+void gc_core_parser_skip(struct gc_core_parser *p, uint64_t size)
+{
+	if (p->finished || p->stopped || size == 0)
+		return;
+	if (size > gc_core_parser_next_wanted(p) - p->offset) {
+		fail(p,
+		     "internal error: %" PRIu64 " bytes skipped at offset %" PRIu64
+		     ", past what the parser still needs",
+		     size, p->offset);
+		return;
+	}
+	p->offset += size;
+}
+
 void gc_core_parser_finish(struct gc_core_parser *p)
 {
 	struct gc_core_info *info = &p->info;

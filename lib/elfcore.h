@@ -79,6 +79,16 @@ void gc_core_parser_set_segment_fn(struct gc_core_parser *parser, gc_core_segmen
 /* Feeds the next bytes of the stream. Never fails: problems land in info->error. */
 void gc_core_parser_feed(struct gc_core_parser *parser, const void *data, size_t size);
 
+/* The stream offset before which the parser needs no more bytes: the start of the first
+ * region (header, note segment) it still waits for, UINT64_MAX when it waits for none. Never
+ * below the current offset. Without a segment callback, a reader that can seek may pass the
+ * bytes before it by gc_core_parser_skip() instead of feeding them. */
+uint64_t gc_core_parser_next_wanted(const struct gc_core_parser *parser);
+
+/* Counts size bytes as passed without looking at them. Skipping past next_wanted(), or with
+ * a segment callback set, is a caller's bug: it stops the parser with an error. */
+void gc_core_parser_skip(struct gc_core_parser *parser, uint64_t size);
+
 /* Marks the end of the stream (sets truncated/error when short). */
 void gc_core_parser_finish(struct gc_core_parser *parser);
 

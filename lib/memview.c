@@ -7,8 +7,8 @@
 
 #include "macro.h"
 
-#define HEADER_LIMIT (64u << 20) /* notes beyond this are not worth reading */
-#define MAX_FILES    32
+#define MAX_FILES     32
+#define MAX_EXE_LOADS 16
 
 struct mapped_file {
 	const char *path; /* borrowed from the parser's info */
@@ -23,6 +23,11 @@ struct gc_memview {
 	const char *exe_path; /* the NT_FILE path of the executable */
 	struct mapped_file files[MAX_FILES];
 	size_t n_files;
+	/* A core without NT_FILE and without the executable's read-only segments: they are
+	 * read from the executable's own PT_LOADs, at their run-time address. */
+	struct gc_core_phdr exe_loads[MAX_EXE_LOADS];
+	size_t n_exe_loads;
+	uint64_t exe_bias;
 };
 
 static uint64_t headers_end(const struct gc_core_info *info)
@@ -35,21 +40,29 @@ static uint64_t headers_end(const struct gc_core_info *info)
 	return end;
 }
 
+/* The headers and notes, wherever they are: the kernel writes the notes first, gdb's gcore
+ * after the memory. Frames before the next region the parser waits for are not read. */
 int gc_core_parse_headers(struct gc_zreader *core, struct gc_core_parser *parser)
 {
 	const struct gc_core_info *info = gc_core_parser_info(parser);
 	size_t i;
 
 	for (i = 0; i < gc_zreader_frames(core); i++) {
-		uint64_t fed = gc_core_parser_offset(parser);
+		uint64_t fed = gc_core_parser_offset(parser), offset;
 		const void *data;
+		uint32_t raw;
 		size_t size;
 		int r;
 
-		if (info->error || fed >= HEADER_LIMIT)
+		if (info->error || (info->n_phdrs > 0 && fed >= headers_end(info)))
 			break;
-		if (info->n_phdrs > 0 && fed >= headers_end(info))
-			break;
+		r = gc_zreader_frame(core, i, &offset, &raw);
+		if (r < 0)
+			return r;
+		if (offset == fed && raw <= gc_core_parser_next_wanted(parser) - fed) {
+			gc_core_parser_skip(parser, raw);
+			continue;
+		}
 		r = gc_zreader_frame_data(core, i, &data, &size);
 		if (r < 0)
 			return r;
@@ -75,6 +88,52 @@ static const char *find_exe_path(const struct gc_core_info *info)
 	return NULL;
 }
 
+/* The executable's PT_LOADs and load bias (AT_ENTRY - e_entry), for cores that do not map
+ * files. Nothing is kept when the executable does not read as a 64-bit ELF. */
+static void load_exe_segments(struct gc_memview *view)
+{
+	uint64_t entry;
+	Elf64_Ehdr eh;
+
+	if (view->info->n_mappings > 0 || view->exe_fd < 0 ||
+	    gc_core_auxv(view->info, 9 /* AT_ENTRY */, &entry) < 0 ||
+	    pread(view->exe_fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr))
+		return;
+	view->exe_bias = entry - eh.e_entry;
+	for (size_t i = 0; i < eh.e_phnum && view->n_exe_loads < MAX_EXE_LOADS; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(view->exe_fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			return;
+		if (ph.p_type == PT_LOAD && ph.p_filesz > 0)
+			view->exe_loads[view->n_exe_loads++] = (struct gc_core_phdr){
+			    .type = PT_LOAD,
+			    .offset = ph.p_offset,
+			    .vaddr = ph.p_vaddr + view->exe_bias,
+			    .filesz = ph.p_filesz,
+			    .memsz = ph.p_filesz,
+			};
+	}
+}
+
+static ssize_t read_from_exe(struct gc_memview *view, uint64_t vaddr, void *buf, size_t size)
+{
+	for (size_t i = 0; i < view->n_exe_loads; i++) {
+		const struct gc_core_phdr *p = &view->exe_loads[i];
+		ssize_t n;
+
+		if (vaddr < p->vaddr || vaddr - p->vaddr >= p->filesz)
+			continue;
+		size = MIN(size, p->filesz - (vaddr - p->vaddr));
+		n = pread(view->exe_fd, buf, size, (off_t)(p->offset + (vaddr - p->vaddr)));
+		return n > 0 ? n : -EFAULT;
+	}
+	return -EFAULT;
+}
+
 int gc_memview_open(struct gc_zreader *core, int exe_fd, struct gc_memview **ret)
 {
 	struct gc_memview *view;
@@ -97,6 +156,7 @@ int gc_memview_open(struct gc_zreader *core, int exe_fd, struct gc_memview **ret
 		return r;
 	}
 	view->exe_path = find_exe_path(view->info);
+	load_exe_segments(view);
 	*ret = view;
 	return 0;
 }
@@ -175,8 +235,10 @@ static ssize_t read_some(struct gc_memview *view, uint64_t vaddr, void *buf, siz
 	uint64_t offset;
 	ssize_t n;
 
-	if (!p)
-		return -EFAULT;
+	if (!p && view->n_exe_loads > 0)
+		return read_from_exe(view, vaddr, buf, size);
+	if (!p) /* gdb leaves out what the files hold, and lists them in NT_FILE */
+		return read_from_file(view, vaddr, buf, size);
 	offset = vaddr - p->vaddr;
 	size = MIN(size, p->memsz - offset);
 	if (offset >= p->filesz)

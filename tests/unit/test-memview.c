@@ -179,6 +179,98 @@ static void test_not_a_core(void **state)
 	close(fd);
 }
 
+/* The fixture core laid out as gdb's gcore writes one: the notes after the memory, no
+ * PT_LOAD for what the files hold; with keep_nt_file false, no NT_FILE either. */
+static uint8_t *gdb_layout(const struct fixture *f, bool keep_nt_file, size_t *size)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr *in, *out;
+	uint8_t *core = calloc(1, f->core_size);
+	size_t n = 0, pos, note = 0;
+
+	assert_non_null(core);
+	memcpy(&eh, f->core, sizeof(eh));
+	in = (Elf64_Phdr *)(f->core + eh.e_phoff);
+	out = calloc(eh.e_phnum, sizeof(*out));
+	for (size_t i = 0; i < eh.e_phnum; i++)
+		if (in[i].p_type != PT_LOAD || in[i].p_filesz > 0)
+			out[n++] = in[i];
+	pos = sizeof(eh) + n * sizeof(*out);
+	for (size_t i = 0; i < n; i++) {
+		if (out[i].p_type == PT_NOTE) {
+			note = i;
+			continue;
+		}
+		memcpy(core + pos, f->core + out[i].p_offset, out[i].p_filesz);
+		out[i].p_offset = pos;
+		pos += out[i].p_filesz;
+	}
+	memcpy(core + pos, f->core + out[note].p_offset, out[note].p_filesz);
+	out[note].p_offset = pos;
+	for (size_t off = 0; !keep_nt_file && off + 12 <= out[note].p_filesz;) {
+		Elf64_Nhdr nh;
+
+		memcpy(&nh, core + pos + off, sizeof(nh));
+		if (nh.n_type == NT_FILE) {
+			nh.n_type = 0x7fff0000;
+			memcpy(core + pos + off, &nh, sizeof(nh));
+		}
+		off += 12 + ((nh.n_namesz + 3) & ~3u) + ((nh.n_descsz + 3) & ~3u);
+	}
+	pos += out[note].p_filesz;
+	eh.e_phnum = (uint16_t)n;
+	memcpy(core, &eh, sizeof(eh));
+	memcpy(core + sizeof(eh), out, n * sizeof(*out));
+	free(out);
+	*size = pos;
+	return core;
+}
+
+/* Such a core reads as the kernel's does: threads from the late notes, the memory it has
+ * from itself, the rest from the executable (through NT_FILE, or its own PT_LOADs). */
+static void test_gdb_layout(void **state)
+{
+	struct fixture *f = *state;
+	const struct gc_core_info *kernel = gc_memview_info(f->view);
+	struct gc_zwriter_options options = {.level = 1, .threads = 1, .frame_size = 64 << 10};
+	uint8_t buf[0x2000];
+
+	for (int keep = 1; keep >= 0; keep--) {
+		struct gc_zwriter *writer;
+		struct gc_zreader *reader;
+		struct gc_memview *view;
+		size_t size;
+		uint8_t *core = gdb_layout(f, keep, &size);
+		int fd = memfd_create("gdb.zst", MFD_CLOEXEC);
+
+		assert_int_equal(gc_zwriter_new(fd, &options, &writer), 0);
+		assert_int_equal(gc_zwriter_write(writer, core, size), 0);
+		assert_int_equal(gc_zwriter_finish(writer, NULL, NULL), 0);
+		gc_zwriter_free(writer);
+		assert_int_equal(gc_zreader_open(fd, &reader), 0);
+		assert_int_equal(gc_memview_open(reader, f->exe_fd, &view), 0);
+		assert_null(gc_memview_info(view)->error);
+		assert_int_equal(gc_memview_info(view)->n_threads, kernel->n_threads);
+		assert_int_equal(gc_memview_info(view)->n_mappings, keep ? kernel->n_mappings : 0);
+		/* text from the executable, then the dumped data segment's first bytes */
+		assert_int_equal(gc_memview_read(view, 0x401000, buf, sizeof(buf)), 0);
+		assert_memory_equal(buf, f->exe + 0x1000, sizeof(buf));
+		for (size_t i = 0; i < kernel->n_phdrs; i++) {
+			const struct gc_core_phdr *p = &kernel->phdrs[i];
+			size_t len = MIN(p->filesz, sizeof(buf));
+
+			if (p->type != PT_LOAD || p->filesz == 0)
+				continue;
+			assert_int_equal(gc_memview_read(view, p->vaddr, buf, len), 0);
+			assert_memory_equal(buf, f->core + p->offset, len);
+		}
+		gc_memview_free(view);
+		gc_zreader_free(reader);
+		close(fd);
+		free(core);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +278,7 @@ int main(void)
 	    cmocka_unit_test(test_file_backed_segments),
 	    cmocka_unit_test(test_spanning_and_unmapped),
 	    cmocka_unit_test(test_not_a_core),
+	    cmocka_unit_test(test_gdb_layout),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
