@@ -65,6 +65,7 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 304,
+	.funcid_wrapper = 21,
     },
     /* UNVERIFIED (no go1.20 toolchain in Debian): 1.19's g and m, since the fields read
      * here sit at the same offsets in 1.19 and 1.21 or moved only with 1.21's changes;
@@ -122,6 +123,7 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.funcid_wrapper = 21,
     },
     /* go1.21.13, from its DWARF by tests/golayout-entry.sh */
     {
@@ -177,6 +179,7 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.funcid_wrapper = 21,
     },
     /* go1.22.12, from its DWARF by tests/golayout-entry.sh */
     {
@@ -232,6 +235,7 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.funcid_wrapper = 22,
     },
     /* go1.23.5, from its DWARF by tests/golayout-entry.sh */
     {
@@ -287,6 +291,7 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.funcid_wrapper = 22,
     },
     /* go1.24.4, from its DWARF by tests/golayout-entry.sh */
     {
@@ -342,6 +347,7 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.funcid_wrapper = 22,
     },
     /* go1.25.12, from its DWARF by tests/golayout-entry.sh */
     {
@@ -397,6 +403,7 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.funcid_wrapper = 23,
     },
     /* go1.26.11, from its DWARF by tests/golayout-entry.sh */
     {
@@ -452,6 +459,7 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.funcid_wrapper = 23,
     },
     /* go1.27.4, from its DWARF by tests/golayout-entry.sh */
     {
@@ -507,6 +515,7 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 344,
+	.funcid_wrapper = 23,
     },
 };
 

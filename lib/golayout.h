@@ -59,6 +59,10 @@ struct gc_go_layout {
 	uint32_t moduledata_types, moduledata_etypes, moduledata_text, moduledata_etext;
 	uint32_t moduledata_pcheader, moduledata_funcnametab, moduledata_pclntable;
 	uint32_t moduledata_gofunc;
+
+	/* abi.FuncIDWrapper: the funcID of compiler-generated wrappers (go and defer statements,
+	 * method values), which the signature leaves out. The enum grows between releases. */
+	uint32_t funcid_wrapper;
 };
 
 /* Parses "go1.22.12", "go1.24rc1", "go1.21" (also with a " X:exp" suffix) into the minor

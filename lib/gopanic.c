@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The crash reason, read the way the runtime prints it (panic.go printpanics, error.go
- * printpanicval, signal_unix.go fatalsignal, dopanic_m), and the crash signature. */
+ * printpanicval, signal_unix.go fatalsignal, dopanic_m). */
 #include "gopanic.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gosignature.h"
 #include "gounwind.h"
 #include "macro.h"
 
@@ -16,7 +17,6 @@
 #define MAX_VALUE	 4096
 #define SIGFRAME_SIGINFO 304 /* sizeof(struct ucontext): the siginfo follows it */
 #define SIGFRAME_RIP	 (40 + 16 * 8)
-#define SIGNATURE_FRAMES 5
 #define THREAD_FRAMES	 4096
 #define TYPE_TFLAG	 20
 #define TYPE_KIND	 23
@@ -387,55 +387,6 @@ static void print_reason(struct gc_go_target *t, const struct gc_go_crash_facts 
 		print_fatal_signal(t, tf, out);
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-/* The class of the reason without what varies between occurrences: a throw's message is a
- * fixed runtime string, a runtime error's message has its numbers masked (index values),
- * a user's panic value is left out (it often holds request data), a signal keeps its name. */
-static void reason_class(const struct gc_go_report *r, char *buf, size_t size)
-{
-	const char *reason = r->reason ? r->reason : "";
-	const char *nl = strchr(reason, '\n');
-	size_t n = 0;
-
-	if (strncmp(reason, "panic: runtime error: ", 22) != 0 &&
-	    strncmp(reason, "panic: ", 7) == 0) {
-		snprintf(buf, size, "panic");
-		return;
-	}
-	for (const char *p = reason; *p && p != nl && n + 1 < size; p++)
-		if (*p < '0' || *p > '9')
-			buf[n++] = *p;
-		else if (n == 0 || buf[n - 1] != 'N')
-			buf[n++] = 'N';
-	buf[n] = '\0';
-}
-
-static int make_signature(struct gc_go_report *r)
-{
-	const struct gc_goroutine *g = gc_go_report_crashed(r);
-	uint64_t h = 0xcbf29ce484222325ull;
-	char class[256];
-	unsigned used = 0;
-
-	reason_class(r, class, sizeof(class));
-	h = fnv1a(h, class);
-	for (size_t i = 0; g && i < g->n_frames && used < SIGNATURE_FRAMES; i++) {
-		if (gc_go_is_runtime_func(g->frames[i].func))
-			continue;
-		h = fnv1a(fnv1a(h, "\n"), g->frames[i].func);
-		used++;
-	}
-	return asprintf(&r->signature, "%016" PRIx64, h) < 0 ? -ENOMEM : 0;
-}
-
 /* A signal in C code (cgo) or on the system stack is recorded in the thread's g0. */
 static void signal_from_g0(struct gc_go_target *t, struct gc_go_crash_facts *f)
 {
@@ -478,5 +429,5 @@ int gc_go_describe_crash(struct gc_go_target *t, const struct gc_go_crash_facts 
 		free(text);
 	if (facts->sig && signal_line(t, facts, &report->signal) < 0)
 		return -ENOMEM;
-	return make_signature(report);
+	return gc_go_signature(t, report);
 }

@@ -56,6 +56,7 @@ try() { # try LABEL EXE MODE: one crash, its entry alone in the store
 	wait_entries 1 || { fail "$label $mode: no entry"; return; }
 	wait_handlers
 	check "$label $mode: stacks as the runtime printed them" compare "$label $mode"
+	echo "${label#go } $mode $(json_field go_signature)" >>"$T/signatures"
 }
 
 SAVE_DIR=${GC_TEST_SAVE:-$T/failed}
@@ -93,6 +94,20 @@ for goroot in $toolchains; do
 		done
 	done
 done
+
+# One signature per crash mode whatever the toolchain, a different one for each mode: an
+# upgrade of Go must not reset what is counted and alerted on. (Signals sent from outside
+# are left out: which goroutine had the thread that took them varies from run to run.)
+same_signature() { # same_signature MODE
+	local n
+	n=$(awk -v m="$1" '$2 == "default" && $3 == m { print $4 }' "$T/signatures" | sort -u | wc -l)
+	[ "$n" = 1 ] || { grep " default $1 " "$T/signatures"; return 1; }
+}
+for mode in panic nil mapwrite overflow cgo; do
+	check "signature of $mode: one across toolchains" same_signature "$mode"
+done
+check "signatures: one per mode" test "$(awk '$2 == "default" && $3 !~ /:/ { print $3, $4 }' \
+	"$T/signatures" | sort -u | awk '{ print $2 }' | sort | uniq -d | wc -l)" = 0
 
 # The comparator can fail: a goroutine's line number changed is caught.
 # (The last goroutine's lines: the crashing one's runtime frames are not compared.)

@@ -99,6 +99,7 @@ static const struct field {
     FIELD(moduledata_funcnametab, "runtime.moduledata.funcnametab"),
     FIELD(moduledata_pclntable, "runtime.moduledata.pclntable"),
     FIELD(moduledata_gofunc, "runtime.moduledata.gofunc"),
+    FIELD(funcid_wrapper, "abi.FuncIDWrapper"),
 };
 
 /* Runs argv in dir with this test's Go cache, without cgo; output to out. */
@@ -548,7 +549,7 @@ static void test_dwarf(void **state)
 static void test_fields_complete(void **state)
 {
 	size_t first = offsetof(struct gc_go_layout, g_stack_lo);
-	size_t last = offsetof(struct gc_go_layout, moduledata_gofunc);
+	size_t last = offsetof(struct gc_go_layout, funcid_wrapper);
 
 	(void)state;
 	assert_int_equal((last - first) / sizeof(uint32_t) + 1, ELEMENTSOF(fields));

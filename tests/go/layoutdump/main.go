@@ -14,6 +14,9 @@
 //	                                the name field of a struct array's entry
 //	const runtime.waitReasonSleep 19
 //	                                an integer constant, when the compiler recorded it
+//	abi.FuncIDWrapper 23            the funcID of compiler-generated wrappers, under one
+//	                                name (internal/abi.FuncIDWrapper from 1.21,
+//	                                runtime.funcID_wrapper before)
 //
 // Nested structs are flattened (g.sched.sp); pointers and arrays are not followed.
 package main
@@ -98,8 +101,12 @@ func dump(w io.Writer, path string) error {
 				return err
 			}
 		case dwarf.TagConstant:
-			if v, ok := e.Val(dwarf.AttrConstValue).(int64); ok && hasPrefix(name) {
+			v, ok := e.Val(dwarf.AttrConstValue).(int64)
+			if ok && hasPrefix(name) {
 				consts = append(consts, fmt.Sprintf("const %s %d", name, v))
+			}
+			if ok && (name == "internal/abi.FuncIDWrapper" || name == "runtime.funcID_wrapper") {
+				consts = append(consts, fmt.Sprintf("abi.FuncIDWrapper %d", v))
 			}
 		}
 		if e.Tag != dwarf.TagCompileUnit {
