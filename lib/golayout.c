@@ -519,6 +519,68 @@ static const struct gc_go_layout layouts[] = {
     },
 };
 
+/* Every offset of struct gc_go_layout and the DWARF name of the field it locates: what
+ * gc_go_layout_from_dwarf() looks up, tests/unit/test-golayout.c checks and
+ * tests/golayout-entry.sh writes entries from. */
+#define FIELD(member, dwarf_name)                                                                  \
+	{                                                                                          \
+		offsetof(struct gc_go_layout, member), #member, dwarf_name                         \
+	}
+const struct gc_go_layout_field gc_go_layout_fields[GC_GO_LAYOUT_N_FIELDS] = {
+    FIELD(g_stack_lo, "runtime.g.stack.lo"),
+    FIELD(g_stack_hi, "runtime.g.stack.hi"),
+    FIELD(g_stackguard0, "runtime.g.stackguard0"),
+    FIELD(g_panic, "runtime.g._panic"),
+    FIELD(g_defer, "runtime.g._defer"),
+    FIELD(g_m, "runtime.g.m"),
+    FIELD(g_sched_sp, "runtime.g.sched.sp"),
+    FIELD(g_sched_pc, "runtime.g.sched.pc"),
+    FIELD(g_sched_g, "runtime.g.sched.g"),
+    FIELD(g_sched_ctxt, "runtime.g.sched.ctxt"),
+    FIELD(g_sched_ret, "runtime.g.sched.ret"),
+    FIELD(g_sched_lr, "runtime.g.sched.lr"),
+    FIELD(g_sched_bp, "runtime.g.sched.bp"),
+    FIELD(g_syscallsp, "runtime.g.syscallsp"),
+    FIELD(g_syscallpc, "runtime.g.syscallpc"),
+    FIELD(g_syscallbp, "runtime.g.syscallbp"),
+    FIELD(g_atomicstatus, "runtime.g.atomicstatus"),
+    FIELD(g_goid, "runtime.g.goid"),
+    FIELD(g_waitsince, "runtime.g.waitsince"),
+    FIELD(g_waitreason, "runtime.g.waitreason"),
+    FIELD(g_lockedm, "runtime.g.lockedm"),
+    FIELD(g_sig, "runtime.g.sig"),
+    FIELD(g_sigcode0, "runtime.g.sigcode0"),
+    FIELD(g_sigcode1, "runtime.g.sigcode1"),
+    FIELD(g_sigpc, "runtime.g.sigpc"),
+    FIELD(g_parentgoid, "runtime.g.parentGoid"),
+    FIELD(g_gopc, "runtime.g.gopc"),
+    FIELD(g_ancestors, "runtime.g.ancestors"),
+    FIELD(g_startpc, "runtime.g.startpc"),
+    FIELD(m_g0, "runtime.m.g0"),
+    FIELD(m_gsignal, "runtime.m.gsignal"),
+    FIELD(m_procid, "runtime.m.procid"),
+    FIELD(m_curg, "runtime.m.curg"),
+    FIELD(m_caughtsig, "runtime.m.caughtsig"),
+    FIELD(m_id, "runtime.m.id"),
+    FIELD(m_throwing, "runtime.m.throwing"),
+    FIELD(m_lockedg, "runtime.m.lockedg"),
+    FIELD(m_vdsosp, "runtime.m.vdsoSP"),
+    FIELD(m_vdsopc, "runtime.m.vdsoPC"),
+    FIELD(panic_arg, "runtime._panic.arg"),
+    FIELD(panic_link, "runtime._panic.link"),
+    FIELD(panic_recovered, "runtime._panic.recovered"),
+    FIELD(panic_goexit, "runtime._panic.goexit"),
+    FIELD(moduledata_types, "runtime.moduledata.types"),
+    FIELD(moduledata_etypes, "runtime.moduledata.etypes"),
+    FIELD(moduledata_text, "runtime.moduledata.text"),
+    FIELD(moduledata_etext, "runtime.moduledata.etext"),
+    FIELD(moduledata_pcheader, "runtime.moduledata.pcHeader"),
+    FIELD(moduledata_funcnametab, "runtime.moduledata.funcnametab"),
+    FIELD(moduledata_pclntable, "runtime.moduledata.pclntable"),
+    FIELD(moduledata_gofunc, "runtime.moduledata.gofunc"),
+    FIELD(funcid_wrapper, "abi.FuncIDWrapper"),
+};
+
 int gc_go_minor(const char *go_version, unsigned *ret)
 {
 	const char *p;

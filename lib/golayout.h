@@ -65,6 +65,18 @@ struct gc_go_layout {
 	uint32_t funcid_wrapper;
 };
 
+/* A field of struct gc_go_layout and where the DWARF has it: "runtime.g.sched.sp" is member
+ * sp of member sched of struct runtime.g; "abi.FuncIDWrapper" is the constant
+ * internal/abi.FuncIDWrapper (runtime.funcID_wrapper before 1.21). */
+struct gc_go_layout_field {
+	size_t offset; /* offsetof(struct gc_go_layout, member) */
+	const char *member;
+	const char *dwarf;
+};
+
+#define GC_GO_LAYOUT_N_FIELDS ((size_t)53)
+extern const struct gc_go_layout_field gc_go_layout_fields[GC_GO_LAYOUT_N_FIELDS];
+
 /* Parses "go1.22.12", "go1.24rc1", "go1.21" (also with a " X:exp" suffix) into the minor
  * number. Returns 0 or -EINVAL ("devel ...", garbage). */
 int gc_go_minor(const char *go_version, unsigned *ret);

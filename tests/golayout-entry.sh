@@ -4,7 +4,7 @@
 #
 #   tests/golayout-entry.sh /usr/lib/go-1.27 > /tmp/entry.c
 #
-# The fields and their DWARF names are read from tests/unit/test-golayout.c (FIELD lines),
+# The fields and their DWARF names are read from lib/golayout.c (FIELD lines),
 # the one place that maps them; a field the DWARF does not have is written GC_NO_FIELD.
 set -euo pipefail
 goroot=${1:?usage: golayout-entry.sh GOROOT}
@@ -25,7 +25,7 @@ minor=${version#go1.}
 minor=${minor%%[!0-9]*}
 
 printf '    /* %s, from its DWARF by tests/golayout-entry.sh */\n    {\n\t.minor = %s,\n' "$version" "$minor"
-sed -n 's/^ *FIELD(\([a-z0-9_]*\), "\([^"]*\)"),$/\1 \2/p' "$src/tests/unit/test-golayout.c" |
+sed -n 's/^ *FIELD(\([a-z0-9_]*\), "\([^"]*\)"),$/\1 \2/p' "$src/lib/golayout.c" |
 	while read -r member dwarf; do
 		off=$(awk -v k="$dwarf" '$1 == k { print $2; exit }' "$work/dump")
 		printf '\t.%s = %s,\n' "$member" "${off:-GC_NO_FIELD}"

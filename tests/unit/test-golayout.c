@@ -38,69 +38,7 @@ static char layoutdump[PATH_MAX];
 static char *tools[MAX_TOOLS]; /* /usr/lib/go-1.NN */
 static size_t n_tools;
 
-/* Every offset of struct gc_go_layout and the DWARF name of the field it locates. */
-#define FIELD(member, dwarf_name)                                                                  \
-	{                                                                                          \
-		offsetof(struct gc_go_layout, member), #member, dwarf_name                         \
-	}
-static const struct field {
-	size_t offset;
-	const char *member;
-	const char *dwarf_name;
-} fields[] = {
-    FIELD(g_stack_lo, "runtime.g.stack.lo"),
-    FIELD(g_stack_hi, "runtime.g.stack.hi"),
-    FIELD(g_stackguard0, "runtime.g.stackguard0"),
-    FIELD(g_panic, "runtime.g._panic"),
-    FIELD(g_defer, "runtime.g._defer"),
-    FIELD(g_m, "runtime.g.m"),
-    FIELD(g_sched_sp, "runtime.g.sched.sp"),
-    FIELD(g_sched_pc, "runtime.g.sched.pc"),
-    FIELD(g_sched_g, "runtime.g.sched.g"),
-    FIELD(g_sched_ctxt, "runtime.g.sched.ctxt"),
-    FIELD(g_sched_ret, "runtime.g.sched.ret"),
-    FIELD(g_sched_lr, "runtime.g.sched.lr"),
-    FIELD(g_sched_bp, "runtime.g.sched.bp"),
-    FIELD(g_syscallsp, "runtime.g.syscallsp"),
-    FIELD(g_syscallpc, "runtime.g.syscallpc"),
-    FIELD(g_syscallbp, "runtime.g.syscallbp"),
-    FIELD(g_atomicstatus, "runtime.g.atomicstatus"),
-    FIELD(g_goid, "runtime.g.goid"),
-    FIELD(g_waitsince, "runtime.g.waitsince"),
-    FIELD(g_waitreason, "runtime.g.waitreason"),
-    FIELD(g_lockedm, "runtime.g.lockedm"),
-    FIELD(g_sig, "runtime.g.sig"),
-    FIELD(g_sigcode0, "runtime.g.sigcode0"),
-    FIELD(g_sigcode1, "runtime.g.sigcode1"),
-    FIELD(g_sigpc, "runtime.g.sigpc"),
-    FIELD(g_parentgoid, "runtime.g.parentGoid"),
-    FIELD(g_gopc, "runtime.g.gopc"),
-    FIELD(g_ancestors, "runtime.g.ancestors"),
-    FIELD(g_startpc, "runtime.g.startpc"),
-    FIELD(m_g0, "runtime.m.g0"),
-    FIELD(m_gsignal, "runtime.m.gsignal"),
-    FIELD(m_procid, "runtime.m.procid"),
-    FIELD(m_curg, "runtime.m.curg"),
-    FIELD(m_caughtsig, "runtime.m.caughtsig"),
-    FIELD(m_id, "runtime.m.id"),
-    FIELD(m_throwing, "runtime.m.throwing"),
-    FIELD(m_lockedg, "runtime.m.lockedg"),
-    FIELD(m_vdsosp, "runtime.m.vdsoSP"),
-    FIELD(m_vdsopc, "runtime.m.vdsoPC"),
-    FIELD(panic_arg, "runtime._panic.arg"),
-    FIELD(panic_link, "runtime._panic.link"),
-    FIELD(panic_recovered, "runtime._panic.recovered"),
-    FIELD(panic_goexit, "runtime._panic.goexit"),
-    FIELD(moduledata_types, "runtime.moduledata.types"),
-    FIELD(moduledata_etypes, "runtime.moduledata.etypes"),
-    FIELD(moduledata_text, "runtime.moduledata.text"),
-    FIELD(moduledata_etext, "runtime.moduledata.etext"),
-    FIELD(moduledata_pcheader, "runtime.moduledata.pcHeader"),
-    FIELD(moduledata_funcnametab, "runtime.moduledata.funcnametab"),
-    FIELD(moduledata_pclntable, "runtime.moduledata.pclntable"),
-    FIELD(moduledata_gofunc, "runtime.moduledata.gofunc"),
-    FIELD(funcid_wrapper, "abi.FuncIDWrapper"),
-};
+static const struct gc_go_layout_field *const fields = gc_go_layout_fields;
 
 /* Runs argv in dir with this test's Go cache, without cgo; output to out. */
 static int run(const char *dir, char *const argv[], const char *out)
@@ -311,21 +249,21 @@ static bool dump_number(const struct dump *d, const char *key, long *ret)
 
 static void check_offsets(const struct gc_go_layout *layout, const struct dump *d)
 {
-	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+	for (size_t i = 0; i < GC_GO_LAYOUT_N_FIELDS; i++) {
 		uint32_t want;
 		long got;
-		bool present = dump_number(d, fields[i].dwarf_name, &got);
+		bool present = dump_number(d, fields[i].dwarf, &got);
 
 		memcpy(&want, (const char *)layout + fields[i].offset, sizeof(want));
 		if (want == GC_NO_FIELD && present)
 			fail_msg("go1.%u %s: GC_NO_FIELD, DWARF has %s at %ld", layout->minor,
-				 fields[i].member, fields[i].dwarf_name, got);
+				 fields[i].member, fields[i].dwarf, got);
 		if (want != GC_NO_FIELD && !present)
 			fail_msg("go1.%u %s: %s not in DWARF", layout->minor, fields[i].member,
-				 fields[i].dwarf_name);
+				 fields[i].dwarf);
 		if (present && got != (long)want)
 			fail_msg("go1.%u %s: table %u, DWARF %s at %ld", layout->minor,
-				 fields[i].member, want, fields[i].dwarf_name, got);
+				 fields[i].member, want, fields[i].dwarf, got);
 	}
 }
 
@@ -526,7 +464,7 @@ static void check_toolchain(size_t t)
 	layout = gc_go_layout_get(minor, &exact);
 	assert_non_null(layout);
 	if (exact) {
-		printf("# %s: %zu offsets, the string tables\n", version, ELEMENTSOF(fields));
+		printf("# %s: %zu offsets, the string tables\n", version, GC_GO_LAYOUT_N_FIELDS);
 		check_offsets(layout, &d);
 	} else
 		printf("# %s: newer than the layouts, the string tables only\n", version);
@@ -552,8 +490,8 @@ static void test_fields_complete(void **state)
 	size_t last = offsetof(struct gc_go_layout, funcid_wrapper);
 
 	(void)state;
-	assert_int_equal((last - first) / sizeof(uint32_t) + 1, ELEMENTSOF(fields));
-	for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+	assert_int_equal((last - first) / sizeof(uint32_t) + 1, GC_GO_LAYOUT_N_FIELDS);
+	for (size_t i = 0; i < GC_GO_LAYOUT_N_FIELDS; i++)
 		assert_int_equal(fields[i].offset, first + i * sizeof(uint32_t));
 }
 
