@@ -7,10 +7,71 @@
 #include "golayout.h"
 #include "macro.h"
 
-/* Each entry but 1.20's is written by tests/golayout-entry.sh from the DWARF of a program
- * built by that release's Debian toolchain, and checked against it again by
+/* Each entry but 1.18's and 1.20's is written by tests/golayout-entry.sh from the DWARF of a
+ * program built by that release's Debian toolchain, and checked against it again by
  * tests/unit/test-golayout.c on every run. */
 static const struct gc_go_layout layouts[] = {
+    /* go1.18.3, derived by hand from its runtime sources (runtime2.go g, m, gobuf, _panic;
+     * symtab.go moduledata), not from DWARF: Debian ships no go1.18 toolchain, and its go1.18
+     * programs (go-md2man, chroma) carry no DWARF. Every field read here sits where it does in
+     * 1.19: 1.19 added g.goroutineProfiled only after startpc, and changed m.throwing (int32 to
+     * throwType, a uint32) and m.freeWait (uint32 to atomic.Uint32) without changing their
+     * sizes; moduledata has had rodata and gofunc since 1.18. Checked on those programs'
+     * cores by comparing the stacks with what the runtime printed (findings in go118.sh). */
+    {
+	.minor = 18,
+	.g_stack_lo = 0,
+	.g_stack_hi = 8,
+	.g_stackguard0 = 16,
+	.g_panic = 32,
+	.g_defer = 40,
+	.g_m = 48,
+	.g_sched_sp = 56,
+	.g_sched_pc = 64,
+	.g_sched_g = 72,
+	.g_sched_ctxt = 80,
+	.g_sched_ret = 88,
+	.g_sched_lr = 96,
+	.g_sched_bp = 104,
+	.g_syscallsp = 112,
+	.g_syscallpc = 120,
+	.g_syscallbp = GC_NO_FIELD,
+	.g_atomicstatus = 144,
+	.g_goid = 152,
+	.g_waitsince = 168,
+	.g_waitreason = 176,
+	.g_lockedm = 232,
+	.g_sig = 240,
+	.g_sigcode0 = 272,
+	.g_sigcode1 = 280,
+	.g_sigpc = 288,
+	.g_parentgoid = GC_NO_FIELD,
+	.g_gopc = 296,
+	.g_ancestors = 304,
+	.g_startpc = 312,
+	.m_g0 = 0,
+	.m_gsignal = 80,
+	.m_procid = 72,
+	.m_curg = 192,
+	.m_caughtsig = 200,
+	.m_id = 232,
+	.m_throwing = 244,
+	.m_lockedg = 352,
+	.m_vdsosp = 800,
+	.m_vdsopc = 808,
+	.panic_arg = 8,
+	.panic_link = 24,
+	.panic_recovered = 48,
+	.panic_goexit = 50,
+	.moduledata_types = 280,
+	.moduledata_etypes = 288,
+	.moduledata_text = 176,
+	.moduledata_etext = 184,
+	.moduledata_pcheader = 0,
+	.moduledata_funcnametab = 8,
+	.moduledata_pclntable = 104,
+	.moduledata_gofunc = 304,
+    },
     /* go1.19.8, from its DWARF by tests/golayout-entry.sh */
     {
 	.minor = 19,

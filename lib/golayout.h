@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Goroutine status values (runtime2.go), unchanged from 1.19 to 1.25. */
+/* Goroutine status values (runtime2.go), unchanged from 1.18 to 1.25. */
 enum {
 	GC_G_IDLE = 0,
 	GC_G_RUNNABLE = 1,
@@ -26,7 +26,7 @@ enum {
 #define GC_NO_FIELD UINT32_MAX
 
 struct gc_go_layout {
-	unsigned minor; /* 19 for go1.19, ... */
+	unsigned minor; /* 18 for go1.18, ... */
 
 	/* runtime.g. g_sched_ret is GC_NO_FIELD from 1.25 on, g_syscallbp before 1.23. */
 	uint32_t g_stack_lo, g_stack_hi, g_stackguard0;
@@ -81,7 +81,7 @@ extern const struct gc_go_layout_field gc_go_layout_fields[GC_GO_LAYOUT_N_FIELDS
  * number. Returns 0 or -EINVAL ("devel ...", garbage). */
 int gc_go_minor(const char *go_version, unsigned *ret);
 
-/* The layout of release `minor`. Returns NULL for releases before 1.19. For releases newer
+/* The layout of release `minor`. Returns NULL for releases before 1.18. For releases newer
  * than the newest known one, returns the newest and sets *exact to false (best effort, the
  * caller notes it); *exact may be NULL. */
 const struct gc_go_layout *gc_go_layout_get(unsigned minor, bool *exact);

@@ -286,7 +286,7 @@ static int open_tables(struct gc_go_target *t, int exe_fd, const char **why)
 				-EPROTONOSUPPORT);
 	t->layout = gc_go_layout_get(minor, &t->layout_exact);
 	if (!t->layout)
-		return why_fail(why, "Go releases before 1.19 are not supported", -EPROTONOSUPPORT);
+		return why_fail(why, "Go releases before 1.18 are not supported", -EPROTONOSUPPORT);
 	r = gc_pclntab_image_load(exe_fd, t->layout, &t->image);
 	if (r >= 0)
 		r = gc_pclntab_open(t->image.data, t->image.size, &t->tab);

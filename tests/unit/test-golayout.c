@@ -534,15 +534,25 @@ static void test_minor(void **state)
 	assert_int_equal(gc_go_minor(NULL, &(unsigned){0}), -EINVAL);
 }
 
+/* No toolchain checks 1.18's entry against DWARF: it was derived from the sources, where
+ * every field read sits as in 1.19 (golayout.c says why), so it must stay 1.19's copy. */
+static void check_118_is_119(void)
+{
+	struct gc_go_layout l18 = *gc_go_layout_get(18, NULL);
+
+	l18.minor = 19;
+	assert_memory_equal(&l18, gc_go_layout_get(19, NULL), sizeof(l18));
+}
+
 static void test_layout_get(void **state)
 {
 	const struct gc_go_layout *l;
 	bool exact = false;
 
 	(void)state;
-	assert_null(gc_go_layout_get(18, &exact));
+	assert_null(gc_go_layout_get(17, &exact));
 	assert_null(gc_go_layout_get(0, NULL));
-	for (unsigned minor = 19; minor <= 27; minor++) {
+	for (unsigned minor = 18; minor <= 27; minor++) {
 		exact = false;
 		l = gc_go_layout_get(minor, &exact);
 		assert_non_null(l);
@@ -562,6 +572,7 @@ static void test_layout_get(void **state)
 	assert_int_equal(gc_go_layout_get(21, NULL)->g_parentgoid, 272);
 	assert_int_equal(gc_go_layout_get(24, NULL)->g_sched_ret, 88);
 	assert_int_equal(gc_go_layout_get(25, NULL)->g_sched_ret, GC_NO_FIELD);
+	check_118_is_119();
 }
 
 /* Memory holding string tables as the linker lays them out: Go strings {ptr, len} pointing
