@@ -7,7 +7,10 @@ what=${1:-test}
 export DEBIAN_FRONTEND=noninteractive
 
 build_pkgs=(meson ninja-build gcc pkg-config libsystemd-dev libzstd-dev libelf-dev libinih-dev scdoc)
-test_pkgs=(libcmocka-dev zstd gdb elfutils binutils systemd systemd-container procps golang-1.19-go)
+# go-md2man and golang-chroma: bookworm's programs built by go1.18, for which Debian has no
+# toolchain (tests/e2e/go118.sh).
+test_pkgs=(libcmocka-dev zstd gdb elfutils binutils systemd systemd-container procps golang-1.19-go
+	go-md2man golang-chroma)
 # Newer Go toolchains: bookworm-backports (1.21-1.23), trixie (1.24) and trixie-backports
 # (1.25-1.27), the trixie suites pinned low so that nothing else is upgraded from them.
 backports_go=(golang-1.21-go golang-1.22-go golang-1.23-go)
