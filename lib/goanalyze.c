@@ -146,6 +146,16 @@ static const char *print_name(const char *name, char *buf, size_t size)
 	return buf;
 }
 
+/* The pc whose PCDATA_ArgLiveIndex marks the arguments "?". Before 1.21 gentraceback
+ * passes printArgs the tracepc its inline loop left at the outermost call site
+ * (traceback.go: tracepc = frame.fn.entry() + parentPc); 1.21's unwinder passes the
+ * frame's own pc (u.symPC()). */
+static uint64_t args_pc(const struct collector *c, const struct gc_go_pframe *pf,
+			const struct gc_frame *sym)
+{
+	return c->old_format ? sym->pc : gc_go_sym_pc(pf);
+}
+
 /* Appends the printed form of one logical frame. */
 static void keep_frame(struct collector *c, const struct gc_go_pframe *pf,
 		       const struct gc_frame *sym)
@@ -164,7 +174,7 @@ static void keep_frame(struct collector *c, const struct gc_go_pframe *pf,
 		0 ||
 	    gc_go_report_intern(c->report, sym->file, &f.file) < 0 ||
 	    (!f.inlined &&
-	     gc_go_format_args(c->t, &pf->fn, pf->fp, gc_go_sym_pc(pf), &f.args) < 0) ||
+	     gc_go_format_args(c->t, &pf->fn, pf->fp, args_pc(c, pf, sym), &f.args) < 0) ||
 	    append_frame(c->g, &f) < 0)
 		c->error = -ENOMEM;
 	free(f.args);

@@ -469,7 +469,8 @@ int gc_pclntab_frames(const struct gc_pclntab *tab, uint64_t pc, struct gc_frame
 		frames[n] = (struct gc_frame){.name = name ? name : "?",
 					      .func_id = func_id,
 					      .inlined = true,
-					      .entry = f.entry};
+					      .entry = f.entry,
+					      .pc = pc};
 		frame_position(tab, &f, pc, &frames[n]);
 		n++;
 		pc = f.entry + (uint64_t)(int64_t)parent_pc;
@@ -477,8 +478,8 @@ int gc_pclntab_frames(const struct gc_pclntab *tab, uint64_t pc, struct gc_frame
 			pc = f.entry; /* garbage: report the call site as the entry */
 	}
 	if (n < max) {
-		frames[n] =
-		    (struct gc_frame){.name = f.name, .func_id = f.func_id, .entry = f.entry};
+		frames[n] = (struct gc_frame){
+		    .name = f.name, .func_id = f.func_id, .entry = f.entry, .pc = pc};
 		frame_position(tab, &f, pc, &frames[n]);
 		n++;
 	}

@@ -60,6 +60,7 @@ struct gc_frame {
 	uint8_t func_id;
 	bool inlined;	/* printed as name(...) without +offset */
 	uint64_t entry; /* entry of the physical function holding the code */
+	uint64_t pc;	/* where file and line were read: past the inlined calls, their site */
 };
 
 /* Returns the offset of the first plausible pcHeader in buf (magic, quantum, pointer size and
