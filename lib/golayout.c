@@ -17,7 +17,8 @@ static const struct gc_go_layout layouts[] = {
      * 1.19: 1.19 added g.goroutineProfiled only after startpc, and changed m.throwing (int32 to
      * throwType, a uint32) and m.freeWait (uint32 to atomic.Uint32) without changing their
      * sizes; moduledata has had rodata and gofunc since 1.18. Checked on those programs'
-     * cores by comparing the stacks with what the runtime printed (findings in go118.sh). */
+     * crashes against what the runtime printed (tests/e2e/go118.sh), and kept equal to
+     * 1.19's by test-golayout. */
     {
 	.minor = 18,
 	.g_stack_lo = 0,

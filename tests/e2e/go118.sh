@@ -64,9 +64,9 @@ run_blocked() { # run_blocked EXE SIGNAL: stdin a fifo nobody writes; signal it 
 	[ "$rc" -gt 128 ] || { echo "expected $exe to die of SIG$sig, exit code $rc"; return 1; }
 }
 
-compare() { # compare: the newest entry's stacks against $T/stderr
+compare() { # compare [-strict]: the newest entry's stacks against $T/stderr
 	ctl stacks "$(json_field id)" >"$T/extracted" 2>&1 || { cat "$T/extracted"; return 1; }
-	if ! "$T/tbcompare" "$T/stderr" "$T/extracted" >"$T/compare" 2>&1; then
+	if ! "$T/tbcompare" "$@" "$T/stderr" "$T/extracted" >"$T/compare" 2>&1; then
 		cat "$T/compare"
 		cp "$T/stderr" "$T/extracted" "$T/compare" "$SAVE_DIR/" 2>/dev/null || true
 		return 1
@@ -91,6 +91,8 @@ for exe in "${programs[@]}"; do
 		check "$name SIG$sig: analysed as $version" test "$(json_field go_version)" = "$version"
 		check "$name SIG$sig: goroutines read" test "$(json_field go_goroutines)" -gt 0
 		check "$name SIG$sig: stacks as the runtime printed them" compare
+		# Arguments with their "?", fp, sp and pc too: they matched on gdb's cores.
+		check "$name SIG$sig: arguments and fp/sp/pc as printed" compare -strict
 	done
 done
 
