@@ -16,7 +16,9 @@ static const struct gc_go_layout layouts[] = {
      * programs (go-md2man, chroma) carry no DWARF. Every field read here sits where it does in
      * 1.19: 1.19 added g.goroutineProfiled only after startpc, and changed m.throwing (int32 to
      * throwType, a uint32) and m.freeWait (uint32 to atomic.Uint32) without changing their
-     * sizes; moduledata has had rodata and gofunc since 1.18. Checked on those programs'
+     * sizes; moduledata has had rodata and gofunc since 1.18. funcID_wrapper is 21 as in
+     * 1.19 (the -fm method value wrappers of go-md2man and chroma carry it). Checked on those
+     * programs'
      * crashes against what the runtime printed (tests/e2e/go118.sh), and kept equal to
      * 1.19's by test-golayout. */
     {
@@ -72,6 +74,7 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 304,
+	.funcid_wrapper = 21,
     },
     /* go1.19.8, from its DWARF by tests/golayout-entry.sh */
     {

@@ -74,7 +74,7 @@ struct gc_go_layout_field {
 	const char *dwarf;
 };
 
-#define GC_GO_LAYOUT_N_FIELDS ((size_t)53)
+#define GC_GO_LAYOUT_N_FIELDS ((size_t)52)
 extern const struct gc_go_layout_field gc_go_layout_fields[GC_GO_LAYOUT_N_FIELDS];
 
 /* Parses "go1.22.12", "go1.24rc1", "go1.21" (also with a " X:exp" suffix) into the minor
