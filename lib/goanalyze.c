@@ -671,6 +671,66 @@ static int note_missing_strtabs(const struct gc_go_target *t, struct gc_go_repor
 	return 0;
 }
 
+/* A release newer than the tables: read exactly from its DWARF, or assumed. */
+static void note_layout(const struct gc_go_target *t, struct gc_go_report *report)
+{
+	if (!t->layout || t->layout_exact)
+		return;
+	if (t->layout_dwarf && t->dwarf_missing == 0)
+		gc_go_report_note(report,
+				  "%s is newer than the releases this gocrashd knows: the "
+				  "runtime's structures were read from the executable's DWARF",
+				  t->build.go_version);
+	else if (t->layout_dwarf)
+		gc_go_report_note(report,
+				  "%s is newer than the releases this gocrashd knows: the "
+				  "runtime's structures were read from the executable's DWARF, "
+				  "which lacks %zu of the fields read",
+				  t->build.go_version, t->dwarf_missing);
+	else
+		gc_go_report_note(report,
+				  "%s is newer than the releases this gocrashd knows and has no "
+				  "DWARF: the structures of go1.%u were assumed",
+				  t->build.go_version, t->layout->minor);
+}
+
+/* With assumed structures, what a wrong layout would break: a crashed goroutine, ids that
+ * are positive and distinct, statuses the program's own table names, stacks that walk. */
+static const char *implausible(const struct gc_go_report *report)
+{
+	size_t walked = 0, named = 0;
+
+	if (report->n_goroutines == 0)
+		return "no goroutine was read";
+	if (!gc_go_report_crashed(report))
+		return "no goroutine is the one that crashed";
+	for (size_t i = 0; i < report->n_goroutines; i++) {
+		const struct gc_goroutine *g = &report->goroutines[i];
+
+		if (g->id <= 0 || (i > 0 && g->id == report->goroutines[i - 1].id))
+			return "goroutine ids are not positive and distinct";
+		named += g->status_text && strcmp(g->status_text, "???") != 0;
+		walked += g->n_frames > 0 && !g->note;
+	}
+	if (named * 2 < report->n_goroutines)
+		return "most goroutine states are out of the program's range";
+	if (walked * 2 < report->n_goroutines)
+		return "most stacks do not walk";
+	return NULL;
+}
+
+static int check_plausible(struct gc_go_report *report)
+{
+	const char *why = implausible(report);
+
+	if (!why)
+		return 0;
+	return gc_go_report_note(report,
+				 "the assumed structures do not fit this program (%s): the "
+				 "goroutines shown are likely wrong",
+				 why);
+}
+
 int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyze_options *opts,
 		  struct gc_go_report *report)
 {
@@ -687,11 +747,7 @@ int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyz
 		return -ENOEXEC;
 	}
 	report->go_minor = t.layout ? t.layout->minor : 0;
-	if (t.layout && !t.layout_exact)
-		gc_go_report_note(report,
-				  "%s is newer than the releases this gocrashd knows: "
-				  "the structures of go1.%u were assumed",
-				  t.build.go_version, t.layout->minor);
+	note_layout(&t, report);
 	if (r < 0) {
 		r = gc_go_report_note(report, "no goroutines: %s", why);
 		gc_go_target_done(&t);
@@ -702,6 +758,8 @@ int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyz
 		r = walk_goroutines(&w);
 	if (r >= 0)
 		r = gc_go_describe_crash(&t, &w.crash, w.thread.thread ? &w.thread : NULL, report);
+	if (r >= 0 && !t.layout_exact && !t.layout_dwarf)
+		r = check_plausible(report);
 	gc_go_target_done(&t);
 	return r < 0 ? r : 0;
 }

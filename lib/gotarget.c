@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "godwarf.h"
 #include "macro.h"
 
 #define PAGE	      4096u
@@ -285,6 +286,11 @@ static int open_tables(struct gc_go_target *t, int exe_fd, const char **why)
 		return why_fail(why, "the Go version of the executable is not a release",
 				-EPROTONOSUPPORT);
 	t->layout = gc_go_layout_get(minor, &t->layout_exact);
+	if (t->layout && !t->layout_exact &&
+	    gc_go_layout_from_dwarf(exe_fd, minor, &t->dwarf_layout, &t->dwarf_missing) >= 0) {
+		t->layout = &t->dwarf_layout;
+		t->layout_dwarf = true;
+	}
 	if (!t->layout)
 		return why_fail(why, "Go releases before 1.18 are not supported", -EPROTONOSUPPORT);
 	r = gc_pclntab_image_load(exe_fd, t->layout, &t->image);

@@ -25,7 +25,10 @@ struct gc_go_target {
 	struct gc_pclntab *tab;
 	struct gc_buildinfo build;
 	const struct gc_go_layout *layout;
-	bool layout_exact;
+	bool layout_exact;    /* the release's own table */
+	bool layout_dwarf;    /* newer than the tables: read from the executable's DWARF */
+	size_t dwarf_missing; /* fields the DWARF did not have (GC_NO_FIELD) */
+	struct gc_go_layout dwarf_layout;
 	struct gc_go_strtabs strtabs; /* the runtime's status, wait reason and signal names */
 	uint64_t bias;		      /* load bias: runtime address - link-time address */
 	/* runtime.firstmoduledata, as the process had it (relocated) */

@@ -6,7 +6,7 @@ set -euo pipefail
 what=${1:-test}
 export DEBIAN_FRONTEND=noninteractive
 
-build_pkgs=(meson ninja-build gcc pkg-config libsystemd-dev libzstd-dev libelf-dev libinih-dev scdoc)
+build_pkgs=(meson ninja-build gcc pkg-config libsystemd-dev libzstd-dev libelf-dev libdw-dev libinih-dev scdoc)
 # go-md2man and golang-chroma: bookworm's programs built by go1.18, for which Debian has no
 # toolchain (tests/e2e/go118.sh).
 test_pkgs=(libcmocka-dev zstd gdb elfutils binutils systemd systemd-container procps golang-1.19-go
