@@ -40,6 +40,14 @@ static void reason_class(const struct gc_go_report *r, char *buf, size_t size)
 		snprintf(buf, size, "panic");
 		return;
 	}
+	/* A fault in C code: go1.19 and 1.20 throw "unexpected signal during runtime
+	 * execution" with a [signal SIGSEGV: ... code=...] line, 1.21+ print the signal's
+	 * name as the reason. Both are the signal. */
+	if (strcmp(reason, "fatal error: unexpected signal during runtime execution") == 0 &&
+	    r->signal && strncmp(r->signal, "[signal ", 8) == 0) {
+		reason = r->signal + 8;
+		nl = strstr(reason, " code=");
+	}
 	for (const char *p = reason; *p && p != nl && n + 1 < size; p++)
 		if (*p < '0' || *p > '9')
 			buf[n++] = *p;

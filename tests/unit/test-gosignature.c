@@ -20,9 +20,13 @@
  * in a program whose main module is mod_path. */
 static char *signature(const char *mod_path, const char *reason, const char *const *funcs)
 {
+	const char *sig = strstr(reason, "unexpected signal")
+			      ? "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1]"
+			      : NULL;
 	struct gc_go_frame frames[MAX_TEST_FRAMES] = {};
 	struct gc_goroutine g = {.id = 1, .crashed = true, .frames = frames};
-	struct gc_go_report r = {.goroutines = &g, .n_goroutines = 1, .reason = (char *)reason};
+	struct gc_go_report r = {
+	    .goroutines = &g, .n_goroutines = 1, .reason = (char *)reason, .signal = (char *)sig};
 	struct gc_go_target t = {.build.mod_path = (char *)mod_path};
 	char *ret;
 
@@ -107,6 +111,11 @@ static void test_reason_class(void **state)
 		    FRAMES("main.f"), false);
 	assert_same(NULL, "SIGQUIT: quit", FRAMES("main.f"), "SIGABRT: abort", FRAMES("main.f"),
 		    false);
+	/* A fault in C: go1.19 throws, go1.21 names the signal. */
+	assert_same(NULL, "SIGSEGV: segmentation violation\nPC=0x4a0b1c m=0 sigcode=1 addr=0x0",
+		    FRAMES("main._Cfunc_crash", "main.main"),
+		    "fatal error: unexpected signal during runtime execution",
+		    FRAMES("main._Cfunc_crash", "main.main"), true);
 }
 
 int main(void)
