@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
 
@@ -50,7 +51,38 @@ func (c *Comparer) compareSignal(want, got *Trace) {
 func (c *Comparer) compareReason(want, got *Trace) {
 	// Two threads can both print the same fatal error before one of them takes the
 	// panic lock (two goroutines writing a map at once): a repeated line is one reason.
-	c.compareLines("reason", dedupLines(want.Reason), dedupLines(got.Reason))
+	c.compareLines("reason", dedupLines(leftOut(want.Reason, got)), dedupLines(got.Reason))
+}
+
+// leftOutRE is how gocrashd says that it leaves out a line it cannot know: a note
+// `... the line "runtime: goroutine stack exceeds N-byte limit" is left out`, N standing
+// for a number.
+var leftOutRE = regexp.MustCompile(`the line "([^"]+)" is left out`)
+
+// leftOut drops from want the lines that a note of got says are left out.
+func leftOut(want []string, got *Trace) []string {
+	var pats []*regexp.Regexp
+	for _, n := range got.Notes {
+		for _, m := range leftOutRE.FindAllStringSubmatch(n, -1) {
+			q := regexp.QuoteMeta(m[1])
+			q = regexp.MustCompile(`\bN\b`).ReplaceAllString(q, `[0-9]+`)
+			pats = append(pats, regexp.MustCompile("^"+q+"$"))
+		}
+	}
+	if len(pats) == 0 {
+		return want
+	}
+	var out []string
+next:
+	for _, l := range want {
+		for _, p := range pats {
+			if p.MatchString(l) {
+				continue next
+			}
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // compareLines reports two line lists that differ, with a line diff.

@@ -14,9 +14,11 @@
 //
 // Checks, each failure printed as a diff (- RUNTIME, + EXTRACTED):
 //   - the reason lines ("panic: ...", nested "\tpanic: ... [recovered]", "fatal error: ...",
-//     "[signal ...]", and a leading "SIGSEGV: ..." line of a signal crash) are equal;
-//     "runtime: ..." lines and a leading SIGABRT/SIGQUIT block (kill from outside) are not
-//     compared;
+//     the "runtime: ..." lines printed before it, "[signal ...]", and a leading
+//     "SIGSEGV: ..." line of a signal crash) are equal, in order; a line that a note of
+//     EXTRACTED ("# ... the line \"runtime: goroutine stack exceeds N-byte limit\" is left
+//     out", N for any number) says is left out may be missing; a leading SIGABRT/SIGQUIT
+//     block (kill from outside) is not compared;
 //   - every goroutine of RUNTIME_STDERR is in EXTRACTED with the same status (the minutes
 //     may differ by 1) and the same "created by" function, parent, file:line and offset;
 //   - when the runtime printed its stack: the same frames in order (function, file, line,

@@ -65,8 +65,9 @@ func (g *Goroutine) HasFrames() bool {
 type Trace struct {
 	Name       string
 	Signal     []string // a leading "SIGxxx: ..." line, its "PC=..." line, "signal arrived ..." lines
-	Reason     []string // compared reason lines: everything before the first goroutine, less "runtime: " lines
-	Info       []string // "runtime: ..." lines of the reason block (not compared)
+	Reason     []string // compared reason lines: everything before the first goroutine, "runtime: " lines too
+	Info       []string // the "runtime: ..." lines among Reason (for -dump)
+	Notes      []string // EXTRACTED's "# ..." notes outside goroutines, without the "# "
 	Goroutines []*Goroutine
 	byID       map[int64]*Goroutine
 	First      *Goroutine // the goroutine printed first (the crashing one), nil when that was goroutine 0
@@ -178,6 +179,10 @@ func Parse(name string, r io.Reader) (*Trace, error) {
 				return nil, err
 			}
 			section++
+			continue
+		}
+		if strings.HasPrefix(line, "# ") && cur == nil {
+			t.Notes = append(t.Notes, line[2:])
 			continue
 		}
 		if section == 0 && !seenHeader {
@@ -324,8 +329,8 @@ func (t *Trace) add(g *Goroutine) {
 	}
 }
 
-// splitPre sorts the lines before the first goroutine: a leading signal block, the
-// compared reason lines, and "runtime: " lines.
+// splitPre sorts the lines before the first goroutine: a leading signal block, then the
+// compared reason lines ("runtime: " lines among them, also listed in Info).
 func (t *Trace) splitPre(pre []string, at []int) {
 	i := 0
 	if len(pre) > 0 && signalRE.MatchString(pre[0]) {
@@ -344,6 +349,7 @@ func (t *Trace) splitPre(pre []string, at []int) {
 		switch {
 		case strings.HasPrefix(line, "runtime: "):
 			t.Info = append(t.Info, line)
+			t.Reason = append(t.Reason, line)
 		case regRE.MatchString(line):
 		default:
 			line = reasonGoroutineRE.ReplaceAllString(line, "")
@@ -389,6 +395,9 @@ func (t *Trace) Dump(w io.Writer) {
 	}
 	for _, l := range t.Info {
 		fmt.Fprintf(w, "info:   %q\n", l)
+	}
+	for _, l := range t.Notes {
+		fmt.Fprintf(w, "note:   %q\n", l)
 	}
 	if t.First != nil {
 		fmt.Fprintf(w, "crashing goroutine: %d\n", t.First.ID)

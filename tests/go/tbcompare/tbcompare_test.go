@@ -123,7 +123,7 @@ main.f()
 created by main.g
 	/src/main.go:4 +0x1
 `)
-	if strings.Join(tr.Reason, "|") != "fatal error: stack overflow" || len(tr.Info) != 1 {
+	if strings.Join(tr.Reason, "|") != "runtime: goroutine stack exceeds 1000000000-byte limit|fatal error: stack overflow" || len(tr.Info) != 1 {
 		t.Errorf("reason %q info %q", tr.Reason, tr.Info)
 	}
 	if tr.First == nil || tr.First.ID != 1 || len(tr.Goroutines) != 2 {
@@ -240,5 +240,29 @@ func TestReasonGoroutinePart(t *testing.T) {
 	got = "fatal error: concurrent map reads\n" + body
 	if n, out := compare(t, false, want, got); n != 1 || !strings.Contains(out, "reason differs") {
 		t.Errorf("changed reason not reported:\n%s", out)
+	}
+}
+
+// The "runtime: " lines before the fatal error are compared; one that a note of EXTRACTED
+// says is left out may be missing, and only that one.
+func TestRuntimeLines(t *testing.T) {
+	body := "\ngoroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n"
+	limit := "runtime: goroutine stack exceeds 16777216-byte limit\n"
+	sp := "runtime: sp=0xc0200e0390 stack=[0xc0200e0000, 0xc0210e0000]\n"
+	want := limit + sp + "fatal error: stack overflow\n" + body
+	if n, out := compare(t, false, want, want); n != 0 {
+		t.Errorf("against itself:\n%s", out)
+	}
+	got := sp + "fatal error: stack overflow\n" + body
+	if n, out := compare(t, false, want, got); n != 1 || !strings.Contains(out, "reason differs") {
+		t.Errorf("a missing runtime: line is not reported:\n%s", out)
+	}
+	note := "\n# the stack limit is not known: the line \"runtime: goroutine stack exceeds N-byte limit\" is left out\n"
+	if n, out := compare(t, false, want, got+note); n != 0 {
+		t.Errorf("a line noted as left out counts:\n%s", out)
+	}
+	got = limit + "runtime: sp=0xc0200e0398 stack=[0xc0200e0000, 0xc0210e0000]\n" + "fatal error: stack overflow\n" + body
+	if n, out := compare(t, false, want, got+note); n != 1 || !strings.Contains(out, "reason differs") {
+		t.Errorf("a different sp is not reported:\n%s", out)
 	}
 }
