@@ -14,8 +14,9 @@
 // the deadlock mode in a build with cgo exit with status 3 and a message on stderr. Every
 // crash ends in SIGABRT (GOTRACEBACK=crash, set by the caller; exit status 134 in a shell).
 //
-// Modes: panic error custom stringer int namedint nested nil divide mapwrite deadlock
-// overflow many [COUNT] wait busy busywait throw cgo.
+// Modes: panic error custom stringer int namedint nested repanic repanicdefer goexit
+// deferfault float complex fatalinpanic nil divide mapwrite deadlock overflow many [COUNT]
+// wait busy busywait throw cgo.
 //
 // The comment on each mode shows the first lines the runtime prints; versions differ in
 // details noted there. Lines like "goroutine 1 gp=0x... m=0 mp=0x... [running]:" are
@@ -43,7 +44,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: crash MODE [COUNT]\nmodes: panic error custom stringer int namedint nested nil divide mapwrite deadlock overflow many wait busy busywait throw cgo")
+	fmt.Fprintln(os.Stderr, "usage: crash MODE [COUNT]\nmodes: panic error custom stringer int namedint nested repanic repanicdefer goexit deferfault float complex fatalinpanic nil divide mapwrite deadlock overflow many wait busy busywait throw cgo")
 	os.Exit(64)
 }
 
@@ -91,6 +92,64 @@ func run(mode string) {
 		//   	panic: third, after recovering: second
 		startBackground(false)
 		descend(3, nested)
+
+	case "repanic":
+		// A deferred call recovers and panics again with the same value. 1.19 to 1.24:
+		//   panic: boom [recovered]
+		//   	panic: boom
+		// 1.25+ (preprintpanics marks the older panic repanicked, printpanics stops there):
+		//   panic: boom [recovered, repanicked]
+		startBackground(false)
+		descend(3, repanic)
+
+	case "repanicdefer":
+		// A deferred call panics again with the same value without recovering it. 1.19 to
+		// 1.24:
+		//   panic: boom
+		//   	panic: boom
+		// 1.25 (marks it repanicked even though it was not recovered):
+		//   panic: boom [recovered, repanicked]
+		// 1.26+:
+		//   panic: boom
+		startBackground(false)
+		descend(3, repanicDefer)
+
+	case "goexit":
+		// runtime.Goexit runs the deferred calls, one of which panics: the Goexit is in
+		// the panic chain but prints nothing, and no tab:
+		//   panic: after Goexit
+		startBackground(false)
+		descend(3, panicInGoexit)
+
+	case "deferfault":
+		// A deferred call faults while the goroutine panics:
+		//   panic: first
+		//   	panic: runtime error: invalid memory address or nil pointer dereference
+		//   [signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x...]
+		startBackground(false)
+		descend(3, faultInDefer)
+
+	case "float":
+		// 1.19 to 1.25 print floats as printfloat does, 1.26+ in the shortest form:
+		//   panic: +3.000000e-001          panic: 0.30000000000000004
+		startBackground(false)
+		descend(3, func() { withValue(sinkFloat+0.1+0.2, raiseFloat) })
+
+	case "complex":
+		// A complex64 (float32 parts): 1.19 to 1.25 and 1.26+:
+		//   panic: (+1.000000e-001-2.000000e+000i)          panic: (0.1-2i)
+		startBackground(false)
+		descend(3, func() { withValue(complex64(complex(sinkFloat+0.1, -2)), raiseComplex) })
+
+	case "fatalinpanic":
+		// A deferred call unlocks an unlocked mutex while the goroutine panics: the sync
+		// package calls runtime.fatal. 1.19 to 1.25:
+		//   fatal error: sync: unlock of unlocked mutex
+		// 1.26+ (printPreFatalDeferPanic) print the goroutine's panics first, then a tab:
+		//   panic: boom
+		//   	fatal error: sync: unlock of unlocked mutex
+		startBackground(false)
+		descend(3, fatalInPanic)
 
 	case "nil":
 		// panic: runtime error: invalid memory address or nil pointer dereference
@@ -250,6 +309,11 @@ func raisePoint(p point)             { raise(p) }
 func raiseTemperature(t temperature) { raise(t) }
 func raiseInt(i int)                 { raise(i) }
 func raiseExitCode(c exitCode)       { raise(c) }
+func raiseFloat(f float64)           { raise(f) }
+func raiseComplex(c complex64)       { raise(c) }
+
+// sinkFloat is 0 at run time: the values are computed, not constants.
+var sinkFloat float64
 
 type point struct{ X, Y int }
 
@@ -270,6 +334,45 @@ func nested() {
 		panic("second")
 	}()
 	panic("first")
+}
+
+// repanic recovers the panic in a deferred call and panics again with the value it got.
+func repanic() {
+	defer func() {
+		panic(recover())
+	}()
+	panic(errors.New("boom"))
+}
+
+// repanicDefer panics from a deferred call with the value the function panics with.
+func repanicDefer() {
+	v := any("boom")
+	defer func() {
+		panic(v)
+	}()
+	panic(v)
+}
+
+// panicInGoexit ends the goroutine with runtime.Goexit; a deferred call panics on the way.
+func panicInGoexit() {
+	defer func() {
+		panic("after Goexit")
+	}()
+	runtime.Goexit()
+}
+
+// faultInDefer dereferences nil in a deferred call while panicking.
+func faultInDefer() {
+	defer func() {
+		sink += readX(nil)
+	}()
+	panic("first")
+}
+
+// fatalInPanic makes the sync package throw from a deferred call while panicking.
+func fatalInPanic() {
+	defer unlockTwice()
+	panic("boom")
 }
 
 //go:noinline

@@ -47,7 +47,7 @@ fail() { echo "FAIL - $*"; failed=$((failed + 1)); }
 skip() { echo "skip - $*"; }
 
 goroots=${TBCOMPARE_GOROOTS:-$(ls -d /usr/lib/go-1.* 2>/dev/null)}
-modes=${TBCOMPARE_MODES:-panic error custom stringer int namedint nested nil divide mapwrite deadlock overflow many wait waitquit busy busywait throw cgo}
+modes=${TBCOMPARE_MODES:-panic error custom stringer int namedint nested repanic repanicdefer goexit deferfault float complex fatalinpanic nil divide mapwrite deadlock overflow many wait waitquit busy busywait throw cgo}
 many=${TBCOMPARE_MANY:-10000}
 [ -n "$goroots" ] || { echo "FAIL - no Go toolchain found (set TBCOMPARE_GOROOTS)"; exit 1; }
 
@@ -83,11 +83,18 @@ expect_reason() {
 	int) re='^panic: 42$' ;;
 	namedint) re='^panic: main\.exitCode\(7\)$' ;;
 	nested) re='^	panic: second \[recovered\]$' ;;
+	repanic) re='^panic: boom \[recovered(, repanicked)?\]$' ;;
+	repanicdefer) re='^(	)?panic: boom( \[recovered, repanicked\])?$' ;;
+	goexit) re='^panic: after Goexit$' ;;
+	deferfault) re='^	panic: runtime error: invalid memory address or nil pointer dereference$' ;;
+	float) re='^panic: (\+3\.000000e-001|0\.30000000000000004)$' ;;
+	complex) re='^panic: (\(\+1\.000000e-001-2\.000000e\+000i\)|\(0\.1-2i\))$' ;;
+	fatalinpanic) re='^	?fatal error: sync: unlock of unlocked mutex$' ;;
 	nil) re='^\[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x[0-9a-f]+\]$' ;;
 	divide) re='^panic: runtime error: integer divide by zero$' ;;
 	mapwrite) re='^fatal error: concurrent map writes$' ;;
 	deadlock) re='^fatal error: all goroutines are asleep - deadlock!$' ;;
-	overflow) re='^fatal error: stack overflow$' ;;
+	overflow) re='^runtime: goroutine stack exceeds [0-9]+-byte limit$' ;;
 	many) re='^panic: many goroutines are parked$' ;;
 	wait) re='^SIGABRT: abort$' ;;
 	waitquit) re='^SIGQUIT: quit$' ;;
