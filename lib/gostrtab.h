@@ -25,8 +25,16 @@ struct gc_go_strtab {
 	uint64_t addr; /* where it was found, in the process */
 };
 
+/* Runtime globals gocrashd reads where the program has a symbol table (8 bytes each). */
+enum gc_go_global {
+	GC_GO_GLOBAL_MAXSTACKSIZE,    /* runtime.maxstacksize (debug.SetMaxStack) */
+	GC_GO_GLOBAL_MAXSTACKCEILING, /* runtime.maxstackceiling */
+	GC_GO_N_GLOBALS,
+};
+
 struct gc_go_strtabs {
 	struct gc_go_strtab tab[GC_GO_N_STRTABS];
+	uint64_t global[GC_GO_N_GLOBALS]; /* process addresses, 0 when not known */
 };
 
 /* Where .symtab puts each table, relative to the link address (0 when stripped). */
@@ -37,6 +45,11 @@ struct gc_go_strtab_hint {
 /* Fills hints from the executable's .symtab. Returns 0 (hints of absent symbols stay 0),
  * -EBADMSG when fd is not ELF, -ENOMEM. */
 int gc_go_strtab_hints(int fd, struct gc_go_strtab_hint hints[GC_GO_N_STRTABS]);
+
+/* The process addresses of the globals (link address + bias) from the executable's .symtab;
+ * 0 for a global without a symbol of 8 bytes (a stripped binary). Returns 0, -EBADMSG when fd
+ * is not ELF, -EIO. */
+int gc_go_globals_find(int fd, uint64_t bias, uint64_t ret[GC_GO_N_GLOBALS]);
 
 /* Finds the tables: at hint + bias when a hint is given and its first entries are right,
  * else by scanning the n_ranges ranges {start, size} (process addresses of writable data)

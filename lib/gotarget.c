@@ -219,8 +219,11 @@ static int find_strtabs(struct gc_go_target *t, int exe_fd, const uint64_t (*ran
 	struct gc_go_strtab_hint hints[GC_GO_N_STRTABS];
 	int r = gc_go_strtab_hints(exe_fd, hints);
 
-	return gc_go_strtabs_find(gc_go_read_cb, t, ranges, n, r < 0 ? NULL : hints, t->bias,
-				  &t->strtabs);
+	r = gc_go_strtabs_find(gc_go_read_cb, t, ranges, n, r < 0 ? NULL : hints, t->bias,
+			       &t->strtabs);
+	if (r >= 0)
+		(void)gc_go_globals_find(exe_fd, t->bias, t->strtabs.global); /* 0s if it fails */
+	return r;
 }
 
 static uint64_t func_entry(struct gc_go_target *t, const char *name)
