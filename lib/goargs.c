@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,4 +138,108 @@ int gc_go_format_args(struct gc_go_target *t, const struct gc_func *f, uint64_t 
 	run_program(&out, program, sizeof(program), &l, argp);
 	*ret = strdup(out.s);
 	return *ret ? 0 : -ENOMEM;
+}
+
+/* runtime.printfloat up to 1.25: "+d.dddddde+ddd", 7 digits rounded by adding half a unit. */
+static void format_float_old(char out[GC_GO_FLOAT_MAX], double v)
+{
+	char buf[14];
+	int e = 0;
+
+	if (v != v || (v + v == v && v != 0)) {
+		snprintf(out, GC_GO_FLOAT_MAX, "%s", v != v ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	buf[0] = signbit(v) ? '-' : '+';
+	v = fabs(v);
+	if (v != 0) {
+		double h = 5.0;
+
+		for (; v >= 10; e++)
+			v /= 10;
+		for (; v < 1; e--)
+			v *= 10;
+		for (int i = 0; i < 7; i++)
+			h /= 10;
+		v += h;
+		if (v >= 10) {
+			e++;
+			v /= 10;
+		}
+	}
+	for (int i = 0; i < 7; i++) {
+		int d = (int)v;
+
+		buf[i + 2] = (char)('0' + d);
+		v = (v - d) * 10;
+	}
+	buf[1] = buf[2];
+	buf[2] = '.';
+	snprintf(out, GC_GO_FLOAT_MAX, "%.9se%c%03d", buf, e < 0 ? '-' : '+', e < 0 ? -e : e);
+}
+
+/* The shortest decimal that reads back as v > 0 (as a float when single): its digits without
+ * trailing zeros into d, and dp, the exponent of the first one (v = 0.d1d2... * 10^dp). */
+static size_t shortest_digits(double v, bool single, char d[GC_GO_FLOAT_MAX], int *dp)
+{
+	char text[GC_GO_FLOAT_MAX];
+	size_t n = 0;
+
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(text, sizeof(text), "%.*e", prec - 1, v);
+		if (single ? strtof(text, NULL) == (float)v : strtod(text, NULL) == v)
+			break;
+	}
+	for (const char *c = text; *c && *c != 'e'; c++)
+		if (*c >= '0' && *c <= '9')
+			d[n++] = *c;
+	*dp = atoi(strchr(text, 'e') + 1) + 1;
+	while (n > 1 && d[n - 1] == '0')
+		n--;
+	return n;
+}
+
+/* From 1.26: strconv.AppendFloat(v, 'g', -1, 64 or 32), %e form for an exponent below -4 or
+ * from 6 on ("1.5", "1e+21", "1e-05", "123456", "1.234567e+06", "-0", "+Inf"). */
+static void format_float_shortest(char out[GC_GO_FLOAT_MAX], double v, bool single)
+{
+	char d[GC_GO_FLOAT_MAX];
+	size_t n = 0, len = 0;
+	int dp = 0, exp;
+
+	if (v != v || (v + v == v && v != 0)) {
+		snprintf(out, GC_GO_FLOAT_MAX, "%s", v != v ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	if (signbit(v))
+		out[len++] = '-';
+	if (v != 0) /* zero has no digits, as in strconv */
+		n = shortest_digits(fabs(v), single, d, &dp);
+	exp = dp - 1;
+	if (n > 0 && (exp < -4 || exp >= 6)) {
+		snprintf(out + len, GC_GO_FLOAT_MAX - len, "%c%s%.*se%c%02d", d[0],
+			 n > 1 ? "." : "", (int)n - 1, d + 1, exp < 0 ? '-' : '+',
+			 exp < 0 ? -exp : exp);
+		return;
+	}
+	/* %f: the integer part padded with zeros, then n - dp fraction digits (at most 21
+	 * characters with the sign: exp is -4 to 5 here and n at most 17) */
+	for (int i = 0; i < dp; i++)
+		out[len++] = i < (int)n ? d[i] : '0';
+	if (dp <= 0)
+		out[len++] = '0';
+	for (int i = 0; i < (int)n - dp; i++) {
+		if (i == 0)
+			out[len++] = '.';
+		out[len++] = dp + i >= 0 ? d[dp + i] : '0';
+	}
+	out[len] = '\0';
+}
+
+void gc_go_format_float(char out[GC_GO_FLOAT_MAX], double v, bool single, bool shortest)
+{
+	if (shortest)
+		format_float_shortest(out, v, single);
+	else
+		format_float_old(out, v);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "goargs.h"
 #include "gosignature.h"
 #include "gounwind.h"
 #include "macro.h"
@@ -136,72 +137,39 @@ static void print_indented(FILE *out, const char *s, bool indent)
 	}
 }
 
-/* runtime.printfloat: "+d.dddddde+ddd". */
-static void print_float(FILE *out, double v)
+/* A complex value: "(re+imi)", printcomplex; from 1.26 strconv.AppendComplex, which adds a
+ * '+' to an imaginary part without a sign ("(1.5+NaNi)", where 1.25 printed "NaNi"). */
+static void print_complex(FILE *out, double re, double im, bool single, bool shortest)
 {
-	char buf[14];
-	int e = 0;
+	char buf[2][GC_GO_FLOAT_MAX];
+	bool sign;
 
-	if (v != v) {
-		fputs("NaN", out);
-		return;
-	}
-	if (v + v == v && v != 0) {
-		fputs(v > 0 ? "+Inf" : "-Inf", out);
-		return;
-	}
-	buf[0] = '+';
-	if (v == 0 && 1 / v < 0)
-		buf[0] = '-';
-	if (v != 0) {
-		double h = 5.0;
-
-		if (v < 0) {
-			v = -v;
-			buf[0] = '-';
-		}
-		for (; v >= 10; e++)
-			v /= 10;
-		for (; v < 1; e--)
-			v *= 10;
-		for (int i = 0; i < 7; i++)
-			h /= 10;
-		v += h;
-		if (v >= 10) {
-			e++;
-			v /= 10;
-		}
-	}
-	for (int i = 0; i < 7; i++) {
-		int s = (int)v;
-
-		buf[i + 2] = (char)('0' + s);
-		v = (v - s) * 10;
-	}
-	buf[1] = buf[2];
-	buf[2] = '.';
-	fprintf(out, "%.9se%c%03d", buf, e < 0 ? '-' : '+', e < 0 ? -e : e);
+	gc_go_format_float(buf[0], re, single, shortest);
+	gc_go_format_float(buf[1], im, single, shortest);
+	sign = buf[1][0] == '+' || buf[1][0] == '-' || !shortest;
+	fprintf(out, "(%s%s%si)", buf[0], sign ? "" : "+", buf[1]);
 }
 
-static void print_float_kind(FILE *out, unsigned kind, const uint8_t *v)
+static void print_float_kind(FILE *out, unsigned kind, const uint8_t *v, bool shortest)
 {
+	bool single = kind == 13 || kind == 15;
 	float f[2];
 	double d[2];
 
-	if (kind == 13 || kind == 15) {
+	if (single) {
 		memcpy(f, v, kind == 13 ? 4 : 8);
 		d[0] = f[0];
 		d[1] = f[1];
 	} else
 		memcpy(d, v, kind == 14 ? 8 : 16);
-	if (kind == 13 || kind == 14) {
-		print_float(out, d[0]);
-		return;
+	if (kind == 15 || kind == 16)
+		print_complex(out, d[0], d[1], single, shortest);
+	else {
+		char buf[GC_GO_FLOAT_MAX];
+
+		gc_go_format_float(buf, d[0], single, shortest);
+		fputs(buf, out);
 	}
-	fputs("(", out);
-	print_float(out, d[0]);
-	print_float(out, d[1]);
-	fputs("i)", out);
 }
 
 static const char *const basic_names[] = {
@@ -245,7 +213,7 @@ static bool print_basic(struct gc_go_target *t, FILE *out, unsigned kind, uint64
 		memcpy(&x, v, sizes[kind]);
 		fprintf(out, "%" PRIu64, x);
 	} else
-		print_float_kind(out, kind, v);
+		print_float_kind(out, kind, v, t->layout->minor >= 26);
 	return true;
 }
 

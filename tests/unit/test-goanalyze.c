@@ -24,6 +24,7 @@
 #include <zstd.h>
 
 #include "goanalyze.h"
+#include "goargs.h"
 #include "golayout.h"
 #include "goreport.h"
 #include "gotarget.h"
@@ -1119,13 +1120,52 @@ static void test_endless_stack(void **state)
 	free(d.core);
 }
 
+/* Panic values that are floats, as go1.25 println() and go1.26 strconv.FormatFloat(v, 'g', -1,
+ * 64 or 32) write them (checked against both on 400,000 random values). */
+static void test_float_format(void **state)
+{
+	static const struct {
+		double v;
+		bool single;
+		const char *old, *shortest;
+	} cases[] = {
+	    {1.5, false, "+1.500000e+000", "1.5"},
+	    {0.1 + 0.2, false, "+3.000000e-001", "0.30000000000000004"},
+	    {-2, false, "-2.000000e+000", "-2"},
+	    {0, false, "+0.000000e+000", "0"},
+	    {-0.0, false, "-0.000000e+000", "-0"},
+	    {123456, false, "+1.234560e+005", "123456"},
+	    {1234567, false, "+1.234567e+006", "1.234567e+06"},
+	    {1e21, false, "+1.000000e+021", "1e+21"},
+	    {0.0001234, false, "+1.234000e-004", "0.0001234"},
+	    {1e-5, false, "+1.000000e-005", "1e-05"},
+	    {5e-324, false, "+4.940656e-324", "5e-324"},
+	    {1.7976931348623157e308, false, "+1.797693e+308", "1.7976931348623157e+308"},
+	    {9.9999999, false, "+1.000000e+001", "9.9999999"},
+	    {(float)0.1, true, "+1.000000e-001", "0.1"},
+	    {(float)16777217.0, true, "+1.677722e+007", "1.6777216e+07"},
+	    {1.0 / 0.0, false, "+Inf", "+Inf"},
+	    {-1.0 / 0.0, false, "-Inf", "-Inf"},
+	    {0.0 / 0.0, false, "NaN", "NaN"},
+	};
+	char buf[GC_GO_FLOAT_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		gc_go_format_float(buf, cases[i].v, cases[i].single, false);
+		assert_string_equal(buf, cases[i].old);
+		gc_go_format_float(buf, cases[i].v, cases[i].single, true);
+		assert_string_equal(buf, cases[i].shortest);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fixture_report), cmocka_unit_test(test_fixture_text),
 	    cmocka_unit_test(test_deadline),	   cmocka_unit_test(test_mismatch_c),
 	    cmocka_unit_test(test_mismatch_go),	   cmocka_unit_test(test_endless_stack),
-	    cmocka_unit_test(test_damaged_cores),
+	    cmocka_unit_test(test_damaged_cores),  cmocka_unit_test(test_float_format),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
