@@ -248,29 +248,52 @@ static void print_value(struct gc_go_target *t, FILE *out, uint64_t type, uint64
 		fprintf(out, "(%s) 0x%" PRIx64, name, data);
 }
 
-/* runtime.printpanics: the oldest panic first, each later one indented by a tab. */
-static void print_panics(struct gc_go_target *t, FILE *out, uint64_t p, unsigned depth)
+struct panic_rec {
+	uint64_t arg[2], link;
+	uint8_t recovered, repanicked, goexit;
+};
+
+/* _panic.repanicked (1.25+) sits between recovered and goexit: golayout.c has no offset for
+ * it, and a layout where goexit does not leave room for it has none. */
+static int read_panic(struct gc_go_target *t, uint64_t p, struct panic_rec *ret)
 {
 	const struct gc_go_layout *L = t->layout;
-	uint64_t arg[2], link = 0;
-	uint8_t recovered = 0, goexit = 0, link_goexit = 0;
 
-	if (gc_go_read(t, p + L->panic_arg, arg, sizeof(arg)) < 0)
+	*ret = (struct panic_rec){};
+	if (gc_go_read(t, p + L->panic_arg, ret->arg, sizeof(ret->arg)) < 0)
+		return -EFAULT;
+	gc_go_read_word(t, p + L->panic_link, &ret->link);
+	gc_go_read(t, p + L->panic_recovered, &ret->recovered, 1);
+	gc_go_read(t, p + L->panic_goexit, &ret->goexit, 1);
+	if (L->minor >= 25 && L->panic_goexit == L->panic_recovered + 2)
+		gc_go_read(t, p + L->panic_recovered + 1, &ret->repanicked, 1);
+	return 0;
+}
+
+/* runtime.printpanics: the oldest panic first, each later one indented by a tab; a Goexit
+ * prints nothing. From 1.25 a panic whose older neighbour carries the same value (marked
+ * repanicked by preprintpanics) is not printed again, and the older one says so: 1.25 for
+ * every repanicked panic, 1.26+ only when it was also recovered. */
+static void print_panics(struct gc_go_target *t, FILE *out, uint64_t p, unsigned depth)
+{
+	struct panic_rec r, link;
+	bool mark;
+
+	if (read_panic(t, p, &r) < 0)
 		return;
-	gc_go_read_word(t, p + L->panic_link, &link);
-	gc_go_read(t, p + L->panic_recovered, &recovered, 1);
-	gc_go_read(t, p + L->panic_goexit, &goexit, 1);
-	if (link && depth < MAX_PANICS) {
-		print_panics(t, out, link, depth + 1);
-		gc_go_read(t, link + L->panic_goexit, &link_goexit, 1);
-		if (!link_goexit)
+	if (r.link && depth < MAX_PANICS) {
+		print_panics(t, out, r.link, depth + 1);
+		if (read_panic(t, r.link, &link) == 0 && link.repanicked)
+			return;
+		if (!link.goexit)
 			fputs("\t", out);
 	}
-	if (goexit)
+	if (r.goexit)
 		return;
 	fputs("panic: ", out);
-	print_value(t, out, arg[0], arg[1]);
-	fputs(recovered ? " [recovered]\n" : "\n", out);
+	print_value(t, out, r.arg[0], r.arg[1]);
+	mark = r.repanicked && (t->layout->minor == 25 || r.recovered);
+	fputs(mark ? " [recovered, repanicked]\n" : r.recovered ? " [recovered]\n" : "\n", out);
 }
 
 /* The name from the program's own runtime.sigtable, as signame() returns it. */
