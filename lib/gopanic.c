@@ -37,6 +37,8 @@ static bool note_thread_frame(const struct gc_go_pframe *pf, void *userdata)
 		f->fatalthrow = true;
 	if (e == t->fn.sigtramp || e == t->fn.cgo_sigtramp)
 		f->sigframe_fp = pf->fp;
+	if (strcmp(pf->fn.name, "runtime.newstack") == 0)
+		f->newstack = true;
 	if (!f->throw_func1 && strcmp(pf->fn.name, "runtime.throw") == 0)
 		f->throw_func1 = t->fn.throw_func1;
 	else if (!f->throw_func1 && strcmp(pf->fn.name, "runtime.fatal") == 0)
@@ -80,10 +82,13 @@ int gc_go_crash_score(const struct gc_go_thread_facts *f, int64_t pid)
 /* The message a throw printed: runtime.throw and runtime.fatal build a closure {func1,
  * captured variables} in their own frame to print it on the system stack. The string is the
  * first capture in throw and, up to 1.25, in fatal; from 1.26 fatal's closure captures the
- * goroutine's _panic first ({func1, p, s}). A pointer where the length would be is far
- * longer than any message, so the first capture that reads as a string is the message. */
-static int throw_message(struct gc_go_target *t, const struct gc_go_thread_facts *f, char **ret)
+ * goroutine's _panic first ({func1, p, s}), the chain printPreFatalDeferPanic prints before
+ * the message: *ret_panic is that p (0 otherwise). A pointer where the length would be is
+ * far longer than any message, so the first capture that reads as a string is the message. */
+static int throw_message(struct gc_go_target *t, const struct gc_go_thread_facts *f, char **ret,
+			 uint64_t *ret_panic)
 {
+	*ret_panic = 0;
 	if (!f->throw_func1)
 		return -ENOENT;
 	for (uint64_t a = f->throw_sp; a + 32 <= f->throw_fp; a += 8) {
@@ -95,8 +100,12 @@ static int throw_message(struct gc_go_target *t, const struct gc_go_thread_facts
 			continue;
 		for (size_t k = 1; k <= 2; k++)
 			if (w[k + 1] > 0 && w[k + 1] <= MAX_VALUE &&
-			    gc_go_read_string_at(t, w[k], w[k + 1], MAX_VALUE, ret) == 0)
+			    gc_go_read_string_at(t, w[k], w[k + 1], MAX_VALUE, ret) == 0) {
+				if (k == 2 && t->layout->minor >= 26 &&
+				    f->throw_func1 == t->fn.fatal_func1)
+					*ret_panic = w[1];
 				return 0;
+			}
 	}
 	return -ENOENT;
 }
@@ -365,17 +374,71 @@ static void print_fatal_signal(struct gc_go_target *t, const struct gc_go_thread
 		fputs("signal arrived during cgo execution\n", out);
 }
 
-static void print_reason(struct gc_go_target *t, const struct gc_go_crash_facts *f,
-			 const struct gc_go_thread_facts *tf, FILE *out, char **throw_msg)
+/* newstack's lines before "fatal error: stack overflow": the limit is the smaller of
+ * runtime.maxstacksize and maxstackceiling (globals known only from the symbol table), sp
+ * the goroutine's sched.sp less morestack's return address. */
+static int print_overflow(struct gc_go_target *t, const struct gc_go_crash_facts *f, FILE *pre,
+			  struct gc_go_report *report)
 {
-	if (tf->fatalthrow && throw_message(t, tf, throw_msg) >= 0)
-		fprintf(out, "fatal error: %s\n", *throw_msg);
-	else if (tf->fatalthrow)
+	const struct gc_go_layout *L = t->layout;
+	const uint64_t *global = t->strtabs.global;
+	uint64_t lo, hi, sp, size, ceiling;
+
+	if (!f->gp || gc_go_read_word(t, f->gp + L->g_stack_lo, &lo) < 0 ||
+	    gc_go_read_word(t, f->gp + L->g_stack_hi, &hi) < 0 ||
+	    gc_go_read_word(t, f->gp + L->g_sched_sp, &sp) < 0)
+		return gc_go_report_note(report, "the overflowing goroutine is not in the core: "
+						 "the runtime's lines on its stack are left out");
+	if (global[GC_GO_GLOBAL_MAXSTACKSIZE] && global[GC_GO_GLOBAL_MAXSTACKCEILING] &&
+	    gc_go_read_word(t, global[GC_GO_GLOBAL_MAXSTACKSIZE], &size) == 0 &&
+	    gc_go_read_word(t, global[GC_GO_GLOBAL_MAXSTACKCEILING], &ceiling) == 0)
+		fprintf(pre, "runtime: goroutine stack exceeds %" PRIu64 "-byte limit\n",
+			MIN(size, ceiling));
+	else if (gc_go_report_note(report,
+				   "the stack limit (runtime.maxstacksize) is known only from the "
+				   "program's symbol table: the line \"runtime: goroutine stack "
+				   "exceeds N-byte limit\" is left out") < 0)
+		return -ENOMEM;
+	fprintf(pre, "runtime: sp=0x%" PRIx64 " stack=[0x%" PRIx64 ", 0x%" PRIx64 "]\n", sp - 8, lo,
+		hi);
+	return 0;
+}
+
+/* A throw's "fatal error:" line into out; into pre what the runtime printed before it. */
+static int print_throw(struct gc_go_target *t, const struct gc_go_crash_facts *f,
+		       const struct gc_go_thread_facts *tf, FILE *pre, FILE *out,
+		       struct gc_go_report *report)
+{
+	_cleanup_free_ char *msg = NULL;
+	uint64_t panic;
+
+	if (throw_message(t, tf, &msg, &panic) < 0) {
 		fputs("fatal error: (the message is not in the core)\n", out);
-	else if (f->panic)
+		return 0;
+	}
+	if (tf->newstack && strcmp(msg, "stack overflow") == 0 &&
+	    print_overflow(t, f, pre, report) < 0)
+		return -ENOMEM;
+	/* 1.26+ fatal (printPreFatalDeferPanic): the goroutine's panics, then a tab */
+	if (panic) {
+		print_panics(t, pre, panic, 0);
+		fputs("\t", pre);
+	}
+	fprintf(out, "fatal error: %s\n", msg);
+	return 0;
+}
+
+static int print_reason(struct gc_go_target *t, const struct gc_go_crash_facts *f,
+			const struct gc_go_thread_facts *tf, FILE *pre, FILE *out,
+			struct gc_go_report *report)
+{
+	if (tf->fatalthrow)
+		return print_throw(t, f, tf, pre, out, report);
+	if (f->panic)
 		print_panics(t, out, f->panic, 0);
 	else if (tf->sigframe_fp)
 		print_fatal_signal(t, tf, out);
+	return 0;
 }
 
 /* A signal in C code (cgo) or on the system stack is recorded in the thread's g0. */
@@ -393,32 +456,77 @@ static void signal_from_g0(struct gc_go_target *t, struct gc_go_crash_facts *f)
 		f->sig = 0;
 }
 
+static void memstream_closep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+/* The text of a closed memstream, NULL when empty; without its last newline if strip. */
+static char *take_text(char **text, size_t size, bool strip)
+{
+	char *s = *text;
+
+	*text = NULL;
+	if (strip && size > 0 && s[size - 1] == '\n')
+		s[size - 1] = '\0';
+	if (*s)
+		return s;
+	free(s);
+	return NULL;
+}
+
+/* The reason is the runtime's lines before the goroutines; the signature is made from the
+ * main part (body), without the lines printed before it ("runtime: ..." lines, the panics that
+ * 1.26 prints before a fatal error), so that those do not change the crash's class. pre
+ * ends in a newline or in the tab that indents the main part. */
+static int set_reason(const struct gc_go_target *t, struct gc_go_report *report, char **pre,
+		      size_t pre_size, char **text, size_t size)
+{
+	_cleanup_free_ char *p = take_text(pre, pre_size, false);
+	_cleanup_free_ char *body = take_text(text, size, true);
+	int r;
+
+	report->reason = body;
+	r = gc_go_signature(t, report);
+	report->reason = NULL;
+	if (r < 0)
+		return r;
+	if (p && body) {
+		if (asprintf(&report->reason, "%s%s", p, body) < 0) {
+			report->reason = NULL;
+			return -ENOMEM;
+		}
+	} else if (body)
+		report->reason = TAKE_PTR(body);
+	else if (p)
+		report->reason = take_text(&p, strlen(p), true);
+	return 0;
+}
+
 int gc_go_describe_crash(struct gc_go_target *t, const struct gc_go_crash_facts *crash,
 			 const struct gc_go_thread_facts *thread, struct gc_go_report *report)
 {
 	struct gc_go_crash_facts f = *crash, *facts = &f;
-	_cleanup_free_ char *throw_msg = NULL;
 	struct gc_go_thread_facts tf = {.t = t};
-	char *text = NULL;
-	size_t size = 0;
-	FILE *out;
+	_cleanup_free_ char *text = NULL, *pre_text = NULL;
+	size_t size = 0, pre_size = 0;
+	_cleanup_(memstream_closep) FILE *out = NULL, *pre = NULL;
+	int r;
 
 	signal_from_g0(t, facts);
 	if (thread)
 		tf = *thread;
 	out = open_memstream(&text, &size);
-	if (!out)
+	pre = open_memstream(&pre_text, &pre_size);
+	if (!out || !pre)
 		return -ENOMEM;
-	print_reason(t, facts, &tf, out, &throw_msg);
-	if (fclose(out) != 0)
+	r = print_reason(t, facts, &tf, pre, out, report);
+	if (r < 0)
+		return r;
+	if (fclose(TAKE_PTR(out)) != 0 || fclose(TAKE_PTR(pre)) != 0)
 		return -ENOMEM;
-	if (size > 0 && text[size - 1] == '\n')
-		text[size - 1] = '\0';
-	if (*text)
-		report->reason = text;
-	else
-		free(text);
 	if (facts->sig && signal_line(t, facts, &report->signal) < 0)
 		return -ENOMEM;
-	return gc_go_signature(t, report);
+	return set_reason(t, report, &pre_text, pre_size, &text, size);
 }

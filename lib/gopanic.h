@@ -22,6 +22,7 @@ struct gc_go_thread_facts {
 	struct gc_go_target *t;
 	const struct gc_core_thread *thread;
 	bool fatalpanic, fatalthrow;
+	bool newstack; /* runtime.newstack is on the stack (a throw from it: stack overflow) */
 	uint64_t throw_sp, throw_fp, throw_func1; /* frame of runtime.throw / runtime.fatal */
 	uint64_t sigframe_fp;			  /* the outermost signal frame, 0 when none */
 	int32_t signo, code, sender;		  /* its siginfo: si_signo, si_code, si_pid */
