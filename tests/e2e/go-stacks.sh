@@ -19,9 +19,10 @@ export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOCACHE=$T/gocache GOPATH=
 
 # Every mode with the oldest and the newest toolchain, the common ones with the others; other
 # build modes with a few (GC_TEST_GO_FULL=1: everything everywhere).
-all_modes="panic error custom stringer int namedint nested nil divide mapwrite throw overflow busy
-	many cgo wait:ABRT wait:QUIT busywait:QUIT"
-short_modes="panic nil mapwrite overflow cgo wait:QUIT"
+all_modes="panic error custom stringer int namedint nested repanic repanicdefer goexit deferfault
+	float complex fatalinpanic nil divide mapwrite throw overflow busy many cgo wait:ABRT
+	wait:QUIT busywait:QUIT"
+short_modes="panic nil repanicdefer float fatalinpanic mapwrite overflow cgo wait:QUIT"
 oldest=$(printf '%s\n' $toolchains | sort -V | head -1)
 run_mode() { # run_mode EXE MODE[:SIGNAL]: crash it, leave the runtime's stderr in $T/stderr
 	local exe=$1 mode=${2%%:*} sig=${2#*:} pid rc=0
@@ -65,22 +66,24 @@ build() { # build VERSION_DIR BUILD EXE
 	local goroot=$1 build=$2 exe=$3
 	cd "$SRC/tests/go/crash"
 	case $build in
-	default) "$goroot/bin/go" build -o "$exe" . ;;
+	default) "$goroot/bin/go" build -o "$exe" . ;; # cgo: gcc is installed
 	stripped) "$goroot/bin/go" build -ldflags="-s -w" -o "$exe" . ;;
-	pie) "$goroot/bin/go" build -buildmode=pie -trimpath -o "$exe" . ;;
+	pie) "$goroot/bin/go" build -buildmode=pie -o "$exe" . ;;
+	trimpath) "$goroot/bin/go" build -trimpath -o "$exe" . ;;
 	nocgo) CGO_ENABLED=0 "$goroot/bin/go" build -o "$exe" . ;;
 	esac
 }
 
 for goroot in $toolchains; do
 	v=${goroot##*/go-}
-	for build in default stripped pie nocgo; do
+	for build in default stripped pie trimpath nocgo; do
 		exe=$T/crash-$v-$build
 		(build "$goroot" $build "$exe") || { fail "go $v $build: build"; continue; }
 		case $build in
 		default) modes=$short_modes ;;
 		stripped) modes="panic busywait:QUIT" ;;
 		pie) modes="nil cgo" ;;
+		trimpath) modes="panic overflow" ;;
 		nocgo) modes="throw" ;;
 		esac
 		if [ -n "${GC_TEST_GO_FULL:-}" ] || { [ "$build" = default ] &&
