@@ -402,7 +402,12 @@ static void describe_header(struct walker *w, const struct graw *raw, const stru
 	g->m_id = raw->m ? m->id : -1;
 	g->status = status;
 	g->scan = raw->status & GSCAN;
-	g->status_text = strdup(gc_go_status_text(&w->t->strtabs, status, raw->waitreason));
+	if (status == GC_G_LEAKED &&
+	    asprintf(&g->status_text, "%s (leaked)",
+		     gc_go_status_text(&w->t->strtabs, status, raw->waitreason)) < 0)
+		g->status_text = NULL;
+	else if (status != GC_G_LEAKED)
+		g->status_text = strdup(gc_go_status_text(&w->t->strtabs, status, raw->waitreason));
 	if ((status == GC_GO_WAITING || status == GC_GO_SYSCALL) && raw->waitsince && now &&
 	    now > raw->waitsince)
 		g->wait_minutes = (int64_t)((now - raw->waitsince) / 60000000000ull);
@@ -517,7 +522,9 @@ static int walk_one(struct walker *w, uint64_t gp)
 		w->unreadable++;
 		return 0;
 	}
-	if ((raw.status & ~(uint32_t)GSCAN) == GC_GO_DEAD)
+	/* As tracebacksomeothers: dead ones, and from 1.26 dead ones kept for an extra M. */
+	if ((raw.status & ~(uint32_t)GSCAN) == GC_GO_DEAD ||
+	    (w->t->layout->minor >= 26 && (raw.status & ~(uint32_t)GSCAN) == GC_G_DEADEXTRA))
 		return 0;
 	r = build_goroutine(w, &raw, &g);
 	if (r >= 0)

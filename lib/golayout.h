@@ -19,7 +19,9 @@ enum {
 	GC_G_DEAD = 6,
 	GC_G_COPYSTACK = 8,
 	GC_G_PREEMPTED = 9,
-	GC_G_SCAN = 0x1000, /* OR'ed in while the GC scans the stack */
+	GC_G_LEAKED = 10,    /* 1.26+: caught by the GC's leak detection, "[reason (leaked)]" */
+	GC_G_DEADEXTRA = 11, /* 1.26+: dead, attached to an extra M: not printed */
+	GC_G_SCAN = 0x1000,  /* OR'ed in while the GC scans the stack */
 };
 
 /* A field that does not exist in a release has offset GC_NO_FIELD. */

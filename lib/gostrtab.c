@@ -282,7 +282,7 @@ const char *gc_go_status_text(const struct gc_go_strtabs *tabs, uint32_t status,
 	const char *s;
 
 	status &= ~(uint32_t)GC_G_SCAN;
-	if (status == GC_G_WAITING && wait_reason != 0) {
+	if ((status == GC_G_WAITING || status == GC_G_LEAKED) && wait_reason != 0) {
 		if (!tabs->tab[GC_GO_STRTAB_WAIT_REASONS].s)
 			return "waiting";
 		s = gc_go_strtab_get(tabs, GC_GO_STRTAB_WAIT_REASONS, wait_reason);

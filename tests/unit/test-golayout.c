@@ -681,6 +681,9 @@ static void test_status_text(void **state)
 	assert_string_equal(gc_go_status_text(&tabs, 2, 18), "running");
 	assert_string_equal(gc_go_status_text(&tabs, 0x1001, 0), "runnable");
 	assert_string_equal(gc_go_status_text(&tabs, 10, 0), "leaked");
+	/* 1.26's leaked goroutines print their wait reason, as waiting ones do. */
+	assert_string_equal(gc_go_status_text(&tabs, 10, 16), "chan receive");
+	assert_string_equal(gc_go_status_text(&tabs, 0x100a, 18), "select");
 	/* Unused values print as the runtime's empty array entries. */
 	assert_string_equal(gc_go_status_text(&tabs, 5, 0), "");
 	assert_string_equal(gc_go_status_text(&tabs, 11, 0), "???");
