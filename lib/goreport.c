@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "json.h"
 #include "macro.h"
 #include "util.h"
@@ -253,6 +254,54 @@ const struct gc_goroutine *gc_go_report_crashed(const struct gc_go_report *repor
 		if (report->goroutines[i].crashed)
 			return &report->goroutines[i];
 	return NULL;
+}
+
+/* ---- escaping for a terminal ---- */
+
+/* A name shared through the report's table: the escaped form is interned in its place. */
+static int escape_name(struct gc_go_report *report, const char **name)
+{
+	_cleanup_free_ char *escaped = NULL;
+
+	if (!*name || !gc_escape_needed(*name, 0))
+		return 0;
+	escaped = gc_escape(*name, 0);
+	if (!escaped)
+		return -ENOMEM;
+	return gc_go_report_intern(report, escaped, name);
+}
+
+static int escape_goroutine(struct gc_go_report *report, struct gc_goroutine *g)
+{
+	if (gc_escape_in_place(&g->status_text, 0) < 0 ||
+	    gc_escape_in_place(&g->created_by, 0) < 0 ||
+	    gc_escape_in_place(&g->created_file, 0) < 0 ||
+	    gc_escape_in_place(&g->note, GC_ESCAPE_KEEP_NEWLINE) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->n_frames; i++) {
+		struct gc_go_frame *f = &g->frames[i];
+
+		if (escape_name(report, &f->func) < 0 || escape_name(report, &f->file) < 0 ||
+		    gc_escape_in_place(&f->args, 0) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int gc_go_report_escape(struct gc_go_report *report)
+{
+	if (gc_escape_in_place(&report->go_version, 0) < 0 ||
+	    gc_escape_in_place(&report->reason, GC_ESCAPE_KEEP_NEWLINE) < 0 ||
+	    gc_escape_in_place(&report->signal, 0) < 0 ||
+	    gc_escape_in_place(&report->signature, 0) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < report->n_notes; i++)
+		if (gc_escape_in_place(&report->notes[i], GC_ESCAPE_KEEP_NEWLINE) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < report->n_goroutines; i++)
+		if (escape_goroutine(report, &report->goroutines[i]) < 0)
+			return -ENOMEM;
+	return 0;
 }
 
 /* ---- writing ---- */

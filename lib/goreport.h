@@ -115,6 +115,12 @@ const struct gc_goroutine *gc_go_report_crashed(const struct gc_go_report *repor
 int gc_go_report_write(const struct gc_go_report *report, FILE *f);
 int gc_go_report_read(FILE *f, struct gc_go_report *ret);
 
+/* Escapes every string of the report for a terminal (gc_escape(), escape.h): the reason and
+ * the notes keep their newlines and tabs, function and file names, arguments, status and
+ * signal are one line each. Before gc_go_report_print_text() to a terminal; never before
+ * gc_go_report_write(). Returns 0 or -ENOMEM (the report stays valid, partly escaped). */
+int gc_go_report_escape(struct gc_go_report *report);
+
 /* Rendering options for gocrashctl. */
 struct gc_go_render {
 	bool crashed_only; /* only the crashing goroutine */

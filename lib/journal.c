@@ -11,6 +11,7 @@
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 
+#include "escape.h"
 #include "macro.h"
 
 const char *gc_signal_name(int signal)
@@ -248,19 +249,36 @@ bool gc_journal_available(void)
 	return access("/run/systemd/journal/socket", F_OK) == 0;
 }
 
+char *gc_kmsg_line(int priority, int pid, const char *message)
+{
+	_cleanup_free_ char *safe = gc_escape(message, 0);
+	char *line = NULL;
+
+	if (!safe)
+		return NULL;
+	if (strlen(safe) > GC_KMSG_MAX_MESSAGE) {
+		size_t cut = GC_KMSG_MAX_MESSAGE;
+
+		while (cut > 0 && ((unsigned char)safe[cut] & 0xc0) == 0x80)
+			cut--; /* not inside a UTF-8 sequence */
+		safe[cut] = '\0';
+	}
+	if (asprintf(&line, "<%d>gocrashd[%d]: %s\n", priority, pid, safe) < 0)
+		return NULL;
+	return line;
+}
+
 int gc_kmsg(int priority, const char *message)
 {
 	_cleanup_close_ int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	char line[1024];
-	int len;
+	_cleanup_free_ char *line = NULL;
 
 	if (fd < 0)
 		return negative_errno();
-	len = snprintf(line, sizeof(line), "<%d>gocrashd[%d]: %s\n", priority, (int)getpid(),
-		       message);
-	if (len < 0)
-		return -EINVAL;
-	if (write(fd, line, MIN((size_t)len, sizeof(line) - 1)) < 0)
+	line = gc_kmsg_line(priority, (int)getpid(), message);
+	if (!line)
+		return -ENOMEM;
+	if (write(fd, line, strlen(line)) < 0)
 		return negative_errno();
 	return 0;
 }

@@ -23,6 +23,12 @@ int gc_journal_crash(const struct gc_meta *meta, const char *store_path);
  * not, so callers that must not lose a message check first. */
 bool gc_journal_available(void);
 
-/* Writes "<priority>gocrashd[pid]: message" to /dev/kmsg (the fallback log when journald is
- * down). Returns 0 or a negative errno. */
+/* Writes gc_kmsg_line() to /dev/kmsg (the fallback log when journald is down). Returns 0 or
+ * a negative errno. */
 int gc_kmsg(int priority, const char *message);
+
+/* The kernel log record "<priority>gocrashd[pid]: message\n": message escaped (escape.h,
+ * newlines too, so that a comm or path cannot start a forged kernel line), cut to
+ * GC_KMSG_MAX_MESSAGE bytes. Returns a malloc'ed string, or NULL on OOM. */
+#define GC_KMSG_MAX_MESSAGE 960
+char *gc_kmsg_line(int priority, int pid, const char *message);

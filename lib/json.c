@@ -5,47 +5,45 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
 #include "journal.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_sequence(const unsigned char *s)
+/* One character of a JSON string: quote and backslash escaped, control characters (C1 ones
+ * too, so that the output is safe on a terminal) as \n, \t, \uNNNN. */
+static void json_char(FILE *out, const char *p, size_t len, uint32_t c)
 {
-	size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-
-	if (s[0] >= 0xf8)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
+	if (c == '"' || c == '\\')
+		fprintf(out, "\\%c", (int)c);
+	else if (c == '\n')
+		fputs("\\n", out);
+	else if (c == '\t')
+		fputs("\\t", out);
+	else if (gc_unichar_is_control(c))
+		fprintf(out, "\\u%04x", (unsigned)c);
+	else
+		fwrite(p, 1, len, out);
 }
 
 void gc_json_string(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
 
 	if (!s) {
 		fputs("null", out);
 		return;
 	}
 	fputc('"', out);
-	while (*p) {
-		size_t len;
+	for (n = strlen(s); n > 0;) {
+		uint32_t c;
+		size_t len = gc_utf8_sequence(s, n, &c);
 
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p++);
-		else if (*p == '\n')
-			fputs("\\n", out), p++;
-		else if (*p == '\t')
-			fputs("\\t", out), p++;
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\u%04x", *p++);
-		else if (*p < 0x80)
-			fputc(*p++, out);
-		else if ((len = utf8_sequence(p)) > 0)
-			fwrite(p, 1, len, out), p += len;
-		else
-			fputs("\\ufffd", out), p++;
+		if (len == 0) {
+			fputs("\\ufffd", out); /* each byte of what is not UTF-8 */
+			len = 1;
+		} else {
+			json_char(out, s, len, c);
+		}
+		s += len, n -= len;
 	}
 	fputc('"', out);
 }

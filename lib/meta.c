@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "macro.h"
 
 enum field_type {
@@ -87,6 +88,25 @@ void gc_meta_array_free(struct gc_meta *metas, size_t n)
 	for (size_t i = 0; i < n; i++)
 		gc_meta_free(&metas[i]);
 	free(metas);
+}
+
+/* The Go analysis' fields (go_reason: the panics a program recovered from, one a line) are
+ * shown as text of several lines; every other field as one line. */
+static unsigned extra_escape_flags(const char *extra)
+{
+	return strncmp(extra, "go_", 3) == 0 ? GC_ESCAPE_KEEP_NEWLINE : 0;
+}
+
+int gc_meta_escape(struct gc_meta *meta)
+{
+	for (size_t i = 0; i < ELEMENTSOF(meta_fields); i++)
+		if (meta_fields[i].type == FIELD_STRING &&
+		    gc_escape_in_place(MEMBER(meta, &meta_fields[i], char *), 0) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < meta->n_extra; i++)
+		if (gc_escape_in_place(&meta->extra[i], extra_escape_flags(meta->extra[i])) < 0)
+			return -ENOMEM;
+	return 0;
 }
 
 static void escape_value(FILE *f, const char *value)

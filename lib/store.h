@@ -44,6 +44,12 @@ int gc_meta_parse(const char *text, size_t size, struct gc_meta *ret);
 int gc_meta_set_extra(struct gc_meta *meta, const char *key, const char *value);
 const char *gc_meta_get_extra(const struct gc_meta *meta, const char *key);
 
+/* Escapes every string of meta for showing (gc_escape(), escape.h): one line each, the Go
+ * analysis' go_* fields keeping their newlines and tabs. For gocrashctl's text output only:
+ * the meta must not be written back afterwards. Returns 0 or -ENOMEM (meta stays valid,
+ * partly escaped). */
+int gc_meta_escape(struct gc_meta *meta);
+
 struct gc_store;
 
 /* Opens (creating with mode 0700 when missing) the store directory. */
