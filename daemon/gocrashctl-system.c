@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "escape.h"
 #include "gc-build.h"
 #include "gocrashctl.h"
 #include "handler.h"
@@ -209,11 +210,13 @@ static void print_last_crash(const struct status *s)
 	       m->pid, gc_signal_name(m->signal), m->id);
 }
 
-static void print_status(const struct status *s)
+static void print_status(struct status *s)
 {
 	bool active = gc_handler_is_ours(s->pattern);
 
 	printf("%18s: %s\n", "Handler", active ? "gocrashd (active)" : "not gocrashd");
+	gc_escape_in_place(&s->pattern, 0);
+	gc_escape_in_place(&s->previous, 0);
 	printf("%18s: %s\n", "core_pattern", s->pattern ? s->pattern : "?");
 	printf("%18s: %u\n", "core_pipe_limit", s->pipe_limit);
 	if (s->previous)
@@ -228,7 +231,7 @@ static void print_status(const struct status *s)
 	} else {
 		printf("%18s: the store does not exist yet\n", "");
 	}
-	if (s->n_crashes > 0)
+	if (s->n_crashes > 0 && gc_meta_escape(&s->crashes[s->n_crashes - 1]) >= 0)
 		print_last_crash(s);
 	printf("\nEffective configuration (%s and its drop-ins):\n%s", GC_CONFIG_FILE,
 	       s->config_text ? s->config_text : "?\n");

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "dump.h"
+#include "escape.h"
 #include "gc-build.h"
 #include "goreport.h"
 #include "zfile.h"
@@ -26,9 +27,12 @@
 
 #include "gocrashctl.h"
 
+/* Messages name executables and commands: escaped like the rest of the text output. */
 static void log_to_stderr(int priority, const char *message, void *userdata)
 {
-	fprintf(stderr, "gocrashctl: %s\n", message);
+	_cleanup_free_ char *safe = gc_escape(message, 0);
+
+	fprintf(stderr, "gocrashctl: %s\n", safe ? safe : "(out of memory)");
 }
 
 static void usage(FILE *out)
@@ -154,10 +158,13 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 
 		printf("%-24s %-28s %7s %5s %-8s %-9s %-10s %8s %s\n", "ID", "TIME", "PID", "UID",
 		       "SIG", "CORE", "GO", "SIZE", "EXE  REASON");
-		for (size_t i = 0; i < n; i++)
-			list_line(&metas[i], columns);
+		for (size_t i = 0; i < n && r >= 0; i++)
+			if ((r = gc_meta_escape(&metas[i])) >= 0)
+				list_line(&metas[i], columns);
 	}
 	gc_meta_array_free(metas, n);
+	if (r < 0)
+		return gc_log_errno(LOG_ERR, r, "cannot list the crashes"), 1;
 	return EXIT_OK;
 }
 
@@ -263,21 +270,32 @@ static int read_goroutines(struct ctl *ctl, const struct gc_meta *m, struct gc_g
 	return r;
 }
 
-/* Below the info: the crashing goroutine as the runtime printed it, when it was stored. */
-static void print_crashed_goroutine(struct ctl *ctl, const struct gc_meta *m)
+/* The info, then the crashing goroutine as the runtime printed it, when it was stored: both
+ * escaped, on a terminal or not (see gocrashctl(1)). */
+static int print_info_text(struct ctl *ctl, struct gc_meta *m)
 {
 	struct gc_go_report report = {};
+	bool have_report = m->go && read_goroutines(ctl, m, &report) >= 0;
+	int r = gc_meta_escape(m);
 
-	if (!m->go || read_goroutines(ctl, m, &report) < 0)
-		return;
-	putchar('\n');
-	gc_go_report_print_text(&report, &(struct gc_go_render){.crashed_only = true}, stdout);
+	if (r >= 0 && have_report)
+		r = gc_go_report_escape(&report);
+	if (r >= 0) {
+		print_info(m);
+		if (have_report) {
+			putchar('\n');
+			gc_go_report_print_text(
+			    &report, &(struct gc_go_render){.crashed_only = true}, stdout);
+		}
+	}
 	gc_go_report_free(&report);
+	return r;
 }
 
 static int verb_info(struct ctl *ctl, int argc, char **argv)
 {
 	struct gc_meta meta = {};
+	int r = 0;
 
 	if (find_entry(ctl, argv[1], &meta) < 0)
 		return EXIT_NOT_FOUND;
@@ -285,10 +303,11 @@ static int verb_info(struct ctl *ctl, int argc, char **argv)
 		gc_json_meta(stdout, &meta);
 		fputc('\n', stdout);
 	} else {
-		print_info(&meta);
-		print_crashed_goroutine(ctl, &meta);
+		r = print_info_text(ctl, &meta);
 	}
 	gc_meta_free(&meta);
+	if (r < 0)
+		return gc_log_errno(LOG_ERR, r, "cannot show the crash"), 1;
 	return EXIT_OK;
 }
 
@@ -341,12 +360,15 @@ static int verb_stacks(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json) {
 		gc_go_report_print_json(&report, &opts, stdout);
 		fputc('\n', stdout);
+	} else if (isatty(STDOUT_FILENO) && (r = gc_go_report_escape(&report)) < 0) {
+		gc_log_errno(LOG_ERR, r, "cannot show the goroutines of %s", meta.id);
 	} else {
+		/* Byte-exact for tools when not a terminal: the runtime's own text. */
 		gc_go_report_print_text(&report, &opts, stdout);
 	}
 	gc_go_report_free(&report);
 	gc_meta_free(&meta);
-	return EXIT_OK;
+	return r < 0 ? EXIT_NOT_FOUND : EXIT_OK;
 }
 
 static void zreader_freep(struct gc_zreader **reader)

@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "config.h"
+#include "escape.h"
 #include "gc-build.h"
 #include "journal.h"
 #include "log.h"
@@ -34,7 +35,9 @@ static void log_to_journal(int priority, const char *message, void *userdata)
 	const bool *journal = userdata;
 
 	/* stderr is /dev/null under the kernel; for replays and imports it is the terminal. */
-	fprintf(stderr, "gocrashd: %s\n", message);
+	_cleanup_free_ char *safe = gc_escape(message, 0);
+
+	fprintf(stderr, "gocrashd: %s\n", safe ? safe : "(a message, lost: out of memory)");
 	if (!*journal)
 		return;
 	if (!gc_journal_available() ||
