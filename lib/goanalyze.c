@@ -395,6 +395,7 @@ static void describe_header(struct walker *w, const struct graw *raw, const stru
 {
 	uint32_t status = raw->status & ~(uint32_t)GSCAN;
 	uint64_t now = w->opts->crash_monotonic_ns;
+	const char *text;
 
 	g->id = (int64_t)raw->goid;
 	g->gp = raw->gp;
@@ -402,12 +403,11 @@ static void describe_header(struct walker *w, const struct graw *raw, const stru
 	g->m_id = raw->m ? m->id : -1;
 	g->status = status;
 	g->scan = raw->status & GSCAN;
-	if (status == GC_G_LEAKED &&
-	    asprintf(&g->status_text, "%s (leaked)",
-		     gc_go_status_text(&w->t->strtabs, status, raw->waitreason)) < 0)
+	text = gc_go_status_text(&w->t->strtabs, status, raw->waitreason);
+	if (status != GC_G_LEAKED)
+		g->status_text = strdup(text);
+	else if (asprintf(&g->status_text, "%s (leaked)", text) < 0)
 		g->status_text = NULL;
-	else if (status != GC_G_LEAKED)
-		g->status_text = strdup(gc_go_status_text(&w->t->strtabs, status, raw->waitreason));
 	if ((status == GC_GO_WAITING || status == GC_GO_SYSCALL) && raw->waitsince && now &&
 	    now > raw->waitsince)
 		g->wait_minutes = (int64_t)((now - raw->waitsince) / 60000000000ull);

@@ -40,14 +40,19 @@ static void elf_endp(Elf **elf)
 		elf_end(*elf);
 }
 
-static const char *const global_symbols[GC_GO_N_GLOBALS] = {
-    [GC_GO_GLOBAL_MAXSTACKSIZE] = "runtime.maxstacksize",
-    [GC_GO_GLOBAL_MAXSTACKCEILING] = "runtime.maxstackceiling",
-};
+/* The .symtab names behind each hint: the tables, then the globals. */
+static const char *hint_name(size_t k)
+{
+	static const char *const globals[GC_GO_N_GLOBALS] = {
+	    [GC_GO_GLOBAL_MAXSTACKSIZE] = "runtime.maxstacksize",
+	    [GC_GO_GLOBAL_MAXSTACKCEILING] = "runtime.maxstackceiling",
+	};
 
-/* Sets hints[k] for each object symbol of scn named names[k]. */
-static void hint_symbols(Elf *elf, Elf_Scn *scn, const char *(*name_of)(size_t k), size_t n,
-			 struct gc_go_strtab_hint *hints)
+	return k < GC_GO_N_STRTABS ? specs[k].symbol : globals[k - GC_GO_N_STRTABS];
+}
+
+/* Sets hints[k] for each object symbol of scn named hint_name(k). */
+static void hint_symbols(Elf *elf, Elf_Scn *scn, struct gc_go_strtab_hint *hints)
 {
 	GElf_Shdr sh;
 	Elf_Data *data = NULL;
@@ -63,30 +68,19 @@ static void hint_symbols(Elf *elf, Elf_Scn *scn, const char *(*name_of)(size_t k
 			    GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
 				continue;
 			name = elf_strptr(elf, sh.sh_link, sym.st_name);
-			for (size_t k = 0; name && k < n; k++)
-				if (strcmp(name, name_of(k)) == 0)
+			for (size_t k = 0; name && k < GC_GO_N_HINTS; k++)
+				if (strcmp(name, hint_name(k)) == 0)
 					hints[k] =
 					    (struct gc_go_strtab_hint){sym.st_value, sym.st_size};
 		}
 }
 
-static const char *strtab_symbol(size_t k)
-{
-	return specs[k].symbol;
-}
-
-static const char *global_symbol(size_t k)
-{
-	return global_symbols[k];
-}
-
-static int find_symbols(int fd, const char *(*name_of)(size_t k), size_t n,
-			struct gc_go_strtab_hint *hints)
+int gc_go_strtab_hints(int fd, struct gc_go_strtab_hint hints[GC_GO_N_HINTS])
 {
 	_cleanup_(elf_endp) Elf *elf = NULL;
 	Elf_Scn *scn = NULL;
 
-	memset(hints, 0, n * sizeof(*hints));
+	memset(hints, 0, GC_GO_N_HINTS * sizeof(*hints));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EIO;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
@@ -96,24 +90,9 @@ static int find_symbols(int fd, const char *(*name_of)(size_t k), size_t n,
 		GElf_Shdr sh;
 
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
-			hint_symbols(elf, scn, name_of, n, hints);
+			hint_symbols(elf, scn, hints);
 	}
 	return 0;
-}
-
-int gc_go_strtab_hints(int fd, struct gc_go_strtab_hint hints[GC_GO_N_STRTABS])
-{
-	return find_symbols(fd, strtab_symbol, GC_GO_N_STRTABS, hints);
-}
-
-int gc_go_globals_find(int fd, uint64_t bias, uint64_t ret[GC_GO_N_GLOBALS])
-{
-	struct gc_go_strtab_hint hints[GC_GO_N_GLOBALS];
-	int r = find_symbols(fd, global_symbol, GC_GO_N_GLOBALS, hints);
-
-	for (size_t k = 0; k < GC_GO_N_GLOBALS; k++)
-		ret[k] = r >= 0 && hints[k].addr && hints[k].size == 8 ? hints[k].addr + bias : 0;
-	return r;
 }
 
 /* The Go string {ptr, len} at addr, if it is a plausible table entry. */
@@ -242,6 +221,11 @@ int gc_go_strtabs_find(gc_read_mem_fn read, void *userdata, const uint64_t (*ran
 	_cleanup_free_ uint8_t *buf = NULL;
 	int r = 0;
 
+	for (size_t k = 0; hints && k < GC_GO_N_GLOBALS; k++) {
+		const struct gc_go_strtab_hint *h = &hints[GC_GO_N_STRTABS + k];
+
+		tabs.global[k] = h->addr && h->size == 8 ? h->addr + bias : 0;
+	}
 	for (size_t k = 0; hints && k < GC_GO_N_STRTABS && r >= 0; k++)
 		if (hints[k].addr && hints[k].size >= N_ANCHORS * specs[k].stride &&
 		    anchors_match(read, userdata, &specs[k], hints[k].addr + bias))

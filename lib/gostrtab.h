@@ -42,18 +42,17 @@ struct gc_go_strtab_hint {
 	uint64_t addr, size;
 };
 
-/* Fills hints from the executable's .symtab. Returns 0 (hints of absent symbols stay 0),
- * -EBADMSG when fd is not ELF, -ENOMEM. */
-int gc_go_strtab_hints(int fd, struct gc_go_strtab_hint hints[GC_GO_N_STRTABS]);
-
-/* The process addresses of the globals (link address + bias) from the executable's .symtab;
- * 0 for a global without a symbol of 8 bytes (a stripped binary). Returns 0, -EBADMSG when fd
- * is not ELF, -EIO. */
-int gc_go_globals_find(int fd, uint64_t bias, uint64_t ret[GC_GO_N_GLOBALS]);
+/* Where .symtab puts the tables (hints[0 .. GC_GO_N_STRTABS)) and the globals (after them),
+ * from one pass over the executable's .symtab. Returns 0 (hints of absent symbols stay 0),
+ * -EBADMSG when fd is not ELF, -EIO. */
+#define GC_GO_N_HINTS (GC_GO_N_STRTABS + GC_GO_N_GLOBALS)
+int gc_go_strtab_hints(int fd, struct gc_go_strtab_hint hints[GC_GO_N_HINTS]);
 
 /* Finds the tables: at hint + bias when a hint is given and its first entries are right,
  * else by scanning the n_ranges ranges {start, size} (process addresses of writable data)
- * through read(). A table not found is left empty. Returns 0 or -ENOMEM. */
+ * through read(). A table not found is left empty. The globals are at their hint + bias
+ * when it is a symbol of 8 bytes, else 0. hints (GC_GO_N_HINTS of them) may be NULL.
+ * Returns 0 or -ENOMEM. */
 int gc_go_strtabs_find(gc_read_mem_fn read, void *userdata, const uint64_t (*ranges)[2],
 		       size_t n_ranges, const struct gc_go_strtab_hint *hints, uint64_t bias,
 		       struct gc_go_strtabs *ret);

@@ -216,14 +216,11 @@ static int find_moduledata(struct gc_go_target *t, const uint64_t (*ranges)[2], 
 /* Missing tables cost only the status words: the caller notes it. */
 static int find_strtabs(struct gc_go_target *t, int exe_fd, const uint64_t (*ranges)[2], size_t n)
 {
-	struct gc_go_strtab_hint hints[GC_GO_N_STRTABS];
+	struct gc_go_strtab_hint hints[GC_GO_N_HINTS];
 	int r = gc_go_strtab_hints(exe_fd, hints);
 
-	r = gc_go_strtabs_find(gc_go_read_cb, t, ranges, n, r < 0 ? NULL : hints, t->bias,
-			       &t->strtabs);
-	if (r >= 0)
-		(void)gc_go_globals_find(exe_fd, t->bias, t->strtabs.global); /* 0s if it fails */
-	return r;
+	return gc_go_strtabs_find(gc_go_read_cb, t, ranges, n, r < 0 ? NULL : hints, t->bias,
+				  &t->strtabs);
 }
 
 static uint64_t func_entry(struct gc_go_target *t, const char *name)

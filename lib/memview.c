@@ -27,7 +27,6 @@ struct gc_memview {
 	 * read from the executable's own PT_LOADs, at their run-time address. */
 	struct gc_core_phdr exe_loads[MAX_EXE_LOADS];
 	size_t n_exe_loads;
-	uint64_t exe_bias;
 };
 
 static uint64_t headers_end(const struct gc_core_info *info)
@@ -101,7 +100,6 @@ static void load_exe_segments(struct gc_memview *view)
 	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh.e_phentsize != sizeof(Elf64_Phdr))
 		return;
-	view->exe_bias = entry - eh.e_entry;
 	for (size_t i = 0; i < eh.e_phnum && view->n_exe_loads < MAX_EXE_LOADS; i++) {
 		Elf64_Phdr ph;
 
@@ -112,7 +110,7 @@ static void load_exe_segments(struct gc_memview *view)
 			view->exe_loads[view->n_exe_loads++] = (struct gc_core_phdr){
 			    .type = PT_LOAD,
 			    .offset = ph.p_offset,
-			    .vaddr = ph.p_vaddr + view->exe_bias,
+			    .vaddr = ph.p_vaddr + (entry - eh.e_entry),
 			    .filesz = ph.p_filesz,
 			    .memsz = ph.p_filesz,
 			};

@@ -353,7 +353,7 @@ static void check_strtabs(const char *prog, const struct dump *d, unsigned minor
 	    [GC_GO_STRTAB_STATUSES] = "runtime.gStatusStrings",
 	    [GC_GO_STRTAB_SIGNALS] = "runtime.sigtable",
 	};
-	struct gc_go_strtab_hint hints[GC_GO_N_STRTABS];
+	struct gc_go_strtab_hint hints[GC_GO_N_HINTS];
 	struct gc_go_strtabs by_symbol, by_content;
 	uint64_t ranges[32][2];
 	struct file_mem m;
@@ -653,7 +653,7 @@ static void test_status_text(void **state)
 	    "SIGQUIT: quit",
 	};
 	static struct fake_mem m;
-	struct gc_go_strtab_hint hints[GC_GO_N_STRTABS] = {};
+	struct gc_go_strtab_hint hints[GC_GO_N_HINTS] = {};
 	struct gc_go_strtabs tabs;
 	uint64_t ranges[1][2] = {{FAKE_BASE + FAKE_DATA, sizeof(m.bytes) - FAKE_DATA}}, addr[3];
 
