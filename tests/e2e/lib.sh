@@ -21,6 +21,9 @@ finish() { [ "$FAILS" -eq 0 ] && echo "all checks passed" || { echo "$FAILS chec
 
 [ "$(id -u)" = 0 ] || skip "needs root to set kernel.core_pattern"
 [ -w /proc/sys/kernel/core_pattern ] || skip "/proc/sys/kernel/core_pattern is not writable here"
+# One at a time machine-wide, also across build trees and checkouts: core_pattern is global.
+exec 9>/run/lock/gocrashd-e2e.lock
+flock 9
 
 # Short paths: the kernel truncates core_pattern at 127 bytes.
 T=$(mktemp -d /tmp/gc.XXXXXX)
