@@ -138,11 +138,12 @@ static int append_frame(struct gc_goroutine *g, struct gc_go_frame *f)
 }
 
 /* The name as the runtime prints it, in buf. */
-static const char *print_name(const char *name, char *buf, size_t size)
+static const char *print_name(const struct gc_go_target *t, const char *name, char *buf,
+			      size_t size)
 {
 	if (strcmp(name, "runtime.gopanic") == 0)
 		return "panic";
-	gc_funcname_for_print(name, buf, size);
+	gc_funcname_for_print(name, t->layout->minor, buf, size);
 	return buf;
 }
 
@@ -170,8 +171,8 @@ static void keep_frame(struct collector *c, const struct gc_go_pframe *pf,
 	};
 	char name[1024];
 
-	if (gc_go_report_intern(c->report, print_name(sym->name, name, sizeof(name)), &f.func) <
-		0 ||
+	if (gc_go_report_intern(c->report, print_name(c->t, sym->name, name, sizeof(name)),
+				&f.func) < 0 ||
 	    gc_go_report_intern(c->report, sym->file, &f.file) < 0 ||
 	    (!f.inlined &&
 	     gc_go_format_args(c->t, &pf->fn, pf->fp, args_pc(c, pf, sym), &f.args) < 0) ||
@@ -383,7 +384,7 @@ static void describe_creator(struct walker *w, const struct graw *raw, struct gc
 	if (gc_pclntab_file_line(w->t->tab, &f, raw->gopc > f.entry ? raw->gopc - 1 : raw->gopc,
 				 &file, &line) < 0)
 		return;
-	g->created_by = strdup(print_name(f.name, name, sizeof(name)));
+	g->created_by = strdup(print_name(w->t, f.name, name, sizeof(name)));
 	g->created_file = strdup(file);
 	g->created_line = line;
 	g->created_off = raw->gopc - f.entry;

@@ -487,15 +487,43 @@ int gc_pclntab_frames(const struct gc_pclntab *tab, uint64_t pc, struct gc_frame
 	return 0;
 }
 
-size_t gc_funcname_for_print(const char *name, char *buf, size_t size)
+/* In [open+1, close): the ']' and '[' at depth 0 between a generic method's receiver type
+ * arguments and its own ("T[A].M[B]"), as go1.27's funcNamePiecesForPrint finds them.
+ * Returns 1 when found, 0 when the interior is one bracket pair's, -1 when malformed. */
+static int method_brackets(const char *open, const char *close, const char **rbr, const char **lbr)
 {
-	const char *open = strchr(name, '['), *close = strrchr(name, ']');
-	size_t len;
+	int depth = 1;
+
+	*rbr = NULL;
+	for (const char *p = open + 1; p < close; p++)
+		if (*p == '[' && ++depth == 1) {
+			*lbr = p;
+			return 1;
+		} else if (*p == ']' && --depth < 0) {
+			return -1;
+		} else if (*p == ']' && depth == 0) {
+			*rbr = p;
+		}
+	return depth == 1 && !*rbr ? 0 : -1;
+}
+
+size_t gc_funcname_for_print(const char *name, int minor, char *buf, size_t size)
+{
+	const char *open = strchr(name, '['), *close = strrchr(name, ']'), *rbr, *lbr;
+	int len, r;
 
 	if (!open || !close || close <= open)
 		return (size_t)snprintf(buf, size, "%s", name);
-	len = (size_t)(open - name);
-	return (size_t)snprintf(buf, size, "%.*s[...]%s", (int)MIN(len, (size_t)INT32_MAX), name,
+	len = (int)MIN((size_t)(open - name), (size_t)INT32_MAX);
+	r = minor >= 27 && memchr(open + 1, '[', (size_t)(close - open - 1))
+		? method_brackets(open, close, &rbr, &lbr)
+		: 0;
+	if (r < 0)
+		return (size_t)snprintf(buf, size, "%s", name);
+	if (r == 0)
+		return (size_t)snprintf(buf, size, "%.*s[...]%s", len, name, close + 1);
+	return (size_t)snprintf(buf, size, "%.*s[...]%.*s[...]%s", len, name,
+				(int)MIN((size_t)(lbr - rbr - 1), (size_t)INT32_MAX), rbr + 1,
 				close + 1);
 }
 

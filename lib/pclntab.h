@@ -132,10 +132,12 @@ int gc_pclntab_funcdata(const struct gc_pclntab *tab, const struct gc_func *f, u
 int gc_pclntab_frames(const struct gc_pclntab *tab, uint64_t pc, struct gc_frame *frames,
 		      size_t max, size_t *n_frames);
 
-/* Writes name as the runtime prints it (runtime.funcNameForPrint: the type arguments of a
- * generic function become "[...]") into buf, truncated and NUL-terminated. Returns the
- * length of the full result like snprintf. */
-size_t gc_funcname_for_print(const char *name, char *buf, size_t size);
+/* Writes name as the runtime of Go 1.minor prints it (runtime.funcNameForPrint: the type
+ * arguments of a generic function become "[...]"; from 1.27 also those of a generic
+ * method and of its receiver, "T[...].M[...]", and a name whose brackets do not balance is
+ * printed whole) into buf, truncated and NUL-terminated. Returns the length of the full
+ * result like snprintf. */
+size_t gc_funcname_for_print(const char *name, int minor, char *buf, size_t size);
 
 /* The fields of runtime.moduledata the extractor needs. */
 struct gc_moduledata {

@@ -42,7 +42,8 @@ static void query_pc(struct gc_pclntab *tab, uint64_t pc)
 
 	if (gc_pclntab_find_func(tab, pc, &f) < 0)
 		return;
-	gc_funcname_for_print(f.name, name, sizeof(name));
+	gc_funcname_for_print(f.name, 26, name, sizeof(name));
+	gc_funcname_for_print(f.name, 27, name, sizeof(name));
 	(void)gc_pclntab_file_line(tab, &f, pc, &file, &v);
 	(void)gc_pclntab_pcsp(tab, &f, pc, &v);
 	(void)gc_pclntab_pcdata(tab, &f, GC_PCDATA_INL_TREE_INDEX, pc, &v);

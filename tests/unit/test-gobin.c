@@ -336,8 +336,8 @@ static void check_symbols(struct gc_pclntab *tab, const struct sym *syms, size_t
 		assert_int_equal(gc_pclntab_find_func(tab, f.end - 1, &g), 0);
 		assert_int_equal(g.entry, f.entry);
 		/* Go 1.19's linker stored "[...]" itself; later ones the shape types. */
-		gc_funcname_for_print(syms[i].name, want, sizeof(want));
-		gc_funcname_for_print(f.name, got, sizeof(got));
+		gc_funcname_for_print(syms[i].name, 27, want, sizeof(want));
+		gc_funcname_for_print(f.name, 27, got, sizeof(got));
 		assert_string_equal(got, want);
 		assert_int_equal(gc_pclntab_find_func_by_name(tab, f.name, &g), 0);
 		/* Names are unique except Go 1.19's "[...]" ones: the first match wins there. */
@@ -732,22 +732,40 @@ static void test_build_id_notes(void **state)
 	assert_int_equal(gc_go_build_id_from_notes(notes, sizeof(notes) - 6, &id), -ENOENT);
 }
 
+static void check_print_name(const char *name, int minor, const char *want)
+{
+	char buf[128];
+
+	assert_int_equal(gc_funcname_for_print(name, minor, buf, sizeof(buf)), strlen(want));
+	assert_string_equal(buf, want);
+}
+
+/* Cases from runtime.funcNamePiecesForPrint of go1.26 and go1.27. */
 static void test_funcname_for_print(void **state)
 {
 	char buf[64];
 
 	(void)state;
-	gc_funcname_for_print("main.Sum[go.shape.int]", buf, sizeof(buf));
-	assert_string_equal(buf, "main.Sum[...]");
-	gc_funcname_for_print("main.(*T[go.shape.int,go.shape.string]).M", buf, sizeof(buf));
-	assert_string_equal(buf, "main.(*T[...]).M");
-	gc_funcname_for_print("main.F[...].func1", buf, sizeof(buf));
-	assert_string_equal(buf, "main.F[...].func1");
-	gc_funcname_for_print("main.main", buf, sizeof(buf));
-	assert_string_equal(buf, "main.main");
-	gc_funcname_for_print("odd]name[", buf, sizeof(buf));
-	assert_string_equal(buf, "odd]name[");
-	assert_int_equal(gc_funcname_for_print("main.Sum[go.shape.int]", buf, 5), 13);
+	for (int minor = 19; minor <= 27; minor++) {
+		check_print_name("main.Sum[go.shape.int]", minor, "main.Sum[...]");
+		check_print_name("main.(*T[go.shape.int,go.shape.string]).M", minor,
+				 "main.(*T[...]).M");
+		check_print_name("main.F[...].func1", minor, "main.F[...].func1");
+		check_print_name("main.main", minor, "main.main");
+		check_print_name("odd]name[", minor, "odd]name[");
+		check_print_name("main.F[go.shape.[]int].func2", minor, "main.F[...].func2");
+		check_print_name("main.F[go.shape.map[string]int]", minor, "main.F[...]");
+	}
+	check_print_name("main.(*T[go.shape.int]).M[go.shape.string]", 26, "main.(*T[...]");
+	check_print_name("main.(*T[go.shape.int]).M[go.shape.string]", 27, "main.(*T[...]).M[...]");
+	check_print_name("main.T[go.shape.[]int].M[go.shape.int].func1", 27,
+			 "main.T[...].M[...].func1");
+	/* Brackets that do not balance: 1.27 prints the name whole. */
+	check_print_name("main.F[a]]b]", 26, "main.F[...]");
+	check_print_name("main.F[a]]b]", 27, "main.F[a]]b]");
+	check_print_name("main.F[a]b[c]d[e]", 27, "main.F[...]b[...]");
+	check_print_name("main.F[[a]", 27, "main.F[[a]");
+	assert_int_equal(gc_funcname_for_print("main.Sum[go.shape.int]", 27, buf, 5), 13);
 	assert_string_equal(buf, "main");
 }
 

@@ -4,9 +4,10 @@
 //
 // Before crashing it starts background goroutines in many states (sleeping, blocked on a
 // channel receive and send, on a nil channel, in select, on a sync.Mutex, RWMutex,
-// WaitGroup and Cond, in a read(2) on a pipe, and one locked to its thread), each under a
-// few frames of call depth with an inlined helper, a generic function and a closure, so
-// that the traceback and the core hold several kinds of goroutine.
+// WaitGroup and Cond, in a read(2) on a pipe, one locked to its thread, and from Go 1.27 one
+// in a generic method), each under a few frames of call depth with an inlined helper, a
+// generic function and a closure, so that the traceback and the core hold several kinds
+// of goroutine.
 //
 // Nothing is written to stderr except by the runtime: stderr holds exactly the runtime's
 // traceback. Modes that wait for something outside (a signal) write "ready\n" to stdout
@@ -480,6 +481,7 @@ func startBackground(deadlockable bool) {
 		runtime.LockOSThread()
 		sink += waitOn(never)
 	})
+	startGenericMethods()
 	if !deadlockable {
 		// [sleep]
 		spawn(2, func() { time.Sleep(time.Hour) })
