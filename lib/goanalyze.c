@@ -33,6 +33,7 @@ struct graw {
 	uint64_t gp, stack_lo, stack_hi, panic, m, sched_sp, sched_pc, syscallsp, syscallpc;
 	uint64_t goid, waitsince, lockedm, gopc, parent_goid;
 	uint64_t sigcode0, sigcode1, sigpc;
+	uint64_t syncgroup, bubble;
 	uint32_t status, sig;
 	uint8_t waitreason;
 };
@@ -74,6 +75,8 @@ static int read_g(struct gc_go_target *t, uint64_t gp, struct graw *g)
 	    .sigcode0 = field(buf, L->g_sigcode0, 8),
 	    .sigcode1 = field(buf, L->g_sigcode1, 8),
 	    .sigpc = field(buf, L->g_sigpc, 8),
+	    .syncgroup = field(buf, L->g_syncgroup, 8),
+	    .bubble = field(buf, L->g_bubble, 8),
 	};
 	return 0;
 }
@@ -372,6 +375,27 @@ static bool start_from_thread(struct walker *w, const struct graw *g, bool crash
 	return s.found;
 }
 
+/* The synctest part of the header: 1.24's group shows its root goroutine's id, 1.25's bubble
+ * its own id, and a goroutine durably blocked in one is "(durable)". An unreadable group or
+ * bubble shows as none. */
+static void describe_synctest(struct walker *w, const struct graw *raw, uint32_t status,
+			      struct gc_goroutine *g)
+{
+	const struct gc_go_layout *L = w->t->layout;
+	uint64_t root, id;
+
+	if (raw->syncgroup && L->syncgroup_root != GC_NO_FIELD &&
+	    gc_go_read_word(w->t, raw->syncgroup + L->syncgroup_root, &root) == 0 && root &&
+	    gc_go_read_word(w->t, root + L->g_goid, &id) == 0)
+		g->synctest_group = (int64_t)id;
+	if (raw->bubble && L->bubble_id != GC_NO_FIELD &&
+	    gc_go_read_word(w->t, raw->bubble + L->bubble_id, &id) == 0) {
+		g->synctest_group = (int64_t)id;
+		g->durable = status == GC_G_WAITING &&
+			     gc_go_idle_in_synctest(&w->t->strtabs, raw->waitreason);
+	}
+}
+
 static void describe_creator(struct walker *w, const struct graw *raw, struct gc_goroutine *g)
 {
 	struct gc_func f;
@@ -413,6 +437,7 @@ static void describe_header(struct walker *w, const struct graw *raw, const stru
 	    now > raw->waitsince)
 		g->wait_minutes = (int64_t)((now - raw->waitsince) / 60000000000ull);
 	g->locked = raw->lockedm != 0;
+	describe_synctest(w, raw, status, g);
 	describe_creator(w, raw, g);
 }
 

@@ -45,6 +45,10 @@ struct gc_go_layout {
 	uint32_t g_sigcode0, g_sigcode1, g_sigpc;
 	uint32_t g_parentgoid; /* u64, GC_NO_FIELD before 1.21 */
 	uint32_t g_gopc, g_ancestors, g_startpc;
+	/* The synctest bubble a goroutine is in: 1.24's g.syncGroup (experimental; the header
+	 * shows its root goroutine's id), 1.25+'s g.bubble (the header shows its id). */
+	uint32_t g_syncgroup, syncgroup_root;
+	uint32_t g_bubble, bubble_id;
 
 	/* runtime.m */
 	uint32_t m_g0, m_gsignal, m_procid, m_curg, m_caughtsig, m_id, m_throwing;
@@ -76,7 +80,7 @@ struct gc_go_layout_field {
 	const char *dwarf;
 };
 
-#define GC_GO_LAYOUT_N_FIELDS ((size_t)52)
+#define GC_GO_LAYOUT_N_FIELDS ((size_t)56)
 extern const struct gc_go_layout_field gc_go_layout_fields[GC_GO_LAYOUT_N_FIELDS];
 
 /* Parses "go1.22.12", "go1.24rc1", "go1.21" (also with a " X:exp" suffix) into the minor

@@ -9,7 +9,7 @@
  *   gocrash-goroutines  VERSION
  *   report     GO_MINOR GO_VERSION GOROUTINES_TOTAL REASON SIGNAL SIGNATURE
  *   goroutine  ID GP MP M_ID STATUS SCAN STATUS_TEXT WAIT_MINUTES LOCKED CRASHED THREAD
- *              PARENT_ID SYNCTEST_GROUP ELIDED ELIDED_AT
+ *              PARENT_ID SYNCTEST_GROUP ELIDED ELIDED_AT [DURABLE]
  *   created    FUNC FILE LINE OFFSET           (of the goroutine above; absent: no creator)
  *   frame      FUNC FILE LINE INLINED PC ENTRY SP FP ARGS  (of the goroutine above, in order)
  *   gnote      TEXT                            (the goroutine's note)
@@ -356,8 +356,8 @@ static int write_goroutine(FILE *f, const struct gc_goroutine *g)
 	r = put_string(f, g->status_text);
 	fprintf(f, "\t%" PRId64 "\t%d\t%d\t%" PRId64, g->wait_minutes, g->locked, g->crashed,
 		g->thread);
-	fprintf(f, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%zu\n", g->parent_id,
-		g->synctest_group, g->elided, g->elided_at);
+	fprintf(f, "\t%" PRId64 "\t%" PRId64 "\t%" PRId64 "\t%zu\t%d\n", g->parent_id,
+		g->synctest_group, g->elided, g->elided_at, g->durable);
 	if (g->created_by) {
 		fputs_unlocked("created", f);
 		if (put_strings(f, (const char *const[]){g->created_by, g->created_file}, 2) < 0)
@@ -697,7 +697,7 @@ static int record_report(struct reader *rd)
 	return 0;
 }
 
-static bool parse_goroutine(char **fields, struct gc_goroutine *g)
+static bool parse_goroutine(char **fields, size_t n_fields, struct gc_goroutine *g)
 {
 	return parse_i64(fields[1], &g->id) && parse_addr(fields[2], &g->gp) &&
 	       parse_addr(fields[3], &g->mp) && parse_i64(fields[4], &g->m_id) &&
@@ -705,7 +705,8 @@ static bool parse_goroutine(char **fields, struct gc_goroutine *g)
 	       parse_i64(fields[8], &g->wait_minutes) && parse_bool(fields[9], &g->locked) &&
 	       parse_bool(fields[10], &g->crashed) && parse_i64(fields[11], &g->thread) &&
 	       parse_i64(fields[12], &g->parent_id) && parse_i64(fields[13], &g->synctest_group) &&
-	       parse_i64(fields[14], &g->elided) && parse_size(fields[15], &g->elided_at);
+	       parse_i64(fields[14], &g->elided) && parse_size(fields[15], &g->elided_at) &&
+	       (n_fields < 17 || parse_bool(fields[16], &g->durable));
 }
 
 static int record_goroutine(struct reader *rd)
@@ -715,7 +716,7 @@ static int record_goroutine(struct reader *rd)
 	struct gc_goroutine *goroutines;
 	int r;
 
-	if (!parse_goroutine(rd->fields, &g))
+	if (!parse_goroutine(rd->fields, rd->n_fields, &g))
 		return damaged(rd, "a number in a goroutine record is malformed");
 	if (report->n_goroutines >= MAX_GOROUTINES)
 		return damaged(rd, "it holds more goroutines than a program can");
@@ -1000,12 +1001,16 @@ static void print_header(FILE *out, unsigned minor, const struct gc_goroutine *g
 	fprintf(out, " [%s", status_word(g));
 	if (g->scan)
 		fputs(" (scan)", out);
+	if (g->durable && !gc_ends_with(status_word(g), "(durable)"))
+		fputs(" (durable)", out);
 	if (g->wait_minutes >= 1)
 		fprintf(out, ", %" PRId64 " minutes", g->wait_minutes);
 	if (g->locked)
 		fputs(", locked to thread", out);
-	if (minor >= 24 && g->synctest_group != 0)
-		fprintf(out, ", synctest group %" PRId64, g->synctest_group);
+	if (g->synctest_group != 0)
+		fprintf(out,
+			minor >= 25 ? ", synctest bubble %" PRId64 : ", synctest group %" PRId64,
+			g->synctest_group);
 	fputs("]:\n", out);
 }
 
@@ -1172,7 +1177,8 @@ static bool same_frame(const struct gc_go_frame *a, const struct gc_go_frame *b)
 static bool same_stack(const struct gc_goroutine *a, const struct gc_goroutine *b)
 {
 	if (a->n_frames != b->n_frames || a->elided != b->elided || a->elided_at != b->elided_at ||
-	    a->locked != b->locked || a->created_line != b->created_line ||
+	    a->locked != b->locked || a->durable != b->durable ||
+	    a->synctest_group != b->synctest_group || a->created_line != b->created_line ||
 	    a->created_off != b->created_off || !same_string(status_word(a), status_word(b)) ||
 	    !same_string(a->created_by, b->created_by) ||
 	    !same_string(a->created_file, b->created_file) || !same_string(a->note, b->note))
@@ -1257,7 +1263,7 @@ static int group_goroutines(const struct gc_go_report *report, struct grouping *
  *   N goroutines: goroutine ID, ID, ... [STATUS]:
  * at most 10 ids, then ", ..."; STATUS is the status word, then ", M minutes" (or ", M-K
  * minutes", the shortest and the longest wait) when some waited a minute or more, then
- * ", locked to thread". */
+ * ", locked to thread" and the synctest bubble, as in a goroutine's header. */
 #define GROUP_MAX_IDS 10
 static void print_group_header(FILE *out, const struct gc_go_report *report,
 			       const struct grouping *gr, const struct group *grp)
@@ -1271,6 +1277,8 @@ static void print_group_header(FILE *out, const struct gc_go_report *report,
 	if (grp->count > GROUP_MAX_IDS)
 		fputs(", ...", out);
 	fprintf(out, " [%s", status_word(first));
+	if (first->durable && !gc_ends_with(status_word(first), "(durable)"))
+		fputs(" (durable)", out);
 	if (grp->max_minutes >= 1 && grp->min_minutes == grp->max_minutes)
 		fprintf(out, ", %" PRId64 " minutes", grp->max_minutes);
 	else if (grp->max_minutes >= 1)
@@ -1278,6 +1286,11 @@ static void print_group_header(FILE *out, const struct gc_go_report *report,
 			grp->max_minutes);
 	if (first->locked)
 		fputs(", locked to thread", out);
+	if (first->synctest_group != 0)
+		fprintf(out,
+			report->go_minor >= 25 ? ", synctest bubble %" PRId64
+					       : ", synctest group %" PRId64,
+			first->synctest_group);
 	fputs("]:\n", out);
 }
 
@@ -1416,9 +1429,10 @@ static void json_goroutine(FILE *out, const struct gc_goroutine *g)
 	json_key(out, "status"), gc_json_string(out, status_word(g));
 	fprintf(out,
 		",\"status_code\":%" PRIu32 ",\"scan\":%s,\"wait_minutes\":%" PRId64
-		",\"locked\":%s,\"crashed\":%s",
+		",\"locked\":%s,\"crashed\":%s,\"durable\":%s",
 		g->status, g->scan ? "true" : "false", g->wait_minutes,
-		g->locked ? "true" : "false", g->crashed ? "true" : "false");
+		g->locked ? "true" : "false", g->crashed ? "true" : "false",
+		g->durable ? "true" : "false");
 	json_id(out, "thread", g->thread, 0);
 	json_addr(out, "gp", g->gp, false);
 	json_addr(out, "mp", g->mp, true);

@@ -65,9 +65,11 @@ struct gc_goroutine {
 	int64_t elided;
 	size_t elided_at;
 
-	/* Go 1.24+: the id of the root goroutine of its synctest bubble, 0 when none
-	 * (", synctest group N" in the header). */
+	/* Its synctest bubble, 0 when none: 1.24's group by the id of its root goroutine
+	 * (", synctest group N" in the header), 1.25+'s bubble by its id (", synctest bubble
+	 * N"). durable: 1.25+, waiting durably blocked in its bubble (" (durable)"). */
 	int64_t synctest_group;
+	bool durable;
 };
 
 struct gc_go_names;

@@ -275,3 +275,26 @@ const char *gc_go_status_text(const struct gc_go_strtabs *tabs, uint32_t status,
 	s = gc_go_strtab_get(tabs, GC_GO_STRTAB_STATUSES, status);
 	return s ? s : "???";
 }
+
+bool gc_go_idle_in_synctest(const struct gc_go_strtabs *tabs, uint8_t wait_reason)
+{
+	/* runtime.isIdleInSynctest of 1.25 to 1.27, by name; the "(durable)" ones print it. */
+	static const char *const idle[] = {
+	    "chan receive (nil chan)",
+	    "chan send (nil chan)",
+	    "select (no cases)",
+	    "sleep",
+	    "sync.Cond.Wait",
+	    "coroutine",
+	    "synctest.Run",
+	    "synctest.Wait",
+	};
+	const char *s = gc_go_strtab_get(tabs, GC_GO_STRTAB_WAIT_REASONS, wait_reason);
+
+	if (!s || wait_reason == 0)
+		return false;
+	for (size_t i = 0; i < ELEMENTSOF(idle); i++)
+		if (strcmp(s, idle[i]) == 0)
+			return true;
+	return false;
+}

@@ -7,6 +7,7 @@
  * entries, which every release 1.18 to 1.27 shares. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -70,3 +71,9 @@ const char *gc_go_strtab_get(const struct gc_go_strtabs *tabs, enum gc_go_strtab
  * Returns a string owned by tabs, or a static one. */
 const char *gc_go_status_text(const struct gc_go_strtabs *tabs, uint32_t status,
 			      uint8_t wait_reason);
+
+/* Whether a goroutine waiting for wait_reason is durably blocked as synctest sees it (the
+ * runtime's isIdleInSynctest, 1.25+: sleeping, on a nil channel, in an empty select, in
+ * sync.Cond.Wait, a coroutine, synctest.Run and Wait), by the reason's name in the program's
+ * own table. The durable channel operations are named "... (durable)" there already. */
+bool gc_go_idle_in_synctest(const struct gc_go_strtabs *tabs, uint8_t wait_reason);

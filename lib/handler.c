@@ -261,9 +261,8 @@ int gc_handler_disable(const char *root)
 static bool valid_service_name(const char *unit)
 {
 	size_t len = strlen(unit);
-	static const char suffix[] = ".service";
 
-	if (len <= strlen(suffix) || len > 255 || strcmp(unit + len - strlen(suffix), suffix) != 0)
+	if (len <= strlen(".service") || len > 255 || !gc_ends_with(unit, ".service"))
 		return false;
 	if (unit[0] == '.' || unit[0] == '-')
 		return false;

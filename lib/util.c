@@ -77,3 +77,10 @@ void *gc_grow(void *array, size_t n, size_t size)
 		return array;
 	return reallocarray(array, n == 0 ? 16 : n * 2, size);
 }
+
+bool gc_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}

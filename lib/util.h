@@ -2,6 +2,7 @@
 /* Small helpers more than one module needs. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -9,6 +10,9 @@
 
 /* write(2) until all of data is written, retrying on EINTR. Returns 0 or a negative errno. */
 int gc_write_all(int fd, const void *data, size_t size);
+
+/* Whether s ends with suffix. */
+bool gc_ends_with(const char *s, const char *suffix);
 
 /* Human size: "512B", "1.5M", "32.0G" (1024-based). */
 void gc_format_bytes(uint64_t bytes, char *buf, size_t size);

@@ -2,7 +2,7 @@
 # Go programs from every installed Debian toolchain crash under the real kernel with
 # GOTRACEBACK=crash, in every crash mode of tests/go/crash; `gocrashctl stacks` must show what
 # the runtime printed on stderr: the same reason line, goroutines, statuses and frames
-# (tests/go/tbcompare judges). GC_TEST_GO_FULL=1 runs every mode in every build mode too;
+# (tests/go/tbcompare judges); also a test binary that crashes in a synctest bubble. GC_TEST_GO_FULL=1 runs every mode in every build mode too;
 # GC_TEST_GO="1.26 1.27" limits the run to those toolchains (for development).
 . "$(dirname "$0")/lib.sh"
 
@@ -96,6 +96,20 @@ for goroot in $toolchains; do
 			GOTRACEBACK=crash try "go $v $build" "$exe" "$mode"
 		done
 	done
+done
+
+# A crash inside a synctest bubble (a test binary: testing/synctest.Test; 1.24 only as an
+# experiment): headers with ", synctest bubble N" and " (durable)", or 1.24's ", synctest
+# group N".
+for goroot in $toolchains; do
+	v=${goroot##*/go-}
+	[ "${v#1.}" -ge 24 ] || continue
+	exe=$T/synctest-$v
+	experiment=
+	[ "${v#1.}" -ge 25 ] || experiment=synctest
+	(cd "$SRC/tests/go/synctest" && GOEXPERIMENT=$experiment "$goroot/bin/go" test -c -o "$exe" .) ||
+		{ fail "go $v synctest: build"; continue; }
+	GOTRACEBACK=crash try "go $v synctest" "$exe" -test.run=TestCrash
 done
 
 # One signature per crash mode whatever the toolchain, a different one for each mode: an

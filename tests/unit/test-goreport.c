@@ -845,7 +845,7 @@ static void assert_same_goroutine(const struct gc_goroutine *a, const struct gc_
 	assert_true(a->status == b->status && a->scan == b->scan && a->locked == b->locked);
 	assert_true(a->wait_minutes == b->wait_minutes && a->crashed == b->crashed);
 	assert_true(a->thread == b->thread && a->parent_id == b->parent_id &&
-		    a->synctest_group == b->synctest_group);
+		    a->synctest_group == b->synctest_group && a->durable == b->durable);
 	assert_true(a->elided == b->elided && a->elided_at == b->elided_at);
 	assert_same_string(a->status_text, b->status_text);
 	assert_same_string(a->created_by, b->created_by);
@@ -956,6 +956,52 @@ static void test_intern(void **state)
 	gc_go_report_free(&back);
 	gc_go_report_free(&r);
 	(void)state;
+}
+
+/* A synctest bubble in the header: 1.25+ " (durable)" after the status unless the status
+ * says it, ", synctest bubble N"; 1.24 ", synctest group N"; and a goroutine record of the
+ * previous version, without DURABLE, still reads. */
+static void test_text_synctest(void **state)
+{
+	static const char old_record[] =
+	    "gocrash-goroutines\t1\nreport\t25\tgo1.25.4\t1\t\\N\t\\N\t\\N\n"
+	    "goroutine\t3\t0x10\t0x0\t-1\t4\t0\tsleep\t0\t0\t0\t0\t1\t2\t0\t0\n"
+	    "end\t1\t0\t0\n";
+	const struct gspec sleep = {
+	    .id = 3, .gp = 0x10, .status = GC_GO_WAITING, .status_text = "sleep"};
+	const struct gspec chan = {
+	    .id = 4, .gp = 0x20, .status = GC_GO_WAITING, .status_text = "chan receive (durable)"};
+	struct gc_go_report r, back;
+	struct gc_goroutine *g;
+	_cleanup_free_ char *got = NULL, *text = NULL;
+	size_t size;
+
+	(void)state;
+	report_init(&r, 25, "go1.25.4");
+	g = add_goroutine(&r, &sleep, NULL, 0);
+	g->durable = true;
+	g->synctest_group = 2;
+	g = add_goroutine(&r, &chan, NULL, 0);
+	g->durable = true;
+	g->synctest_group = 2;
+	got = render(&r, NULL, false);
+	assert_non_null(strstr(got, " [sleep (durable), synctest bubble 2]:\n"));
+	assert_non_null(strstr(got, " [chan receive (durable), synctest bubble 2]:\n"));
+	text = stored(&r, &size);
+	assert_int_equal(read_back(text, size, &back), 0);
+	assert_true(back.goroutines[0].durable && back.goroutines[0].synctest_group == 2);
+	gc_go_report_free(&back);
+	r.go_minor = 24;
+	r.goroutines[0].durable = false;
+	got = (free(got), render(&r, NULL, false));
+	assert_non_null(strstr(got, " [sleep, synctest group 2]:\n"));
+	gc_go_report_free(&r);
+
+	assert_int_equal(read_back(old_record, strlen(old_record), &back), 0);
+	assert_int_equal(back.n_goroutines, 1);
+	assert_false(back.goroutines[0].durable);
+	assert_int_equal(back.goroutines[0].synctest_group, 2);
+	gc_go_report_free(&back);
 }
 
 static void test_roundtrip(void **state)
@@ -1510,6 +1556,7 @@ int main(void)
 	    cmocka_unit_test(test_text_go119),
 	    cmocka_unit_test(test_text_kept),
 	    cmocka_unit_test(test_text_go121_header),
+	    cmocka_unit_test(test_text_synctest),
 	    cmocka_unit_test(test_crashed_only),
 	    cmocka_unit_test(test_group),
 	    cmocka_unit_test(test_group_many),

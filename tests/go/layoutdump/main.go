@@ -37,6 +37,9 @@ var structs = []string{
 	"runtime.moduledata",
 }
 
+// Structs of some releases only: 1.24's synctestGroup became 1.25's synctestBubble.
+var optionalStructs = []string{"runtime.synctestGroup", "runtime.synctestBubble"}
+
 // Arrays of strings, or of structs with a string field "name" (runtime.sigtable).
 var stringArrays = []string{"runtime.waitReasonStrings", "runtime.gStatusStrings", "runtime.sigtable"}
 
@@ -78,7 +81,7 @@ func dump(w io.Writer, path string) error {
 		name, _ := e.Val(dwarf.AttrName).(string)
 		switch e.Tag {
 		case dwarf.TagStructType:
-			if !wanted(structs, name) || found[name] {
+			if !(wanted(structs, name) || wanted(optionalStructs, name)) || found[name] {
 				continue
 			}
 			found[name] = true

@@ -1,0 +1,3 @@
+module gocrashd.test/synctest
+
+go 1.24
