@@ -760,9 +760,11 @@ static void test_funcname_for_print(void **state)
 	check_print_name("main.(*T[go.shape.int]).M[go.shape.string]", 27, "main.(*T[...]).M[...]");
 	check_print_name("main.T[go.shape.[]int].M[go.shape.int].func1", 27,
 			 "main.T[...].M[...].func1");
-	/* Brackets that do not balance: 1.27 prints the name whole. */
+	/* Brackets that do not balance: 1.27 prints the name whole, unless its early out for an
+	 * interior without '[' hides the stray ']' as 1.26 does. */
 	check_print_name("main.F[a]]b]", 26, "main.F[...]");
-	check_print_name("main.F[a]]b]", 27, "main.F[a]]b]");
+	check_print_name("main.F[a]]b]", 27, "main.F[...]");
+	check_print_name("main.F[a]]b[c]", 27, "main.F[a]]b[c]");
 	check_print_name("main.F[a]b[c]d[e]", 27, "main.F[...]b[...]");
 	check_print_name("main.F[[a]", 27, "main.F[[a]");
 	assert_int_equal(gc_funcname_for_print("main.Sum[go.shape.int]", 27, buf, 5), 13);
