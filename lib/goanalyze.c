@@ -475,6 +475,12 @@ static int choose_start(struct walker *w, const struct graw *raw, const struct m
 	}
 	thread = raw->m && m->curg == raw->gp ? thread_by_tid(w->t->info, m->procid) : NULL;
 	g->thread = thread ? thread->tid : 0;
+	/* 1.26+: running again but still inside exitsyscall, on another thread: its traceback
+	 * starts where the system call left (tracebacksomeothers checks syscallsp). */
+	if (w->t->layout->minor >= 26 && raw->syscallsp && !g->crashed) {
+		*start = (struct gc_go_unwind_start){.pc = raw->syscallpc, .sp = raw->syscallsp};
+		return 0;
+	}
 	if (thread && start_from_thread(w, raw, g->crashed, thread, start))
 		return 0;
 	return set_note(g, "goroutine running on other thread; stack unavailable") < 0 ? -ENOMEM

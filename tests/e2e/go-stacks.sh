@@ -112,6 +112,33 @@ for goroot in $toolchains; do
 	GOTRACEBACK=crash try "go $v synctest" "$exe" -test.run=TestCrash
 done
 
+# 1.26+: goroutines caught leaving a system call (running, no P, syscallsp set), which the
+# runtime prints from where the call left. The window is a few instructions wide; a copy of
+# the runtime with its own debug switch for it (debugExtendGrunningNoP, widened) holds it
+# open long enough to crash inside it every time.
+extend_window() { # extend_window GOROOT COPY: the toolchain with that switch on
+	local f
+	mkdir "$2"
+	for f in "$1"/*; do
+		if [ "${f##*/}" = src ]; then cp -rL "$f" "$2/src"; else ln -s "$(readlink -f "$f")" "$2/${f##*/}"; fi
+	done
+	chmod -R u+w "$2/src/runtime"
+	sed -i -e 's/^const debugExtendGrunningNoP = false$/const debugExtendGrunningNoP = true/' \
+		-e '/_Grunning without a P/,/usleep(10)/s/usleep(10)/usleep(5000)/' "$2/src/runtime/proc.go"
+	grep -q 'usleep(5000)' "$2/src/runtime/proc.go"
+}
+for goroot in $toolchains; do
+	v=${goroot##*/go-}
+	[ "${v#1.}" -ge 26 ] || continue
+	exe=$T/exitsyscall-$v
+	(extend_window "$goroot" "$T/goroot-$v" && cd "$SRC/tests/go/exitsyscall" &&
+		GOROOT=$T/goroot-$v "$goroot/bin/go" build -o "$exe" .) ||
+		{ fail "go $v exitsyscall: build"; continue; }
+	GOTRACEBACK=crash try "go $v exitsyscall" "$exe" panic
+	check "go $v exitsyscall: caught in the window" grep -q '^syscall.Syscall(' "$T/stderr"
+	rm -rf "${T:?}/goroot-$v"
+done
+
 # One signature per crash mode whatever the toolchain, a different one for each mode: an
 # upgrade of Go must not reset what is counted and alerted on. (Left out: signals sent from
 # outside, since which thread takes them varies from run to run, and mapwrite, whose

@@ -1,0 +1,3 @@
+module gocrashd.test/exitsyscall
+
+go 1.19
