@@ -3,7 +3,7 @@
  * byte string survives a round trip (backslash, newline, tab, CR); everything else is written
  * raw so the file stays readable with cat. Parsing is tolerant: a newer gocrashd may have
  * written keys we do not know, and a damaged line must not cost the rest of the entry. */
-#include "store.h"
+#include "meta.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "macro.h"
-#include "store.h"
+#include "meta.h"
 
 /* Every byte a value may hold that needs care: escapes, '=', control bytes, UTF-8. */
 #define NASTY "a\\b\nc\td\re=f\x01\x7f ü日本 \\n"
