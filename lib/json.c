@@ -81,11 +81,6 @@ static void json_value(FILE *out, const struct gc_meta *m, enum gc_meta_field fi
 		fputs("null", out);
 		return;
 	}
-	/* The later stages' values are strings, as --json has written them so far. */
-	if (gc_meta_fields[field].stage != GC_META_STAGE_CORE) {
-		gc_json_string(out, text);
-		return;
-	}
 	switch (gc_meta_fields[field].type) {
 	case GC_META_TYPE_U64:
 	case GC_META_TYPE_I64:
@@ -117,8 +112,6 @@ static void json_derived(FILE *out, const struct gc_meta *m, enum gc_meta_field 
 	size_t len = strlen(info->key);
 	char text[64];
 
-	if (info->stage != GC_META_STAGE_CORE)
-		return;
 	if (info->type == GC_META_TYPE_TIME && len > strlen("_usec")) {
 		gc_format_iso8601(*(const uint64_t *)member(m, field), text, sizeof(text));
 		fputc(',', out);

@@ -450,8 +450,8 @@ static char *json_of(const struct gc_meta *m)
 	return out;
 }
 
-/* --json: the CORE fields typed, the later stages' as strings. */
-static void test_json(void **state)
+/* --json: numbers as numbers, booleans as booleans, so that jq compares them. */
+static void test_json_typed(void **state)
 {
 	size_t size;
 	_cleanup_free_ char *text = read_data("go-panic.meta", &size), *json = NULL;
@@ -469,12 +469,18 @@ static void test_json(void **state)
 	assert_non_null(strstr(json, ",\"core_stored\":true,\"truncated\":false,"));
 	assert_non_null(strstr(json, ",\"truncated_reason\":null,"));
 	assert_non_null(strstr(json, ",\"go\":true,\"go_version\":\"go1.27.4\","));
-	assert_non_null(strstr(json, ",\"capture_drain_usec\":\"160708\","));
-	assert_non_null(strstr(json, ",\"go_goroutines\":\"17\","));
-	assert_non_null(strstr(json, ",\"fault_code\":\"-6\",\"fault_addr\":\"0x0\","));
+	assert_non_null(strstr(json, ",\"capture_drain_usec\":160708,"));
+	assert_non_null(strstr(json, ",\"analysis\":\"ok\","));
+	assert_non_null(strstr(json, ",\"capture_fast_frames\":\"7/21\","));
+	assert_non_null(strstr(json, ",\"core_threads\":6,"));
+	assert_non_null(strstr(json, ",\"fault_signal\":6,\"fault_signal_name\":\"SIGABRT\","));
+	assert_non_null(strstr(json, ",\"fault_code\":-6,\"fault_addr\":\"0x0\","));
+	assert_non_null(strstr(json, ",\"go_goroutines\":17,"));
+	assert_non_null(strstr(json, ",\"go_cgo\":true,"));
 	/* What the entry does not have is left out; what this version does not know is a
 	 * string. */
 	assert_null(strstr(json, "container_unit"));
+	assert_null(strstr(json, "go_vcs"));
 	assert_null(strstr(json, "core_expected_size"));
 	assert_string_equal(json + strlen(json) - strlen(",\"future\":\"7\"}"),
 			    ",\"future\":\"7\"}");
@@ -536,7 +542,7 @@ int main(void)
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_analysis_names),
 	    cmocka_unit_test(test_previous_version),
-	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_json_typed),
 	    cmocka_unit_test(test_analysis_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
