@@ -110,7 +110,7 @@ static void print_cut(const char *text, size_t max)
 
 static void list_line(const struct gc_meta *m, size_t columns)
 {
-	const char *reason = gc_meta_get_extra(m, "go_reason");
+	const char *reason = m->go_reason;
 	char when[64], size[32];
 	int width;
 
@@ -185,25 +185,6 @@ static void info_line(const char *label, const char *value)
 		printf("%16s: %s\n", label, value);
 }
 
-/* The Go analysis' extra fields, shown under their own labels rather than as key=value. */
-/* The Go analysis' summary, labelled; go_stack is left out: the crashing goroutine is
- * printed whole below the info. */
-static const struct {
-	const char *key, *label;
-} go_fields[] = {
-    {"go_reason", "Go Reason"},		 {"go_signal", "Go Signal"},
-    {"go_crash_site", "Crash Site"},	 {"go_signature", "Signature"},
-    {"go_goroutines", "Goroutines"},	 {"go_module", "Module"},
-    {"go_vcs_revision", "VCS Revision"}, {"go_vcs_time", "VCS Time"},
-    {"go_vcs_modified", "VCS Modified"}, {"go_buildmode", "Build Mode"},
-    {"go_cgo", "CGO_ENABLED"},		 {"go_note", "Analysis Note"},
-};
-
-static bool is_go_field(const char *extra)
-{
-	return strncmp(extra, "go_", 3) == 0;
-}
-
 /* A value of several lines (a reason with the panics it recovered from): the later lines
  * indented under the first. */
 static void info_lines(const char *label, const char *value)
@@ -220,32 +201,94 @@ static void info_lines(const char *label, const char *value)
 		putchar('\n');
 }
 
-static void print_info(const struct gc_meta *m)
+/* 1234 as "1.234ms". */
+static void format_usec(uint64_t usec, char *buf, size_t size)
+{
+	if (usec < 1000)
+		snprintf(buf, size, "%" PRIu64 "us", usec);
+	else if (usec < 1000000)
+		snprintf(buf, size, "%.3fms", usec / 1e3);
+	else
+		snprintf(buf, size, "%.3fs", usec / 1e6);
+}
+
+/* The lines that say more than their field: PID with the comm, Core with the sizes, Go with
+ * the version, Truncated with why. Returns false for the other fields. */
+static bool print_combined(const struct gc_meta *m, enum gc_meta_field field, const char *label)
 {
 	char buf[128], raw[32], stored[32];
 
-	info_line("ID", m->id);
-	format_local_time(m->time_usec, buf, sizeof(buf));
-	info_line("Time", buf);
-	printf("%16s: %" PRId64 " (%s)\n", "PID", m->pid, m->comm ? m->comm : "?");
-	printf("%16s: %" PRId64 "\n%16s: %" PRId64 "\n", "UID", m->uid, "GID", m->gid);
-	printf("%16s: %d (%s)\n", "Signal", m->signal, gc_signal_name(m->signal));
-	info_line("Executable", m->exe);
-	info_line("Command Line", m->cmdline);
-	info_line("Unit", m->unit);
-	info_line("Build ID", m->build_id);
-	info_line("Go", m->go ? (m->go_version ? m->go_version : "yes") : "no");
-	gc_format_bytes(m->core_size, raw, sizeof(raw));
-	gc_format_bytes(m->stored_size, stored, sizeof(stored));
-	snprintf(buf, sizeof(buf), "%s, %s raw, %s stored", core_state(m), raw, stored);
-	info_line("Core", buf);
-	info_line("Truncated", m->truncated ? m->truncated_reason : NULL);
-	info_line("Core Problem", m->core_error);
-	for (size_t i = 0; i < m->n_extra; i++)
-		if (!is_go_field(m->extra[i]))
-			printf("%16s  %s\n", "", m->extra[i]);
-	for (size_t i = 0; i < ELEMENTSOF(go_fields); i++)
-		info_lines(go_fields[i].label, gc_meta_get_extra(m, go_fields[i].key));
+	switch (field) {
+	case GC_META_pid:
+		printf("%16s: %" PRId64 " (%s)\n", label, m->pid, m->comm ? m->comm : "?");
+		return true;
+	case GC_META_core_stored:
+		gc_format_bytes(m->core_size, raw, sizeof(raw));
+		gc_format_bytes(m->stored_size, stored, sizeof(stored));
+		snprintf(buf, sizeof(buf), "%s, %s raw, %s stored", core_state(m), raw, stored);
+		info_line(label, buf);
+		return true;
+	case GC_META_truncated:
+		info_line(label, m->truncated ? m->truncated_reason : NULL);
+		return true;
+	case GC_META_go:
+		info_line(label, m->go ? (m->go_version ? m->go_version : "yes") : "no");
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* One labelled field, as its type reads best: times local, sizes and durations in units. */
+static void print_field(const struct gc_meta *m, enum gc_meta_field field)
+{
+	const struct gc_meta_field_info *info = &gc_meta_fields[field];
+	const void *value = (const char *)m + info->offset;
+	char text[GC_META_TEXT_MAX], buf[128];
+	const char *shown;
+
+	if (!info->label || print_combined(m, field, info->label))
+		return;
+	shown = gc_meta_text(m, field, text);
+	if (!shown)
+		return;
+	switch (info->type) {
+	case GC_META_TYPE_TEXT:
+		info_lines(info->label, shown);
+		return;
+	case GC_META_TYPE_TIME:
+		format_local_time(*(const uint64_t *)value, buf, sizeof(buf));
+		shown = buf;
+		break;
+	case GC_META_TYPE_SIGNAL:
+		snprintf(buf, sizeof(buf), "%s (%s)", shown, gc_signal_name(*(const int *)value));
+		shown = buf;
+		break;
+	case GC_META_TYPE_USEC:
+		format_usec(*(const uint64_t *)value, buf, sizeof(buf));
+		shown = buf;
+		break;
+	case GC_META_TYPE_BYTES:
+		gc_format_bytes(*(const uint64_t *)value, buf, sizeof(buf));
+		shown = buf;
+		break;
+	case GC_META_TYPE_KIB:
+		gc_format_bytes(*(const uint64_t *)value * 1024, buf, sizeof(buf));
+		shown = buf;
+		break;
+	default:
+		break;
+	}
+	info_line(info->label, shown);
+}
+
+/* Every labelled field in the table's order, then the keys this version does not know. */
+static void print_info(const struct gc_meta *m)
+{
+	for (size_t i = 0; i < GC_META_N_FIELDS; i++)
+		print_field(m, i);
+	for (size_t i = 0; i < m->n_unknown; i++)
+		printf("%16s  %s\n", "", m->unknown[i]);
 }
 
 /* Reads STORE/ID/goroutines: -ENOENT when there is none. A damaged file gives what could be
@@ -314,7 +357,7 @@ static int verb_info(struct ctl *ctl, int argc, char **argv)
 /* Why a crash has no goroutines file, in the words of its meta. */
 static void explain_no_goroutines(const struct gc_meta *m, int r)
 {
-	const char *analysis = gc_meta_get_extra(m, "analysis");
+	enum gc_analysis analysis = GC_META_HAS(m, analysis) ? m->analysis : GC_ANALYSIS_NOT_RUN;
 
 	if (r != -ENOENT)
 		gc_log_errno(LOG_ERR, r, "cannot read the goroutines of %s", m->id);
@@ -327,19 +370,19 @@ static void explain_no_goroutines(const struct gc_meta *m, int r)
 	else if (!m->core_stored)
 		gc_log(LOG_ERR, "no core of crash %s was stored, so its goroutines were not read",
 		       m->id);
-	else if (!analysis || strcmp(analysis, "not run") == 0)
+	else if (analysis == GC_ANALYSIS_NOT_RUN)
 		gc_log(LOG_ERR,
 		       "the Go analysis did not run for crash %s, so its goroutines were "
 		       "not read",
 		       m->id);
-	else if (strcmp(analysis, "ok") == 0)
+	else if (analysis == GC_ANALYSIS_OK)
 		gc_log(LOG_ERR, "the Go analysis of crash %s ran but stored no goroutines", m->id);
 	else
 		gc_log(LOG_ERR, "the Go analysis of crash %s %s before it stored the goroutines",
 		       m->id,
-		       strcmp(analysis, "timed out") == 0 ? "reached its time limit"
-		       : strcmp(analysis, "crashed") == 0 ? "crashed"
-							  : "failed");
+		       analysis == GC_ANALYSIS_TIMED_OUT ? "reached its time limit"
+		       : analysis == GC_ANALYSIS_CRASHED ? "crashed"
+							 : "failed");
 }
 
 static int verb_stacks(struct ctl *ctl, int argc, char **argv)

@@ -29,32 +29,24 @@ static void memview_freep(struct gc_memview **view)
 	gc_memview_free(*view);
 }
 
-static void set_number(struct gc_meta *m, const char *key, uint64_t value, bool hex)
-{
-	char text[32];
-
-	snprintf(text, sizeof(text), hex ? "0x%" PRIx64 : "%" PRIu64, value);
-	gc_meta_set_extra(m, key, text);
-}
-
-/* The notes, as extras of a meta whose only purpose is to carry them to the parent. */
+/* The notes, in a meta whose only purpose is to carry them to the parent. */
 static void describe_notes(const struct gc_core_info *info, struct gc_meta *m)
 {
-	set_number(m, "core_expected_size", info->expected_size, false);
-	set_number(m, "core_threads", info->n_threads, false);
+	GC_META_SET(m, core_expected_size, info->expected_size);
+	GC_META_SET(m, core_threads, info->n_threads);
 	if (info->have_prpsinfo) {
-		gc_meta_set_extra(m, "core_comm", info->fname);
-		gc_meta_set_extra(m, "core_cmdline", info->psargs);
-		set_number(m, "core_pid", (uint64_t)info->pid, false);
-		set_number(m, "core_uid", info->uid, false);
-		set_number(m, "core_gid", info->gid, false);
+		gc_meta_set_string(&m->core_comm, info->fname);
+		gc_meta_set_string(&m->core_cmdline, info->psargs);
+		GC_META_SET(m, core_pid, info->pid);
+		GC_META_SET(m, core_uid, info->uid);
+		GC_META_SET(m, core_gid, info->gid);
 	}
 	if (info->n_threads > 0)
-		set_number(m, "core_signal", (uint64_t)info->threads[0].cursig, false);
+		GC_META_SET(m, core_signal, info->threads[0].cursig);
 	if (info->have_siginfo) {
-		set_number(m, "fault_signal", (uint64_t)info->si_signo, false);
-		set_number(m, "fault_code", (uint64_t)(int64_t)info->si_code, false);
-		set_number(m, "fault_addr", info->fault_addr, true);
+		GC_META_SET(m, fault_signal, info->si_signo);
+		GC_META_SET(m, fault_code, info->si_code);
+		GC_META_SET(m, fault_addr, info->fault_addr);
 	}
 }
 
@@ -80,7 +72,7 @@ static void describe_crash_site(const struct gc_go_report *report, struct gc_met
 		if (gc_go_is_runtime_func(f->func))
 			continue;
 		if (asprintf(&site, "%s (%s:%d)", f->func, base ? base + 1 : f->file, f->line) >= 0)
-			gc_meta_set_extra(m, "go_crash_site", site);
+			m->go_crash_site = TAKE_PTR(site);
 		return;
 	}
 }
@@ -94,17 +86,14 @@ static void describe_build(int exe_fd, struct gc_meta *m)
 		return;
 	if (b.mod_path && asprintf(&module, "%s%s%s", b.mod_path, b.mod_version ? " " : "",
 				   b.mod_version ?: "") >= 0)
-		gc_meta_set_extra(m, "go_module", module);
+		m->go_module = TAKE_PTR(module);
+	gc_meta_set_string(&m->go_vcs_revision, b.vcs_revision);
+	gc_meta_set_string(&m->go_vcs_time, b.vcs_time);
 	if (b.vcs_revision)
-		gc_meta_set_extra(m, "go_vcs_revision", b.vcs_revision);
-	if (b.vcs_time)
-		gc_meta_set_extra(m, "go_vcs_time", b.vcs_time);
-	if (b.vcs_revision)
-		gc_meta_set_extra(m, "go_vcs_modified", b.vcs_modified ? "true" : "false");
-	if (b.buildmode)
-		gc_meta_set_extra(m, "go_buildmode", b.buildmode);
+		GC_META_SET(m, go_vcs_modified, b.vcs_modified);
+	gc_meta_set_string(&m->go_buildmode, b.buildmode);
 	if (b.cgo_enabled >= 0)
-		gc_meta_set_extra(m, "go_cgo", b.cgo_enabled ? "1" : "0");
+		GC_META_SET(m, go_cgo, b.cgo_enabled);
 	gc_buildinfo_done(&b);
 }
 
@@ -128,22 +117,12 @@ static char *join_notes(const struct gc_go_report *report)
 
 static void describe_go(const struct gc_go_report *report, struct gc_meta *m)
 {
-	_cleanup_free_ char *stack = gc_go_report_crashed_stack(report, 16);
-	_cleanup_free_ char *notes = join_notes(report);
-	char number[32];
-
-	if (report->reason)
-		gc_meta_set_extra(m, "go_reason", report->reason);
-	if (report->signal)
-		gc_meta_set_extra(m, "go_signal", report->signal);
-	if (report->signature)
-		gc_meta_set_extra(m, "go_signature", report->signature);
-	snprintf(number, sizeof(number), "%zu", report->n_goroutines);
-	gc_meta_set_extra(m, "go_goroutines", number);
-	if (stack)
-		gc_meta_set_extra(m, "go_stack", stack);
-	if (notes)
-		gc_meta_set_extra(m, "go_note", notes);
+	gc_meta_set_string(&m->go_reason, report->reason);
+	gc_meta_set_string(&m->go_signal, report->signal);
+	gc_meta_set_string(&m->go_signature, report->signature);
+	GC_META_SET(m, go_goroutines, report->n_goroutines);
+	m->go_stack = gc_go_report_crashed_stack(report, 16);
+	m->go_note = join_notes(report);
 	describe_crash_site(report, m);
 }
 
@@ -240,80 +219,49 @@ int gc_analyze_stored_core(const struct gc_analyze_request *req)
 	return r == -EBADMSG ? 0 : r;
 }
 
-static bool extra_number(const struct gc_meta *m, const char *key, int64_t *ret)
+/* What the core's notes say that capture could not: the gaps of its fields filled. */
+static void fill_gaps(struct gc_meta *meta, const struct gc_meta *a)
 {
-	const char *text = gc_meta_get_extra(m, key);
-	char *end;
-
-	if (!text || !*text)
-		return false;
-	errno = 0;
-	*ret = strtoll(text, &end, 10);
-	return errno == 0 && *end == '\0';
-}
-
-static void fill_string(char **field, const struct gc_meta *a, const char *key)
-{
-	const char *value = gc_meta_get_extra(a, key);
-
-	if ((!*field || !**field) && value && *value) {
-		free(*field);
-		*field = strdup(value);
-	}
+	if (!meta->core_error && a->core_error)
+		gc_meta_set_string(&meta->core_error, a->core_error);
+	if ((!meta->comm || !*meta->comm) && a->core_comm && *a->core_comm)
+		gc_meta_set_string(&meta->comm, a->core_comm);
+	if ((!meta->cmdline || !*meta->cmdline) && a->core_cmdline && *a->core_cmdline)
+		gc_meta_set_string(&meta->cmdline, a->core_cmdline);
+	if (meta->pid <= 0 && GC_META_HAS(a, core_pid))
+		meta->pid = a->core_pid;
+	if (meta->uid < 0 && GC_META_HAS(a, core_uid))
+		meta->uid = a->core_uid;
+	if (meta->gid < 0 && GC_META_HAS(a, core_gid))
+		meta->gid = a->core_gid;
+	if (meta->signal <= 0 && GC_META_HAS(a, core_signal))
+		meta->signal = a->core_signal;
 }
 
 static void merge_short_core(struct gc_meta *meta, const struct gc_meta *a)
 {
-	int64_t expected;
-
-	if (!extra_number(a, "core_expected_size", &expected) ||
-	    (uint64_t)expected <= meta->core_size || meta->truncated)
+	if (!GC_META_HAS(a, core_expected_size) || a->core_expected_size <= meta->core_size ||
+	    meta->truncated)
 		return;
 	meta->truncated = true;
 	free(meta->truncated_reason);
 	if (asprintf(&meta->truncated_reason,
-		     "the kernel sent %" PRIu64 " bytes of a core of %" PRId64, meta->core_size,
-		     expected) < 0)
+		     "the kernel sent %" PRIu64 " bytes of a core of %" PRIu64, meta->core_size,
+		     a->core_expected_size) < 0)
 		meta->truncated_reason = NULL;
 }
 
 void gc_analysis_merge(struct gc_meta *meta, const char *output)
 {
-	static const char *const copied[] = {"core_threads", "fault_signal", "fault_code",
-					     "fault_addr"};
 	struct gc_meta a = {};
-	int64_t value;
 
 	if (gc_meta_parse(output, strlen(output), &a) < 0)
 		return;
-	if (a.core_error && !meta->core_error)
-		meta->core_error = strdup(a.core_error);
-	fill_string(&meta->comm, &a, "core_comm");
-	fill_string(&meta->cmdline, &a, "core_cmdline");
-	if (meta->pid <= 0 && extra_number(&a, "core_pid", &value))
-		meta->pid = value;
-	if (meta->uid < 0 && extra_number(&a, "core_uid", &value))
-		meta->uid = value;
-	if (meta->gid < 0 && extra_number(&a, "core_gid", &value))
-		meta->gid = value;
-	if (meta->signal <= 0 && extra_number(&a, "core_signal", &value))
-		meta->signal = (int)value;
+	fill_gaps(meta, &a);
 	merge_short_core(meta, &a);
-	for (size_t i = 0; i < ELEMENTSOF(copied); i++) {
-		const char *text = gc_meta_get_extra(&a, copied[i]);
-		if (text)
-			gc_meta_set_extra(meta, copied[i], text);
-	}
-	/* The Go analysis' summary, whatever keys it has. */
-	for (size_t i = 0; i < a.n_extra; i++) {
-		const char *eq = strchr(a.extra[i], '=');
-		_cleanup_free_ char *key = NULL;
-
-		if (strncmp(a.extra[i], "go_", 3) != 0 || !eq)
-			continue;
-		key = strndup(a.extra[i], eq - a.extra[i]);
-		if (key)
-			gc_meta_set_extra(meta, key, eq + 1);
-	}
+	/* The analysis' own fields (meta.h), the Go analysis' and the notes' for the record. */
+	for (size_t i = 0; i < GC_META_N_FIELDS; i++)
+		if (gc_meta_fields[i].stage == GC_META_STAGE_ANALYSIS && gc_meta_has(&a, i))
+			gc_meta_copy_field(meta, &a, i);
 	gc_meta_free(&a);
 }

@@ -371,8 +371,7 @@ static void describe_process(const struct capture *c, struct gc_meta *m)
 	m->exe = strdup_or_null(c->proc.exe);
 	m->cmdline = strdup_or_null(c->proc.cmdline);
 	m->unit = strdup_or_null(c->proc.unit);
-	if (c->proc.container_unit)
-		gc_meta_set_extra(m, "container_unit", c->proc.container_unit);
+	m->container_unit = strdup_or_null(c->proc.container_unit);
 	m->build_id = strdup_or_null(c->gobin.build_id);
 	m->go = c->gobin.is_go;
 	m->go_version = strdup_or_null(c->gobin.go_version);
@@ -389,17 +388,12 @@ static uint64_t cpu_usec(const struct rusage *ru)
 static void describe_cost(const struct capture *c, struct gc_meta *m)
 {
 	struct rusage ru;
-	char value[32];
 
-	snprintf(value, sizeof(value), "%" PRIu64, c->drained_usec - c->start_usec);
-	gc_meta_set_extra(m, "capture_drain_usec", value);
-	snprintf(value, sizeof(value), "%" PRIu64, gc_clock_usec(CLOCK_MONOTONIC) - c->start_usec);
-	gc_meta_set_extra(m, "capture_total_usec", value);
+	GC_META_SET(m, capture_drain_usec, c->drained_usec - c->start_usec);
+	GC_META_SET(m, capture_total_usec, gc_clock_usec(CLOCK_MONOTONIC) - c->start_usec);
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
-		snprintf(value, sizeof(value), "%ld", ru.ru_maxrss);
-		gc_meta_set_extra(m, "capture_max_rss_kib", value);
-		snprintf(value, sizeof(value), "%" PRIu64, cpu_usec(&ru));
-		gc_meta_set_extra(m, "capture_cpu_usec", value);
+		GC_META_SET(m, capture_max_rss_kib, (uint64_t)ru.ru_maxrss);
+		GC_META_SET(m, capture_cpu_usec, cpu_usec(&ru));
 	}
 }
 
@@ -454,9 +448,9 @@ static int run_analysis(void *userdata, int out_fd)
 	return gc_analyze_stored_core(req);
 }
 
-static void note_analysis(struct gc_meta *m, const char *result, const char *why)
+static void note_analysis(struct gc_meta *m, enum gc_analysis outcome, const char *why)
 {
-	gc_meta_set_extra(m, "analysis", result);
+	GC_META_SET(m, analysis, outcome);
 	if (why)
 		gc_log(LOG_WARNING, "the analysis of %s %s; the core is stored", m->id, why);
 }
@@ -488,12 +482,19 @@ static void finish_report(struct capture *c, const char *id, bool ok)
 static void merge_outcome(struct gc_meta *m, int r, enum gc_sandbox_outcome outcome,
 			  const char *output)
 {
+	static const enum gc_analysis analysis_of[] = {
+	    [GC_SANDBOX_OK] = GC_ANALYSIS_OK,
+	    [GC_SANDBOX_FAILED] = GC_ANALYSIS_FAILED,
+	    [GC_SANDBOX_CRASHED] = GC_ANALYSIS_CRASHED,
+	    [GC_SANDBOX_TIMED_OUT] = GC_ANALYSIS_TIMED_OUT,
+	};
+
 	if (r < 0) {
-		note_analysis(m, "not run", "could not start");
+		note_analysis(m, GC_ANALYSIS_NOT_RUN, "could not start");
 		return;
 	}
 	gc_analysis_merge(m, output);
-	note_analysis(m, gc_sandbox_outcome_name(outcome),
+	note_analysis(m, analysis_of[outcome],
 		      outcome == GC_SANDBOX_OK		? NULL
 		      : outcome == GC_SANDBOX_TIMED_OUT ? "was cut off at its limit"
 							: "failed");
@@ -534,13 +535,11 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 			(void)posix_fadvise(req.core_fd, 0, 0, POSIX_FADV_WILLNEED);
 		req.report_fd = keep[1] = open_report(c, m->id);
 		uint64_t start = gc_clock_usec(CLOCK_MONOTONIC);
-		char usec[32];
 
 		r = req.core_fd < 0
 			? req.core_fd
 			: gc_sandbox_run(&options, run_analysis, &req, &outcome, &output);
-		snprintf(usec, sizeof(usec), "%" PRIu64, gc_clock_usec(CLOCK_MONOTONIC) - start);
-		gc_meta_set_extra(m, "analysis_usec", usec);
+		GC_META_SET(m, analysis_usec, gc_clock_usec(CLOCK_MONOTONIC) - start);
 		if (req.core_fd >= 0)
 			close(req.core_fd);
 		if (req.report_fd >= 0) {
@@ -625,7 +624,7 @@ static void recompress_core(struct capture *c, struct gc_meta *m)
 	uint64_t start = gc_clock_usec(CLOCK_MONOTONIC);
 	_cleanup_free_ int8_t *levels = NULL;
 	size_t n_fast = 0;
-	char value[32];
+	char frames[48];
 	int nice, r;
 
 	if (!c->writer || !m->core_stored)
@@ -655,12 +654,10 @@ static void recompress_core(struct capture *c, struct gc_meta *m)
 			     m->id);
 		return;
 	}
-	snprintf(value, sizeof(value), "%zu/%zu", n_fast, job.n_levels);
-	gc_meta_set_extra(m, "capture_fast_frames", value);
-	snprintf(value, sizeof(value), "%" PRIu64, m->stored_size);
-	gc_meta_set_extra(m, "capture_first_stored_size", value);
-	snprintf(value, sizeof(value), "%" PRIu64, gc_clock_usec(CLOCK_MONOTONIC) - start);
-	gc_meta_set_extra(m, "recompress_usec", value);
+	snprintf(frames, sizeof(frames), "%zu/%zu", n_fast, job.n_levels);
+	gc_meta_set_string(&m->capture_fast_frames, frames);
+	GC_META_SET(m, capture_first_stored_size, m->stored_size);
+	GC_META_SET(m, recompress_usec, gc_clock_usec(CLOCK_MONOTONIC) - start);
 	m->stored_size = job.stored_size;
 }
 
@@ -669,14 +666,11 @@ static void recompress_core(struct capture *c, struct gc_meta *m)
 static void record_total_cost(struct capture *c, struct gc_meta *m)
 {
 	struct rusage self, children;
-	char value[32];
 
 	if (getrusage(RUSAGE_SELF, &self) < 0 || getrusage(RUSAGE_CHILDREN, &children) < 0)
 		return;
-	snprintf(value, sizeof(value), "%ld", self.ru_maxrss);
-	gc_meta_set_extra(m, "handler_max_rss_kib", value);
-	snprintf(value, sizeof(value), "%" PRIu64, cpu_usec(&self) + cpu_usec(&children));
-	gc_meta_set_extra(m, "handler_cpu_usec", value);
+	GC_META_SET(m, handler_max_rss_kib, (uint64_t)self.ru_maxrss);
+	GC_META_SET(m, handler_cpu_usec, cpu_usec(&self) + cpu_usec(&children));
 	if (gc_store_update_meta(c->store, m) < 0)
 		gc_log(LOG_WARNING, "cannot record the cost of %s", m->id);
 }

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -54,10 +53,12 @@ static void reason_line(const char *reason, char *buf, size_t size)
 }
 
 /* 3212 as "3,212". */
-static void thousands(const char *digits, char *buf, size_t size)
+static void thousands(uint64_t number, char *buf, size_t size)
 {
-	size_t len = strspn(digits, "0123456789"), n = 0;
+	char digits[GC_META_TEXT_MAX];
+	size_t len, n = 0;
 
+	len = (size_t)snprintf(digits, sizeof(digits), "%" PRIu64, number);
 	for (size_t i = 0; i < len && n + 2 < size; i++) {
 		if (i > 0 && (len - i) % 3 == 0)
 			buf[n++] = ',';
@@ -68,18 +69,17 @@ static void thousands(const char *digits, char *buf, size_t size)
 
 static char *go_message(const struct gc_meta *meta, const char *fate)
 {
-	const char *reason = gc_meta_get_extra(meta, "go_reason");
-	const char *site = gc_meta_get_extra(meta, "go_crash_site");
-	const char *count = gc_meta_get_extra(meta, "go_goroutines");
+	bool counted = GC_META_HAS(meta, go_goroutines);
+	const char *site = meta->go_crash_site;
 	char line[256], number[32] = "?";
 	char *message = NULL;
 
-	reason_line(reason, line, sizeof(line));
-	if (count)
-		thousands(count, number, sizeof(number));
+	reason_line(meta->go_reason, line, sizeof(line));
+	if (counted)
+		thousands(meta->go_goroutines, number, sizeof(number));
 	if (asprintf(&message, "%s[%" PRId64 "] %s%s%s, %s goroutine%s; %s",
 		     meta->comm ? meta->comm : "?", meta->pid, line, site ? " at " : "",
-		     site ? site : "", number, count && strcmp(count, "1") == 0 ? "" : "s",
+		     site ? site : "", number, counted && meta->go_goroutines == 1 ? "" : "s",
 		     fate) < 0)
 		return NULL;
 	return message;
@@ -91,92 +91,12 @@ char *gc_crash_message(const struct gc_meta *meta)
 	int r;
 
 	core_fate(meta, fate, sizeof(fate));
-	if (gc_meta_get_extra(meta, "go_reason"))
+	if (meta->go_reason)
 		return go_message(meta, fate);
 	r = asprintf(&message, "%s[%" PRId64 "] crashed with %s; %s%s%s",
 		     meta->comm ? meta->comm : "?", meta->pid, gc_signal_name(meta->signal), fate,
 		     meta->core_error ? "; " : "", meta->core_error ? meta->core_error : "");
 	return r < 0 ? NULL : message;
-}
-
-/* The Go analysis' fields, from the meta's extras. */
-static const struct {
-	const char *key, *field;
-} extra_fields[] = {
-    {"go_reason", "GOCRASH_REASON"},
-    {"go_signal", "GOCRASH_GO_SIGNAL"},
-    {"go_crash_site", "GOCRASH_CRASH_SITE"},
-    {"go_signature", "GOCRASH_SIGNATURE"},
-    {"go_goroutines", "GOCRASH_GOROUTINES"},
-    {"go_stack", "GOCRASH_STACK"},
-    {"go_module", "GOCRASH_MODULE"},
-    {"go_vcs_revision", "GOCRASH_VCS_REVISION"},
-    {"go_vcs_time", "GOCRASH_VCS_TIME"},
-    {"go_vcs_modified", "GOCRASH_VCS_MODIFIED"},
-    {"go_note", "GOCRASH_GO_NOTE"},
-    {"analysis", "GOCRASH_ANALYSIS"},
-    {"container_unit", "GOCRASH_CONTAINER_UNIT"},
-};
-
-/* The GOCRASH_* fields: one row per field, formatted from the metadata. */
-struct journal_field {
-	const char *name;
-	char type; /* s string, d int, i int64, u uint64, b bool */
-	size_t offset;
-};
-
-#define FIELD(name, type, member)                                                                  \
-	{                                                                                          \
-		name, type, offsetof(struct gc_meta, member)                                       \
-	}
-static const struct journal_field journal_fields[] = {
-    FIELD("GOCRASH_CORE_ID", 's', id),
-    FIELD("GOCRASH_PID", 'i', pid),
-    FIELD("GOCRASH_UID", 'i', uid),
-    FIELD("GOCRASH_GID", 'i', gid),
-    FIELD("GOCRASH_SIGNAL", 'd', signal),
-    FIELD("GOCRASH_COMM", 's', comm),
-    FIELD("GOCRASH_EXE", 's', exe),
-    FIELD("GOCRASH_CMDLINE", 's', cmdline),
-    FIELD("GOCRASH_UNIT", 's', unit),
-    FIELD("GOCRASH_BUILD_ID", 's', build_id),
-    FIELD("GOCRASH_CORE_SIZE", 'u', core_size),
-    FIELD("GOCRASH_STORED_SIZE", 'u', stored_size),
-    FIELD("GOCRASH_CORE_STORED", 'b', core_stored),
-    FIELD("GOCRASH_TRUNCATED", 'b', truncated),
-    FIELD("GOCRASH_TRUNCATED_REASON", 's', truncated_reason),
-    FIELD("GOCRASH_CORE_ERROR", 's', core_error),
-    FIELD("GOCRASH_GO", 'b', go),
-    FIELD("GOCRASH_GO_VERSION", 's', go_version),
-};
-#undef FIELD
-
-static char *format_field(const struct journal_field *field, const struct gc_meta *meta)
-{
-	const char *base = (const char *)meta + field->offset;
-	char *text = NULL;
-	int r = 0;
-
-	switch (field->type) {
-	case 's':
-		if (!*(char *const *)base)
-			return NULL;
-		r = asprintf(&text, "%s=%s", field->name, *(char *const *)base);
-		break;
-	case 'i':
-		r = asprintf(&text, "%s=%" PRId64, field->name, *(const int64_t *)base);
-		break;
-	case 'd':
-		r = asprintf(&text, "%s=%d", field->name, *(const int *)base);
-		break;
-	case 'u':
-		r = asprintf(&text, "%s=%" PRIu64, field->name, *(const uint64_t *)base);
-		break;
-	case 'b':
-		r = asprintf(&text, "%s=%d", field->name, *(const bool *)base ? 1 : 0);
-		break;
-	}
-	return r < 0 ? NULL : text;
 }
 
 #define MAX_JOURNAL_ITEMS 64
@@ -208,6 +128,27 @@ static int add_field(struct iovec *items, size_t *n, const char *name, const cha
 	return add_item(items, n, text);
 }
 
+/* The GOCRASH_ fields of the table that have a value; a signal's name after its number. */
+static void add_meta_fields(struct iovec *items, size_t *n, const struct gc_meta *meta)
+{
+	char buf[GC_META_TEXT_MAX], name[64];
+
+	for (size_t i = 0; i < GC_META_N_FIELDS; i++) {
+		const struct gc_meta_field_info *field = &gc_meta_fields[i];
+		const char *text = field->journal ? gc_meta_text(meta, i, buf) : NULL;
+
+		if (!text)
+			continue;
+		add_field(items, n, field->journal, text);
+		if (field->type == GC_META_TYPE_SIGNAL) {
+			int signal = *(const int *)((const char *)meta + field->offset);
+
+			snprintf(name, sizeof(name), "%s_NAME", field->journal);
+			add_field(items, n, name, gc_signal_name(signal));
+		}
+	}
+}
+
 int gc_journal_crash(const struct gc_meta *meta, const char *store_path)
 {
 	struct iovec items[MAX_JOURNAL_ITEMS];
@@ -221,22 +162,13 @@ int gc_journal_crash(const struct gc_meta *meta, const char *store_path)
 	add_field(items, &n, "MESSAGE_ID", GC_MESSAGE_ID);
 	add_field(items, &n, "PRIORITY", "2");
 	add_field(items, &n, "SYSLOG_IDENTIFIER", "gocrashd");
-	add_field(items, &n, "GOCRASH_SIGNAL_NAME", gc_signal_name(meta->signal));
 	if (store_path)
 		add_field(items, &n, "GOCRASH_STORE", store_path);
-	for (size_t i = 0; i < ELEMENTSOF(journal_fields); i++) {
-		char *text = format_field(&journal_fields[i], meta);
-		if (text)
-			add_item(items, &n, text);
-	}
-	for (size_t i = 0; i < ELEMENTSOF(extra_fields); i++) {
-		const char *value = gc_meta_get_extra(meta, extra_fields[i].key);
-		if (value)
-			add_field(items, &n, extra_fields[i].field, value);
-	}
-	for (size_t i = 0; i < meta->n_extra; i++)
-		if (strncmp(meta->extra[i], "GOCRASH_", 8) == 0)
-			add_item(items, &n, strdup(meta->extra[i]));
+	add_meta_fields(items, &n, meta);
+	/* Unknown keys that are journal fields already (GOCRASH_*) go as they are. */
+	for (size_t i = 0; i < meta->n_unknown; i++)
+		if (strncmp(meta->unknown[i], "GOCRASH_", 8) == 0)
+			add_item(items, &n, strdup(meta->unknown[i]));
 	r = gc_journal_available() ? sd_journal_sendv(items, n) : -ENOENT;
 	free_items(items, n);
 	if (r < 0)

@@ -7,6 +7,7 @@
 
 #include "escape.h"
 #include "journal.h"
+#include "macro.h"
 
 /* One character of a JSON string: quote and backslash escaped, control characters (C1 ones
  * too, so that the output is safe on a terminal) as \n, \t, \uNNNN. */
@@ -59,21 +60,79 @@ void gc_format_iso8601(uint64_t time_usec, char *buf, size_t size)
 	snprintf(buf, size, "%s.%06uZ", date, (unsigned)(time_usec % 1000000));
 }
 
-static void key(FILE *out, const char *name)
+/* "key": with len bytes of key, then suffix (keys are plain ASCII, never escaped). */
+static void json_key(FILE *out, const char *key, size_t len, const char *suffix)
 {
-	fprintf(out, ",\"%s\":", name);
+	fprintf(out, "\"%.*s%s\":", (int)len, key, suffix);
 }
 
-static void extra_fields(FILE *out, const struct gc_meta *meta)
+static const void *member(const struct gc_meta *m, enum gc_meta_field field)
 {
-	for (size_t i = 0; i < meta->n_extra; i++) {
-		const char *eq = strchr(meta->extra[i], '=');
-		char name[128];
+	return (const char *)m + gc_meta_fields[field].offset;
+}
 
-		if (!eq || (size_t)(eq - meta->extra[i]) >= sizeof(name))
+/* The value as its type says: a number, a boolean, or a string. */
+static void json_value(FILE *out, const struct gc_meta *m, enum gc_meta_field field)
+{
+	char buf[GC_META_TEXT_MAX];
+	const char *text = gc_meta_text(m, field, buf);
+
+	if (!text) {
+		fputs("null", out);
+		return;
+	}
+	switch (gc_meta_fields[field].type) {
+	case GC_META_TYPE_U64:
+	case GC_META_TYPE_I64:
+	case GC_META_TYPE_SIGNAL:
+	case GC_META_TYPE_TIME:
+	case GC_META_TYPE_USEC:
+	case GC_META_TYPE_BYTES:
+	case GC_META_TYPE_KIB:
+		fputs(text, out);
+		break;
+	case GC_META_TYPE_BOOL:
+	case GC_META_TYPE_BOOL_WORD:
+		fputs(*(const bool *)member(m, field) ? "true" : "false", out);
+		break;
+	case GC_META_TYPE_STRING:
+	case GC_META_TYPE_TEXT:
+	case GC_META_TYPE_HEX:
+	case GC_META_TYPE_ANALYSIS:
+		gc_json_string(out, text);
+		break;
+	}
+}
+
+/* What a type adds next to the value: a time in ISO 8601 under its key without "_usec", a
+ * signal's name under its key and "_name". */
+static void json_derived(FILE *out, const struct gc_meta *m, enum gc_meta_field field)
+{
+	const struct gc_meta_field_info *info = &gc_meta_fields[field];
+	size_t len = strlen(info->key);
+	char text[64];
+
+	if (info->type == GC_META_TYPE_TIME && len > strlen("_usec")) {
+		gc_format_iso8601(*(const uint64_t *)member(m, field), text, sizeof(text));
+		fputc(',', out);
+		json_key(out, info->key, len - strlen("_usec"), "");
+		gc_json_string(out, text);
+	} else if (info->type == GC_META_TYPE_SIGNAL) {
+		fputc(',', out);
+		json_key(out, info->key, len, "_name");
+		gc_json_string(out, gc_signal_name(*(const int *)member(m, field)));
+	}
+}
+
+/* Keys this version does not know: strings, as nothing says what they hold. */
+static void unknown_fields(FILE *out, const struct gc_meta *meta)
+{
+	for (size_t i = 0; i < meta->n_unknown; i++) {
+		const char *eq = strchr(meta->unknown[i], '=');
+		_cleanup_free_ char *name = NULL;
+
+		if (!eq || !(name = strndup(meta->unknown[i], eq - meta->unknown[i])))
 			continue;
-		memcpy(name, meta->extra[i], eq - meta->extra[i]);
-		name[eq - meta->extra[i]] = '\0';
 		fputc(',', out);
 		gc_json_string(out, name);
 		fputc(':', out);
@@ -83,31 +142,21 @@ static void extra_fields(FILE *out, const struct gc_meta *meta)
 
 void gc_json_meta(FILE *out, const struct gc_meta *m)
 {
-	char time_text[64];
+	bool first = true;
 
-	gc_format_iso8601(m->time_usec, time_text, sizeof(time_text));
-	fputs("{\"id\":", out);
-	gc_json_string(out, m->id);
-	key(out, "time"), gc_json_string(out, time_text);
-	fprintf(out,
-		",\"time_usec\":%" PRIu64 ",\"pid\":%" PRId64 ",\"uid\":%" PRId64
-		",\"gid\":%" PRId64 ",\"signal\":%d",
-		m->time_usec, m->pid, m->uid, m->gid, m->signal);
-	key(out, "signal_name"), gc_json_string(out, gc_signal_name(m->signal));
-	key(out, "comm"), gc_json_string(out, m->comm);
-	key(out, "exe"), gc_json_string(out, m->exe);
-	key(out, "cmdline"), gc_json_string(out, m->cmdline);
-	key(out, "unit"), gc_json_string(out, m->unit);
-	key(out, "build_id"), gc_json_string(out, m->build_id);
-	fprintf(out,
-		",\"core_size\":%" PRIu64 ",\"stored_size\":%" PRIu64
-		",\"core_stored\":%s,\"truncated\":%s",
-		m->core_size, m->stored_size, m->core_stored ? "true" : "false",
-		m->truncated ? "true" : "false");
-	key(out, "truncated_reason"), gc_json_string(out, m->truncated_reason);
-	key(out, "core_error"), gc_json_string(out, m->core_error);
-	fprintf(out, ",\"go\":%s", m->go ? "true" : "false");
-	key(out, "go_version"), gc_json_string(out, m->go_version);
-	extra_fields(out, m);
+	fputc('{', out);
+	for (size_t i = 0; i < GC_META_N_FIELDS; i++) {
+		/* CORE fields are always there, null when not known; the others when set. */
+		if (gc_meta_fields[i].stage != GC_META_STAGE_CORE && !gc_meta_has(m, i))
+			continue;
+		if (!first)
+			fputc(',', out);
+		first = false;
+		json_key(out, gc_meta_fields[i].key, strlen(gc_meta_fields[i].key), "");
+		json_value(out, m, i);
+		if (gc_meta_has(m, i))
+			json_derived(out, m, i);
+	}
+	unknown_fields(out, m);
 	fputc('}', out);
 }

@@ -10,9 +10,11 @@
  * or null when s is NULL. */
 void gc_json_string(FILE *out, const char *s);
 
-/* Writes one crash as a JSON object (fields: id, time, pid, uid, gid, signal, signal_name,
- * comm, exe, cmdline, unit, build_id, core_size, stored_size, core_stored, truncated,
- * truncated_reason, core_error, go, go_version, then the extra fields). */
+/* Writes one crash as a JSON object: the fields of the table (meta.h) under their keys, in
+ * its order, typed (numbers, booleans, strings; an address and the analysis' outcome are
+ * strings), CORE fields always (null when not known) and the others when they have a value,
+ * a time also in ISO 8601 ("time" next to "time_usec"), a signal also by name
+ * ("signal_name"), then the keys this version does not know, as strings. */
 void gc_json_meta(FILE *out, const struct gc_meta *meta);
 
 /* Formats time_usec as ISO 8601 UTC with microseconds ("2026-11-23T19:42:00.123456Z"). */

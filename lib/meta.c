@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The `meta` file: one `key=value` line per field. Values are escaped just enough that any
- * byte string survives a round trip (backslash, newline, tab, CR); everything else is written
- * raw so the file stays readable with cat. Parsing is tolerant: a newer gocrashd may have
+/* The meta file, from the table of meta.h. Parsing is tolerant: a newer gocrashd may have
  * written keys we do not know, and a damaged line must not cost the rest of the entry. */
-#include "store.h"
+#include "meta.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,55 +14,144 @@
 #include "escape.h"
 #include "macro.h"
 
-enum field_type {
-	FIELD_STRING,
-	FIELD_INT64,
-	FIELD_UINT64,
-	FIELD_BOOL,
-	FIELD_INT,
+#define GC_META_ROW_(key_, type_, stage_, journal_, label_)                                        \
+	[GC_META_##key_] = {                                                                       \
+	    .key = #key_,                                                                          \
+	    .type = GC_META_TYPE_##type_,                                                          \
+	    .stage = GC_META_STAGE_##stage_,                                                       \
+	    .journal = journal_,                                                                   \
+	    .label = label_,                                                                       \
+	    .offset = offsetof(struct gc_meta, key_),                                              \
+	},
+const struct gc_meta_field_info gc_meta_fields[GC_META_N_FIELDS] = {GC_META_FIELDS(GC_META_ROW_)};
+#undef GC_META_ROW_
+
+static const char *const analysis_names[GC_N_ANALYSIS] = {
+    [GC_ANALYSIS_NOT_RUN] = "not run",	   [GC_ANALYSIS_OK] = "ok",
+    [GC_ANALYSIS_FAILED] = "failed",	   [GC_ANALYSIS_CRASHED] = "crashed",
+    [GC_ANALYSIS_TIMED_OUT] = "timed out",
 };
 
-struct meta_field {
-	const char *key;
-	enum field_type type;
-	size_t offset;
-};
-
-#define FIELD(key, type, member)                                                                   \
-	{                                                                                          \
-		key, type, offsetof(struct gc_meta, member)                                        \
-	}
-
-static const struct meta_field meta_fields[] = {
-    FIELD("id", FIELD_STRING, id),
-    FIELD("time_usec", FIELD_UINT64, time_usec),
-    FIELD("pid", FIELD_INT64, pid),
-    FIELD("uid", FIELD_INT64, uid),
-    FIELD("gid", FIELD_INT64, gid),
-    FIELD("signal", FIELD_INT, signal),
-    FIELD("comm", FIELD_STRING, comm),
-    FIELD("exe", FIELD_STRING, exe),
-    FIELD("cmdline", FIELD_STRING, cmdline),
-    FIELD("unit", FIELD_STRING, unit),
-    FIELD("build_id", FIELD_STRING, build_id),
-    FIELD("core_size", FIELD_UINT64, core_size),
-    FIELD("stored_size", FIELD_UINT64, stored_size),
-    FIELD("core_stored", FIELD_BOOL, core_stored),
-    FIELD("truncated", FIELD_BOOL, truncated),
-    FIELD("truncated_reason", FIELD_STRING, truncated_reason),
-    FIELD("core_error", FIELD_STRING, core_error),
-    FIELD("go", FIELD_BOOL, go),
-    FIELD("go_version", FIELD_STRING, go_version),
-};
-
-#define MEMBER(meta, field, type)  ((type *)((char *)(meta) + (field)->offset))
-#define CMEMBER(meta, field, type) ((const type *)((const char *)(meta) + (field)->offset))
-
-static const struct meta_field *field_by_key(const char *key)
+const char *gc_analysis_name(enum gc_analysis analysis)
 {
-	for (size_t i = 0; i < ELEMENTSOF(meta_fields); i++)
-		if (strcmp(meta_fields[i].key, key) == 0)
-			return &meta_fields[i];
+	return (unsigned)analysis < GC_N_ANALYSIS ? analysis_names[analysis] : "?";
+}
+
+/* How a type is held in its member. */
+enum storage {
+	STORAGE_STRING,
+	STORAGE_U64,
+	STORAGE_I64,
+	STORAGE_INT,
+	STORAGE_BOOL,
+	STORAGE_ANALYSIS,
+};
+
+static enum storage storage_of(enum gc_meta_field field)
+{
+	switch (gc_meta_fields[field].type) {
+	case GC_META_TYPE_STRING:
+	case GC_META_TYPE_TEXT:
+		return STORAGE_STRING;
+	case GC_META_TYPE_U64:
+	case GC_META_TYPE_HEX:
+	case GC_META_TYPE_TIME:
+	case GC_META_TYPE_USEC:
+	case GC_META_TYPE_BYTES:
+	case GC_META_TYPE_KIB:
+		return STORAGE_U64;
+	case GC_META_TYPE_I64:
+		return STORAGE_I64;
+	case GC_META_TYPE_SIGNAL:
+		return STORAGE_INT;
+	case GC_META_TYPE_BOOL:
+	case GC_META_TYPE_BOOL_WORD:
+		return STORAGE_BOOL;
+	case GC_META_TYPE_ANALYSIS:
+		return STORAGE_ANALYSIS;
+	}
+	return STORAGE_U64;
+}
+
+static void *member(struct gc_meta *meta, enum gc_meta_field field)
+{
+	return (char *)meta + gc_meta_fields[field].offset;
+}
+
+static const void *cmember(const struct gc_meta *meta, enum gc_meta_field field)
+{
+	return (const char *)meta + gc_meta_fields[field].offset;
+}
+
+static int field_by_key(const char *key)
+{
+	for (size_t i = 0; i < GC_META_N_FIELDS; i++)
+		if (strcmp(gc_meta_fields[i].key, key) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+bool gc_meta_has(const struct gc_meta *meta, enum gc_meta_field field)
+{
+	if (storage_of(field) == STORAGE_STRING)
+		return *(char *const *)cmember(meta, field) != NULL;
+	return gc_meta_fields[field].stage == GC_META_STAGE_CORE || meta->present[field];
+}
+
+int gc_meta_set_string(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? strdup(value) : NULL;
+	return value && !*field ? -ENOMEM : 0;
+}
+
+int gc_meta_copy_field(struct gc_meta *to, const struct gc_meta *from, enum gc_meta_field field)
+{
+	static const size_t sizes[] = {
+	    [STORAGE_U64] = sizeof(uint64_t),
+	    [STORAGE_I64] = sizeof(int64_t),
+	    [STORAGE_INT] = sizeof(int),
+	    [STORAGE_BOOL] = sizeof(bool),
+	    [STORAGE_ANALYSIS] = sizeof(enum gc_analysis),
+	};
+	enum storage storage = storage_of(field);
+
+	if (storage == STORAGE_STRING)
+		return gc_meta_set_string(member(to, field), *(char *const *)cmember(from, field));
+	memcpy(member(to, field), cmember(from, field), sizes[storage]);
+	to->present[field] = true;
+	return 0;
+}
+
+const char *gc_meta_text(const struct gc_meta *meta, enum gc_meta_field field,
+			 char buf[GC_META_TEXT_MAX])
+{
+	const void *value = cmember(meta, field);
+	enum gc_meta_type type = gc_meta_fields[field].type;
+
+	if (!gc_meta_has(meta, field))
+		return NULL;
+	switch (storage_of(field)) {
+	case STORAGE_STRING:
+		return *(char *const *)value;
+	case STORAGE_U64:
+		snprintf(buf, GC_META_TEXT_MAX,
+			 type == GC_META_TYPE_HEX ? "0x%" PRIx64 : "%" PRIu64,
+			 *(const uint64_t *)value);
+		return buf;
+	case STORAGE_I64:
+		snprintf(buf, GC_META_TEXT_MAX, "%" PRId64, *(const int64_t *)value);
+		return buf;
+	case STORAGE_INT:
+		snprintf(buf, GC_META_TEXT_MAX, "%d", *(const int *)value);
+		return buf;
+	case STORAGE_BOOL:
+		if (type == GC_META_TYPE_BOOL_WORD)
+			return *(const bool *)value ? "true" : "false";
+		return *(const bool *)value ? "1" : "0";
+	case STORAGE_ANALYSIS:
+		return gc_analysis_name(*(const enum gc_analysis *)value);
+	}
 	return NULL;
 }
 
@@ -72,12 +159,12 @@ void gc_meta_free(struct gc_meta *meta)
 {
 	if (!meta)
 		return;
-	for (size_t i = 0; i < ELEMENTSOF(meta_fields); i++)
-		if (meta_fields[i].type == FIELD_STRING)
-			free(*MEMBER(meta, &meta_fields[i], char *));
-	for (size_t i = 0; i < meta->n_extra; i++)
-		free(meta->extra[i]);
-	free(meta->extra);
+	for (size_t i = 0; i < GC_META_N_FIELDS; i++)
+		if (storage_of(i) == STORAGE_STRING)
+			free(*(char **)member(meta, i));
+	for (size_t i = 0; i < meta->n_unknown; i++)
+		free(meta->unknown[i]);
+	free(meta->unknown);
 	memset(meta, 0, sizeof(*meta));
 }
 
@@ -90,21 +177,18 @@ void gc_meta_array_free(struct gc_meta *metas, size_t n)
 	free(metas);
 }
 
-/* The Go analysis' fields (go_reason: the panics a program recovered from, one a line) are
- * shown as text of several lines; every other field as one line. */
-static unsigned extra_escape_flags(const char *extra)
-{
-	return strncmp(extra, "go_", 3) == 0 ? GC_ESCAPE_KEEP_NEWLINE : 0;
-}
-
 int gc_meta_escape(struct gc_meta *meta)
 {
-	for (size_t i = 0; i < ELEMENTSOF(meta_fields); i++)
-		if (meta_fields[i].type == FIELD_STRING &&
-		    gc_escape_in_place(MEMBER(meta, &meta_fields[i], char *), 0) < 0)
+	for (size_t i = 0; i < GC_META_N_FIELDS; i++) {
+		unsigned flags =
+		    gc_meta_fields[i].type == GC_META_TYPE_TEXT ? GC_ESCAPE_KEEP_NEWLINE : 0;
+
+		if (storage_of(i) == STORAGE_STRING &&
+		    gc_escape_in_place(member(meta, i), flags) < 0)
 			return -ENOMEM;
-	for (size_t i = 0; i < meta->n_extra; i++)
-		if (gc_escape_in_place(&meta->extra[i], extra_escape_flags(meta->extra[i])) < 0)
+	}
+	for (size_t i = 0; i < meta->n_unknown; i++)
+		if (gc_escape_in_place(&meta->unknown[i], 0) < 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -131,31 +215,28 @@ static void escape_value(FILE *f, const char *value)
 	}
 }
 
-static void format_field(FILE *f, const struct gc_meta *meta, const struct meta_field *field)
+static void format_fields(FILE *f, const struct gc_meta *meta)
 {
-	switch (field->type) {
-	case FIELD_STRING: {
-		const char *value = *CMEMBER(meta, field, char *);
+	char buf[GC_META_TEXT_MAX];
 
-		if (!value)
-			return;
-		fprintf(f, "%s=", field->key);
-		escape_value(f, value);
+	for (size_t i = 0; i < GC_META_N_FIELDS; i++) {
+		const char *text = gc_meta_text(meta, i, buf);
+
+		if (!text)
+			continue;
+		fprintf(f, "%s=", gc_meta_fields[i].key);
+		escape_value(f, text);
 		fputc('\n', f);
-		break;
 	}
-	case FIELD_INT64:
-		fprintf(f, "%s=%" PRId64 "\n", field->key, *CMEMBER(meta, field, int64_t));
-		break;
-	case FIELD_UINT64:
-		fprintf(f, "%s=%" PRIu64 "\n", field->key, *CMEMBER(meta, field, uint64_t));
-		break;
-	case FIELD_BOOL:
-		fprintf(f, "%s=%d\n", field->key, *CMEMBER(meta, field, bool) ? 1 : 0);
-		break;
-	case FIELD_INT:
-		fprintf(f, "%s=%d\n", field->key, *CMEMBER(meta, field, int));
-		break;
+	for (size_t i = 0; i < meta->n_unknown; i++) {
+		const char *eq = strchr(meta->unknown[i], '=');
+
+		/* set_unknown and parse never store such a string; skip rather than corrupt. */
+		if (!eq || eq == meta->unknown[i])
+			continue;
+		fwrite(meta->unknown[i], 1, eq - meta->unknown[i] + 1, f);
+		escape_value(f, eq + 1);
+		fputc('\n', f);
 	}
 }
 
@@ -168,18 +249,7 @@ int gc_meta_format(const struct gc_meta *meta, char **ret)
 	f = open_memstream(&text, &size);
 	if (!f)
 		return -ENOMEM;
-	for (size_t i = 0; i < ELEMENTSOF(meta_fields); i++)
-		format_field(f, meta, &meta_fields[i]);
-	for (size_t i = 0; i < meta->n_extra; i++) {
-		const char *eq = strchr(meta->extra[i], '=');
-
-		/* set_extra and parse never store such a string; skip rather than corrupt. */
-		if (!eq || eq == meta->extra[i])
-			continue;
-		fwrite(meta->extra[i], 1, eq - meta->extra[i] + 1, f);
-		escape_value(f, eq + 1);
-		fputc('\n', f);
-	}
+	format_fields(f, meta);
 	if (ferror(f)) {
 		fclose(f);
 		free(text);
@@ -232,74 +302,110 @@ static char *unescape_value(const char *value, size_t size)
 	return TAKE_PTR(out);
 }
 
-/* Strict decimal: no sign on unsigned values, no whitespace, the whole string consumed. */
-static int parse_uint64(const char *s, uint64_t *ret)
+/* Strict: digits (hex ones after "0x" for base 16), no sign, no whitespace, the whole string
+ * consumed. */
+static int parse_uint64(const char *s, int base, uint64_t *ret)
 {
 	char *end;
 	unsigned long long v;
 
-	if (*s < '0' || *s > '9')
+	if (base == 16) {
+		if (strncmp(s, "0x", 2) != 0 || !isxdigit((unsigned char)s[2]) || s[3] == 'x' ||
+		    s[3] == 'X')
+			return -EINVAL;
+		s += 2;
+	} else if (*s < '0' || *s > '9') {
 		return -EINVAL;
+	}
 	errno = 0;
-	v = strtoull(s, &end, 10);
+	v = strtoull(s, &end, base);
 	if (errno != 0 || *end != '\0')
 		return -ERANGE;
 	*ret = v;
 	return 0;
 }
 
+/* Decimal, with a minus or without. gocrashd 0.1.0 wrote the negative fault_code values
+ * (SI_TKILL, -6) as their unsigned 64-bit two's complement: 18446744073709551610 is -6. */
 static int parse_int64(const char *s, int64_t *ret)
 {
-	char *end;
-	long long v;
+	uint64_t magnitude;
+	int r;
 
-	if (!((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
-		return -EINVAL;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0')
+	r = parse_uint64(s[0] == '-' ? s + 1 : s, 10, &magnitude);
+	if (r < 0)
+		return r;
+	if (s[0] == '-' && magnitude > (uint64_t)INT64_MAX + 1)
 		return -ERANGE;
-	*ret = v;
+	*ret = s[0] == '-' ? (int64_t)(0 - magnitude) : (int64_t)magnitude;
 	return 0;
 }
 
-static int set_field(struct gc_meta *meta, const struct meta_field *field, char *value)
+static int parse_bool(const char *s, enum gc_meta_type type, bool *ret)
 {
-	int64_t i64;
-	uint64_t u64;
+	const char *yes = type == GC_META_TYPE_BOOL_WORD ? "true" : "1";
+	const char *no = type == GC_META_TYPE_BOOL_WORD ? "false" : "0";
 
-	switch (field->type) {
-	case FIELD_STRING:
-		free(*MEMBER(meta, field, char *));
-		*MEMBER(meta, field, char *) = value;
-		return 0;
-	case FIELD_INT64:
-		if (parse_int64(value, &i64) < 0)
-			break;
-		*MEMBER(meta, field, int64_t) = i64;
-		free(value);
-		return 0;
-	case FIELD_UINT64:
-		if (parse_uint64(value, &u64) < 0)
-			break;
-		*MEMBER(meta, field, uint64_t) = u64;
-		free(value);
-		return 0;
-	case FIELD_BOOL:
-		if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0)
-			break;
-		*MEMBER(meta, field, bool) = value[0] == '1';
-		free(value);
-		return 0;
-	case FIELD_INT:
-		if (parse_int64(value, &i64) < 0 || i64 < INT_MIN || i64 > INT_MAX)
-			break;
-		*MEMBER(meta, field, int) = (int)i64;
-		free(value);
-		return 0;
-	}
-	free(value);
+	if (strcmp(s, yes) != 0 && strcmp(s, no) != 0)
+		return -EINVAL;
+	*ret = strcmp(s, yes) == 0;
+	return 0;
+}
+
+static int parse_analysis(const char *s, enum gc_analysis *ret)
+{
+	for (size_t i = 0; i < GC_N_ANALYSIS; i++)
+		if (strcmp(s, analysis_names[i]) == 0) {
+			*ret = i;
+			return 0;
+		}
 	return -EINVAL;
+}
+
+/* Sets the field from its text, which it takes. Returns 0, or -EINVAL for a value that is
+ * not of the field's type (the field is left as it was). */
+static int set_field(struct gc_meta *meta, enum gc_meta_field field, char *text)
+{
+	_cleanup_free_ char *value = text;
+	enum gc_meta_type type = gc_meta_fields[field].type;
+	void *p = member(meta, field);
+	uint64_t u64;
+	int64_t i64;
+	int r = 0;
+
+	switch (storage_of(field)) {
+	case STORAGE_STRING:
+		free(*(char **)p);
+		*(char **)p = TAKE_PTR(value);
+		return 0;
+	case STORAGE_U64:
+		r = parse_uint64(value, type == GC_META_TYPE_HEX ? 16 : 10, &u64);
+		if (r >= 0)
+			*(uint64_t *)p = u64;
+		break;
+	case STORAGE_I64:
+		r = parse_int64(value, &i64);
+		if (r >= 0)
+			*(int64_t *)p = i64;
+		break;
+	case STORAGE_INT:
+		r = parse_int64(value, &i64);
+		if (r >= 0 && (i64 < INT_MIN || i64 > INT_MAX))
+			r = -ERANGE;
+		if (r >= 0)
+			*(int *)p = (int)i64;
+		break;
+	case STORAGE_BOOL:
+		r = parse_bool(value, type, p);
+		break;
+	case STORAGE_ANALYSIS:
+		r = parse_analysis(value, p);
+		break;
+	}
+	if (r < 0)
+		return -EINVAL;
+	meta->present[field] = true;
+	return 0;
 }
 
 /* Applies one line (without its newline). Malformed lines are skipped: returns -EINVAL for
@@ -308,9 +414,8 @@ static int parse_line(struct gc_meta *meta, const char *line, size_t size)
 {
 	const char *eq = memchr(line, '=', size);
 	_cleanup_free_ char *key = NULL;
-	const struct meta_field *field;
-	char *value;
-	int r;
+	_cleanup_free_ char *value = NULL;
+	int field;
 
 	if (!eq || eq == line || memchr(line, '\0', eq - line))
 		return -EINVAL;
@@ -322,11 +427,9 @@ static int parse_line(struct gc_meta *meta, const char *line, size_t size)
 		return -EINVAL;
 
 	field = field_by_key(key);
-	if (field)
-		return set_field(meta, field, value);
-	r = gc_meta_set_extra(meta, key, value);
-	free(value);
-	return r;
+	if (field >= 0)
+		return set_field(meta, field, TAKE_PTR(value));
+	return gc_meta_set_unknown(meta, key, value);
 }
 
 int gc_meta_parse(const char *text, size_t size, struct gc_meta *ret)
@@ -353,47 +456,47 @@ int gc_meta_parse(const char *text, size_t size, struct gc_meta *ret)
 	return 0;
 }
 
-static bool extra_key_matches(const char *extra, const char *key, size_t key_len)
+static bool unknown_key_matches(const char *line, const char *key, size_t key_len)
 {
-	return strncmp(extra, key, key_len) == 0 && extra[key_len] == '=';
+	return strncmp(line, key, key_len) == 0 && line[key_len] == '=';
 }
 
-int gc_meta_set_extra(struct gc_meta *meta, const char *key, const char *value)
+int gc_meta_set_unknown(struct gc_meta *meta, const char *key, const char *value)
 {
 	size_t key_len = strlen(key);
-	char *kv, **extra;
+	char *kv, **unknown;
 
 	/* A key with '=' or a newline could not be read back; a known key would be shadowed. */
-	if (key_len == 0 || strpbrk(key, "=\n") || field_by_key(key))
+	if (key_len == 0 || strpbrk(key, "=\n") || field_by_key(key) >= 0)
 		return -EINVAL;
 	kv = malloc(key_len + strlen(value) + 2);
 	if (!kv)
 		return -ENOMEM;
 	stpcpy(stpcpy(stpcpy(kv, key), "="), value);
 
-	for (size_t i = 0; i < meta->n_extra; i++)
-		if (extra_key_matches(meta->extra[i], key, key_len)) {
-			free(meta->extra[i]);
-			meta->extra[i] = kv;
+	for (size_t i = 0; i < meta->n_unknown; i++)
+		if (unknown_key_matches(meta->unknown[i], key, key_len)) {
+			free(meta->unknown[i]);
+			meta->unknown[i] = kv;
 			return 0;
 		}
 
-	extra = reallocarray(meta->extra, meta->n_extra + 1, sizeof(*extra));
-	if (!extra) {
+	unknown = reallocarray(meta->unknown, meta->n_unknown + 1, sizeof(*unknown));
+	if (!unknown) {
 		free(kv);
 		return -ENOMEM;
 	}
-	meta->extra = extra;
-	meta->extra[meta->n_extra++] = kv;
+	meta->unknown = unknown;
+	meta->unknown[meta->n_unknown++] = kv;
 	return 0;
 }
 
-const char *gc_meta_get_extra(const struct gc_meta *meta, const char *key)
+const char *gc_meta_get_unknown(const struct gc_meta *meta, const char *key)
 {
 	size_t key_len = strlen(key);
 
-	for (size_t i = 0; i < meta->n_extra; i++)
-		if (extra_key_matches(meta->extra[i], key, key_len))
-			return meta->extra[i] + key_len + 1;
+	for (size_t i = 0; i < meta->n_unknown; i++)
+		if (unknown_key_matches(meta->unknown[i], key, key_len))
+			return meta->unknown[i] + key_len + 1;
 	return NULL;
 }

@@ -20,17 +20,6 @@
 #include "macro.h"
 #include "util.h"
 
-const char *gc_sandbox_outcome_name(enum gc_sandbox_outcome outcome)
-{
-	static const char *const names[] = {
-	    [GC_SANDBOX_OK] = "ok",
-	    [GC_SANDBOX_FAILED] = "failed",
-	    [GC_SANDBOX_CRASHED] = "crashed",
-	    [GC_SANDBOX_TIMED_OUT] = "timed out",
-	};
-	return (size_t)outcome < ELEMENTSOF(names) ? names[outcome] : "?";
-}
-
 /* Resolved before fork: getpwnam is not safe in the child of a threaded process. */
 static void resolve_user(const char *name, uid_t *uid, gid_t *gid)
 {

@@ -20,7 +20,7 @@ struct gc_sandbox_options {
 	size_t n_keep_fds;
 };
 
-/* What happened to the child. */
+/* What happened to the child (the analysis records it as an enum gc_analysis, meta.h). */
 enum gc_sandbox_outcome {
 	GC_SANDBOX_OK,	      /* exited 0 */
 	GC_SANDBOX_FAILED,    /* exited non-zero */
@@ -35,5 +35,3 @@ enum gc_sandbox_outcome {
  * when the child could not be started. */
 int gc_sandbox_run(const struct gc_sandbox_options *options, int (*fn)(void *userdata, int out_fd),
 		   void *userdata, enum gc_sandbox_outcome *ret_outcome, char **ret_output);
-
-const char *gc_sandbox_outcome_name(enum gc_sandbox_outcome outcome);

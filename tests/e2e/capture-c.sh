@@ -28,6 +28,20 @@ check "build id recorded" test "$(json_field build_id)" = \
 check "analysed in the sandbox" test "$(json_field analysis)" = ok
 check "notes read: both threads" test "$(json_field core_threads)" = 2
 check "notes read: fault address" test "$(json_field fault_addr)" = 0x0
+json_typed() { # numbers as numbers, booleans as booleans, so that jq compares them
+	ctl --json info latest | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+for k in ("pid", "signal", "core_size", "stored_size", "core_threads", "fault_signal",
+          "fault_code", "capture_drain_usec", "capture_max_rss_kib", "analysis_usec"):
+    assert type(e[k]) is int, (k, e[k])
+for k in ("core_stored", "truncated", "go"):
+    assert type(e[k]) is bool, (k, e[k])
+for k in ("fault_addr", "analysis", "signal_name", "fault_signal_name", "time"):
+    assert type(e[k]) is str, (k, e[k])
+assert e["unit"] is None or type(e["unit"]) is str'
+}
+check "--json is typed" json_typed
 check "compressed" test "$(json_field stored_size)" -lt "$(json_field core_size)"
 
 id=$(json_field id)

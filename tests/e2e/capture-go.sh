@@ -21,6 +21,11 @@ for goroot in $toolchains; do
 	check "go $v: recognised as Go" test "$(json_field go)" = true
 	check "go $v: version $want" test "$(json_field go_version)" = "$want"
 	check "go $v: SIGABRT" test "$(json_field signal)" = 6
+	# The runtime raises it with tgkill: SI_TKILL, negative (0.1.0 wrote it unsigned).
+	check "go $v: fault code SI_TKILL" test "$(json_field fault_code)" = -6
+	check "go $v: goroutines counted, a number" \
+		python3 -c "import json,sys; n=json.load(sys.stdin)[-1]['go_goroutines']; assert type(n) is int and n > 0, n" \
+		< <(ctl --json list)
 	check "go $v: runtime printed the panic" grep -q "panic: boom" "$T/stderr"
 	check "go $v: build id" test -n "$(json_field build_id)"
 	id=$(json_field id)

@@ -212,11 +212,13 @@ static struct gc_meta hostile_meta(void)
 			  "evil"),
 	    .cmdline = strdup("evil " FORGED_PROMPT "\xed\xa0\x80\xf4\x90\x80\x80\xc0\xaf"),
 	    .unit = strdup("u\r.service"),
+	    .container_unit = strdup("c\nd"),
+	    .go_reason = strdup("panic: a\n\tpanic: b\x1b[31m"),
+	    .go_crash_site = strdup("main.f\n(x.go:1)"),
 	};
 
 	assert_non_null(m.cmdline);
-	assert_int_equal(gc_meta_set_extra(&m, "go_reason", "panic: a\n\tpanic: b\x1b[31m"), 0);
-	assert_int_equal(gc_meta_set_extra(&m, "container_unit", "c\nd"), 0);
+	assert_int_equal(gc_meta_set_unknown(&m, "future", "e\nf"), 0);
 	return m;
 }
 
@@ -254,8 +256,11 @@ static void test_meta_escape(void **state)
 	assert_string_equal(m.cmdline, "evil \\x1b[2J\\x1b[Hroot@host:~# "
 				       "\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80\\xc0\\xaf");
 	assert_string_equal(m.unit, "u\\r.service");
-	assert_string_equal(gc_meta_get_extra(&m, "go_reason"), "panic: a\n\tpanic: b\\x1b[31m");
-	assert_string_equal(gc_meta_get_extra(&m, "container_unit"), "c\\nd");
+	/* Only the text fields of several lines keep their newlines. */
+	assert_string_equal(m.go_reason, "panic: a\n\tpanic: b\\x1b[31m");
+	assert_string_equal(m.go_crash_site, "main.f\\n(x.go:1)");
+	assert_string_equal(m.container_unit, "c\\nd");
+	assert_string_equal(gc_meta_get_unknown(&m, "future"), "e\\nf");
 	gc_meta_free(&m);
 }
 

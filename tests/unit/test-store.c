@@ -378,7 +378,7 @@ static void test_update_meta(void **state)
 	assert_null(meta.go_version);
 	meta.go = true;
 	meta.go_version = strdup("go1.22.1");
-	assert_int_equal(gc_meta_set_extra(&meta, "goroutines", "3\n4"), 0);
+	assert_int_equal(gc_meta_set_unknown(&meta, "goroutines", "3\n4"), 0);
 	assert_int_equal(gc_store_update_meta(f->store, &meta), 0);
 	assert_false(exists(f, T0_PREFIX "9/.meta.tmp"));
 	assert_int_equal(mode_of(f, T0_PREFIX "9/meta"), 0600);
@@ -386,7 +386,7 @@ static void test_update_meta(void **state)
 	assert_int_equal(gc_store_find(f->store, id, &again), 0);
 	assert_true(again.go);
 	assert_string_equal(again.go_version, "go1.22.1");
-	assert_string_equal(gc_meta_get_extra(&again, "goroutines"), "3\n4");
+	assert_string_equal(gc_meta_get_unknown(&again, "goroutines"), "3\n4");
 	assert_string_equal(again.comm, "crashy");
 	gc_meta_free(&again);
 	gc_meta_free(&meta);
@@ -808,7 +808,7 @@ static int child_commit_all(const char *path, int start_fd, unsigned child)
 		if (fd < 0 || write(fd, value, strlen(value)) < 0)
 			return 3;
 		close(fd);
-		if (gc_meta_set_extra(&meta, "writer", value) < 0 ||
+		if (gc_meta_set_unknown(&meta, "writer", value) < 0 ||
 		    gc_entry_commit(entry, &meta) < 0)
 			return 4;
 		gc_meta_free(&meta);
@@ -822,7 +822,7 @@ static void check_concurrent_entry(struct fixture *f, const struct gc_meta *meta
 	char path[256], core[64], text[4096];
 	unsigned child, seq;
 	struct gc_meta on_disk;
-	const char *writer = gc_meta_get_extra(meta, "writer");
+	const char *writer = gc_meta_get_unknown(meta, "writer");
 	ssize_t size;
 	int fd;
 
