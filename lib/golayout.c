@@ -74,6 +74,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 304,
+	.g_labels = 360,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 21,
     },
     /* go1.19.8, from its DWARF by tests/golayout-entry.sh */
@@ -130,11 +132,14 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 304,
+	.g_labels = 360,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 21,
     },
     /* UNVERIFIED (no go1.20 toolchain in Debian): 1.19's g and m, since the fields read
      * here sit at the same offsets in 1.19 and 1.21 or moved only with 1.21's changes;
-     * moduledata as in 1.21 (1.20 added covctrs/ecovctrs before types). */
+     * moduledata as in 1.21 (1.20 added covctrs/ecovctrs before types); g.labels 48 bytes after
+     * startpc, as in every release from 1.19 to 1.26 (racectx, waiting, cgoCtxt between). */
     {
 	.minor = 20,
 	.g_stack_lo = 0,
@@ -188,6 +193,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 360,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 21,
     },
     /* go1.21.13, from its DWARF by tests/golayout-entry.sh */
@@ -244,6 +251,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 344,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 21,
     },
     /* go1.22.12, from its DWARF by tests/golayout-entry.sh */
@@ -300,6 +309,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 344,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 22,
     },
     /* go1.23.5, from its DWARF by tests/golayout-entry.sh */
@@ -356,6 +367,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 352,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 22,
     },
     /* go1.24.4, from its DWARF by tests/golayout-entry.sh */
@@ -412,6 +425,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 352,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 22,
     },
     /* go1.25.12, from its DWARF by tests/golayout-entry.sh */
@@ -468,6 +483,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 344,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 23,
     },
     /* go1.26.11, from its DWARF by tests/golayout-entry.sh */
@@ -524,6 +541,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 352,
+	.debug_tracebacklabels = 136,
 	.funcid_wrapper = 23,
     },
     /* go1.27.4, from its DWARF by tests/golayout-entry.sh */
@@ -580,6 +599,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 344,
+	.g_labels = 352,
+	.debug_tracebacklabels = 132,
 	.funcid_wrapper = 23,
     },
 };
@@ -643,6 +664,8 @@ const struct gc_go_layout_field gc_go_layout_fields[GC_GO_LAYOUT_N_FIELDS] = {
     FIELD(moduledata_funcnametab, "runtime.moduledata.funcnametab"),
     FIELD(moduledata_pclntable, "runtime.moduledata.pclntable"),
     FIELD(moduledata_gofunc, "runtime.moduledata.gofunc"),
+    FIELD(g_labels, "runtime.g.labels"),
+    FIELD(debug_tracebacklabels, "runtime.debug.tracebacklabels"),
     FIELD(funcid_wrapper, "abi.FuncIDWrapper"),
 };
 
