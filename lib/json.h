@@ -9,6 +9,8 @@
 /* Writes s as a JSON string (quoted, escaped; bytes that are not valid UTF-8 become U+FFFD),
  * or null when s is NULL. */
 void gc_json_string(FILE *out, const char *s);
+/* The same for the n bytes at s, which may hold NUL (as \u0000). */
+void gc_json_bytes(FILE *out, const char *s, size_t n);
 
 /* Writes one crash as a JSON object (fields: id, time, pid, uid, gid, signal, signal_name,
  * comm, exe, cmdline, unit, build_id, core_size, stored_size, core_stored, truncated,
