@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "goargs.h"
+#include "golabels.h"
 #include "gopanic.h"
 #include "gotarget.h"
 #include "gounwind.h"
@@ -32,7 +33,7 @@
 struct graw {
 	uint64_t gp, stack_lo, stack_hi, panic, m, sched_sp, sched_pc, syscallsp, syscallpc;
 	uint64_t goid, waitsince, lockedm, gopc, parent_goid;
-	uint64_t sigcode0, sigcode1, sigpc;
+	uint64_t sigcode0, sigcode1, sigpc, labels;
 	uint64_t syncgroup, bubble;
 	uint32_t status, sig;
 	uint8_t waitreason;
@@ -77,6 +78,7 @@ static int read_g(struct gc_go_target *t, uint64_t gp, struct graw *g)
 	    .sigpc = field(buf, L->g_sigpc, 8),
 	    .syncgroup = field(buf, L->g_syncgroup, 8),
 	    .bubble = field(buf, L->g_bubble, 8),
+	    .labels = field(buf, L->g_labels, 8),
 	};
 	return 0;
 }
@@ -291,6 +293,7 @@ struct walker {
 	uint64_t unreadable; /* allgs entries that are not in the core */
 	uint64_t duplicates; /* allgs entries seen before (a damaged list) */
 	struct gp_set seen;
+	struct gc_go_label_stats labels;
 };
 
 static int set_note(struct gc_goroutine *g, const char *text)
@@ -512,7 +515,7 @@ static int build_goroutine(struct walker *w, const struct graw *raw, struct gc_g
 		    .sched_sp = raw->sched_sp,
 		};
 	describe_header(w, raw, &m, g);
-	if (!g->status_text)
+	if (!g->status_text || gc_go_read_labels(w->t, raw->labels, g, &w->labels) < 0)
 		return -ENOMEM;
 	r = choose_start(w, raw, &m, g, &start);
 	if (r == -ENOENT)
@@ -683,6 +686,8 @@ static int walk_goroutines(struct walker *w)
 		r = gc_go_report_note(
 		    w->report, "%" PRIu64 " entries of the goroutine list repeat earlier ones",
 		    w->duplicates);
+	if (r >= 0)
+		r = gc_go_note_labels(&w->labels, w->report);
 	free(w->seen.slots);
 	return r;
 }
@@ -795,6 +800,8 @@ int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyz
 	r = note_missing_strtabs(&t, report);
 	if (r >= 0)
 		r = walk_goroutines(&w);
+	if (r >= 0)
+		r = gc_go_decide_labels_shown(&t, report);
 	if (r >= 0)
 		r = gc_go_describe_crash(&t, &w.crash, w.thread.thread ? &w.thread : NULL, report);
 	if (r >= 0 && !t.layout_exact && !t.layout_dwarf)

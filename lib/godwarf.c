@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Layouts from DWARF, with elfutils' libdw: it reads the compressed sections the Go linker
  * writes (SHF_COMPRESSED) and resolves type references; the lookups need no more than the
- * top-level types of each unit and the members of four structs. */
+ * top-level types of each unit and the members of six structs (two of them synctest's, each in
+ * some releases only), plus the type of one variable (runtime.debug, an unnamed struct). */
 #include "godwarf.h"
 
 #include <dwarf.h>
@@ -11,10 +12,26 @@
 
 #include "macro.h"
 
-enum { S_G, S_M, S_PANIC, S_MODULEDATA, N_STRUCTS };
+/* Named struct types, then the variables whose (unnamed) struct type is wanted. */
+enum {
+	S_G,
+	S_M,
+	S_PANIC,
+	S_MODULEDATA,
+	S_SYNCGROUP,
+	S_BUBBLE,
+	N_TYPES,
+	S_DEBUG = N_TYPES,
+	N_STRUCTS
+};
 
-static const char *const struct_names[N_STRUCTS] = {"runtime.g", "runtime.m", "runtime._panic",
-						    "runtime.moduledata"};
+static const char *const struct_names[N_STRUCTS] = {"runtime.g",
+						    "runtime.m",
+						    "runtime._panic",
+						    "runtime.moduledata",
+						    "runtime.synctestGroup",
+						    "runtime.synctestBubble",
+						    "runtime.debug"};
 
 struct types {
 	Dwarf_Die structs[N_STRUCTS];
@@ -22,6 +39,8 @@ struct types {
 	bool have_wrapper;
 	int64_t funcid_wrapper;
 };
+
+static bool member_struct(Dwarf_Die *m, Dwarf_Die *ret);
 
 static void note_die(Dwarf_Die *die, struct types *ty)
 {
@@ -31,8 +50,11 @@ static void note_die(Dwarf_Die *die, struct types *ty)
 
 	if (!name)
 		return;
-	if (dwarf_tag(die) == DW_TAG_structure_type) {
-		for (size_t i = 0; i < N_STRUCTS; i++)
+	if (dwarf_tag(die) == DW_TAG_variable && !ty->have[S_DEBUG] &&
+	    strcmp(name, struct_names[S_DEBUG]) == 0) {
+		ty->have[S_DEBUG] = member_struct(die, &ty->structs[S_DEBUG]);
+	} else if (dwarf_tag(die) == DW_TAG_structure_type) {
+		for (size_t i = 0; i < N_TYPES; i++)
 			if (!ty->have[i] && strcmp(name, struct_names[i]) == 0) {
 				ty->structs[i] = *die;
 				ty->have[i] = true;
@@ -82,7 +104,8 @@ static bool member(Dwarf_Die *st, const char *name, size_t len, Dwarf_Die *ret)
 	return false;
 }
 
-/* The struct a member's type names, through typedefs (bounded: a loop is malformed). */
+/* The struct a member's (or a variable's) type names, through typedefs (bounded: a loop is
+ * malformed). */
 static bool member_struct(Dwarf_Die *m, Dwarf_Die *ret)
 {
 	Dwarf_Attribute attr;

@@ -78,6 +78,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 304,
+	.g_labels = 360,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 21,
     },
     /* go1.19.8, from its DWARF by tests/golayout-entry.sh */
@@ -138,11 +140,14 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 304,
+	.g_labels = 360,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 21,
     },
     /* UNVERIFIED (no go1.20 toolchain in Debian): 1.19's g and m, since the fields read
      * here sit at the same offsets in 1.19 and 1.21 or moved only with 1.21's changes;
-     * moduledata as in 1.21 (1.20 added covctrs/ecovctrs before types). */
+     * moduledata as in 1.21 (1.20 added covctrs/ecovctrs before types); g.labels 48 bytes after
+     * startpc, as in every release from 1.19 to 1.26 (racectx, waiting, cgoCtxt between). */
     {
 	.minor = 20,
 	.g_stack_lo = 0,
@@ -200,6 +205,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 360,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 21,
     },
     /* go1.21.13, from its DWARF by tests/golayout-entry.sh */
@@ -260,6 +267,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 344,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 21,
     },
     /* go1.22.12, from its DWARF by tests/golayout-entry.sh */
@@ -320,6 +329,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 344,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 22,
     },
     /* go1.23.5, from its DWARF by tests/golayout-entry.sh */
@@ -380,6 +391,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 352,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 22,
     },
     /* go1.24.4, from its DWARF by tests/golayout-entry.sh */
@@ -440,6 +453,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 352,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 22,
     },
     /* go1.25.12, from its DWARF by tests/golayout-entry.sh */
@@ -500,6 +515,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 344,
+	.debug_tracebacklabels = GC_NO_FIELD,
 	.funcid_wrapper = 23,
     },
     /* go1.26.11, from its DWARF by tests/golayout-entry.sh */
@@ -560,6 +577,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 320,
+	.g_labels = 352,
+	.debug_tracebacklabels = 136,
 	.funcid_wrapper = 23,
     },
     /* go1.27.4, from its DWARF by tests/golayout-entry.sh */
@@ -620,6 +639,8 @@ static const struct gc_go_layout layouts[] = {
 	.moduledata_funcnametab = 8,
 	.moduledata_pclntable = 104,
 	.moduledata_gofunc = 344,
+	.g_labels = 352,
+	.debug_tracebacklabels = 132,
 	.funcid_wrapper = 23,
     },
 };
@@ -687,6 +708,8 @@ const struct gc_go_layout_field gc_go_layout_fields[GC_GO_LAYOUT_N_FIELDS] = {
     FIELD(moduledata_funcnametab, "runtime.moduledata.funcnametab"),
     FIELD(moduledata_pclntable, "runtime.moduledata.pclntable"),
     FIELD(moduledata_gofunc, "runtime.moduledata.gofunc"),
+    FIELD(g_labels, "runtime.g.labels"),
+    FIELD(debug_tracebacklabels, "runtime.debug.tracebacklabels"),
     FIELD(funcid_wrapper, "abi.FuncIDWrapper"),
 };
 

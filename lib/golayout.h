@@ -66,6 +66,11 @@ struct gc_go_layout {
 	uint32_t moduledata_pcheader, moduledata_funcnametab, moduledata_pclntable;
 	uint32_t moduledata_gofunc;
 
+	/* Goroutine labels, printed in the header from 1.26 on: g.labels (the label set) and
+	 * runtime.debug.tracebacklabels (GODEBUG tracebacklabels, an atomic int32 in the global
+	 * runtime.debug; GC_NO_FIELD before 1.26). */
+	uint32_t g_labels, debug_tracebacklabels;
+
 	/* abi.FuncIDWrapper: the funcID of compiler-generated wrappers (go and defer statements,
 	 * method values), which the signature leaves out. The enum grows between releases. */
 	uint32_t funcid_wrapper;
@@ -73,14 +78,15 @@ struct gc_go_layout {
 
 /* A field of struct gc_go_layout and where the DWARF has it: "runtime.g.sched.sp" is member
  * sp of member sched of struct runtime.g; "abi.FuncIDWrapper" is the constant
- * internal/abi.FuncIDWrapper (runtime.funcID_wrapper before 1.21). */
+ * internal/abi.FuncIDWrapper (runtime.funcID_wrapper before 1.21); "runtime.debug.x" is member x of
+ * the type of the global variable runtime.debug. */
 struct gc_go_layout_field {
 	size_t offset; /* offsetof(struct gc_go_layout, member) */
 	const char *member;
 	const char *dwarf;
 };
 
-#define GC_GO_LAYOUT_N_FIELDS ((size_t)56)
+#define GC_GO_LAYOUT_N_FIELDS ((size_t)58)
 extern const struct gc_go_layout_field gc_go_layout_fields[GC_GO_LAYOUT_N_FIELDS];
 
 /* Parses "go1.22.12", "go1.24rc1", "go1.21" (also with a " X:exp" suffix) into the minor

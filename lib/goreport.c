@@ -3,23 +3,26 @@
  *
  * Stored form, version 1: UTF-8 or not, one record per line, fields separated by a tab, the
  * first field names the record. Strings are escaped like the meta file's values (\\ \t \n
- * \r), so that a field never holds a raw tab or newline; a NULL string is the field \N, which
- * no escaped string can be. Numbers are decimal, addresses 0x-hex, booleans 0 or 1.
+ * \r, and \0 for the NUL a label may hold), so that a field never holds a raw tab or newline;
+ * a NULL string is the field \N, which no escaped string can be. Numbers are decimal,
+ * addresses 0x-hex, booleans 0 or 1.
  *
  *   gocrash-goroutines  VERSION
- *   report     GO_MINOR GO_VERSION GOROUTINES_TOTAL REASON SIGNAL SIGNATURE
+ *   report     GO_MINOR GO_VERSION GOROUTINES_TOTAL REASON SIGNAL SIGNATURE LABELS_SHOWN
  *   goroutine  ID GP MP M_ID STATUS SCAN STATUS_TEXT WAIT_MINUTES LOCKED CRASHED THREAD
  *              PARENT_ID SYNCTEST_GROUP ELIDED ELIDED_AT [DURABLE]
  *   created    FUNC FILE LINE OFFSET           (of the goroutine above; absent: no creator)
  *   frame      FUNC FILE LINE INLINED PC ENTRY SP FP ARGS  (of the goroutine above, in order)
  *   gnote      TEXT                            (the goroutine's note)
+ *   label      KEY VALUE                       (of the goroutine above, in order)
  *   note       TEXT                            (a note of the report)
- *   end        N_GOROUTINES N_FRAMES N_NOTES
+ *   end        N_GOROUTINES N_FRAMES N_NOTES N_LABELS
  *
  * A reader skips records it does not know and fields past the ones it knows, so a later
- * version may add both. Nothing is allocated from a count: arrays grow as records come, and a
- * line may not be longer than LINE_MAX_SIZE. The end record tells a complete file from one
- * cut short. */
+ * version may add both: LABELS_SHOWN, the label records and N_LABELS came after the others,
+ * and a file without them reads as one without labels. Nothing is allocated from a count: arrays
+ * grow as records come, and a line may not be longer than LINE_MAX_SIZE. The end record tells a
+ * complete file from one cut short. */
 #include "goreport.h"
 
 #include <errno.h>
@@ -193,7 +196,42 @@ void gc_goroutine_free(struct gc_goroutine *g)
 		frame_free(&g->frames[i]);
 	free(g->frames);
 	free(g->note);
+	for (size_t i = 0; i < g->n_labels; i++)
+		free(g->labels[i].key), free(g->labels[i].value);
+	free(g->labels);
 	memset(g, 0, sizeof(*g));
+}
+
+static char *copy_bytes(const char *s, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy) {
+		memcpy(copy, s, len);
+		copy[len] = '\0';
+	}
+	return copy;
+}
+
+int gc_goroutine_add_label(struct gc_goroutine *g, const char *key, size_t key_len,
+			   const char *value, size_t value_len)
+{
+	struct gc_go_label label = {
+	    .key = copy_bytes(key, key_len),
+	    .value = copy_bytes(value, value_len),
+	    .key_len = key_len,
+	    .value_len = value_len,
+	};
+	struct gc_go_label *labels =
+	    label.key && label.value ? gc_grow(g->labels, g->n_labels, sizeof(*labels)) : NULL;
+
+	if (!labels) {
+		free(label.key), free(label.value);
+		return -ENOMEM;
+	}
+	g->labels = labels;
+	g->labels[g->n_labels++] = label;
+	return 0;
 }
 
 void gc_go_report_free(struct gc_go_report *report)
@@ -306,17 +344,19 @@ int gc_go_report_escape(struct gc_go_report *report)
 
 /* ---- writing ---- */
 
-static int put_string(FILE *f, const char *s)
+/* A field of len bytes at s; NULL is \N. */
+static int put_bytes(FILE *f, const char *s, size_t len)
 {
-	size_t len = 0;
-
 	putc_unlocked('\t', f);
 	if (!s) {
 		fputs_unlocked("\\N", f);
 		return 0;
 	}
-	for (const char *p = s; *p; p++, len++) {
+	for (const char *p = s; p < s + len; p++) {
 		switch (*p) {
+		case '\0':
+			fputs_unlocked("\\0", f);
+			break;
 		case '\\':
 			fputs_unlocked("\\\\", f);
 			break;
@@ -334,6 +374,11 @@ static int put_string(FILE *f, const char *s)
 		}
 	}
 	return len > GC_GO_REPORT_MAX_STRING ? -E2BIG : 0;
+}
+
+static int put_string(FILE *f, const char *s)
+{
+	return put_bytes(f, s, s ? strlen(s) : 0);
 }
 
 static int put_strings(FILE *f, const char *const *strings, size_t n)
@@ -383,12 +428,23 @@ static int write_goroutine(FILE *f, const struct gc_goroutine *g)
 			r = -E2BIG;
 		putc_unlocked('\n', f);
 	}
+	for (size_t i = 0; i < g->n_labels; i++) {
+		const struct gc_go_label *l = &g->labels[i];
+		int key_r, value_r;
+
+		fputs_unlocked("label", f);
+		key_r = put_bytes(f, l->key, l->key_len);
+		value_r = put_bytes(f, l->value, l->value_len);
+		if (key_r < 0 || value_r < 0)
+			r = -E2BIG;
+		putc_unlocked('\n', f);
+	}
 	return r;
 }
 
 static int write_records(const struct gc_go_report *report, FILE *f)
 {
-	size_t n_frames = 0;
+	size_t n_frames = 0, n_labels = 0;
 	int r = 0;
 
 	fprintf(f, FORMAT_MAGIC "\t%d\n", FORMAT_VERSION);
@@ -399,11 +455,12 @@ static int write_records(const struct gc_go_report *report, FILE *f)
 	if (put_strings(f, (const char *const[]){report->reason, report->signal, report->signature},
 			3) < 0)
 		r = -E2BIG;
-	putc_unlocked('\n', f);
+	fprintf(f, "\t%d\n", report->labels_shown);
 	for (size_t i = 0; i < report->n_goroutines; i++) {
 		if (write_goroutine(f, &report->goroutines[i]) < 0)
 			r = -E2BIG;
 		n_frames += report->goroutines[i].n_frames;
+		n_labels += report->goroutines[i].n_labels;
 	}
 	for (size_t i = 0; i < report->n_notes; i++) {
 		fputs_unlocked("note", f);
@@ -411,7 +468,8 @@ static int write_records(const struct gc_go_report *report, FILE *f)
 			r = -E2BIG;
 		putc_unlocked('\n', f);
 	}
-	fprintf(f, "end\t%zu\t%zu\t%zu\n", report->n_goroutines, n_frames, report->n_notes);
+	fprintf(f, "end\t%zu\t%zu\t%zu\t%zu\n", report->n_goroutines, n_frames, report->n_notes,
+		n_labels);
 	return r;
 }
 
@@ -432,7 +490,7 @@ int gc_go_report_write(const struct gc_go_report *report, FILE *f)
 struct reader {
 	FILE *f;
 	struct gc_go_report report;
-	size_t line_no, n_frames;
+	size_t line_no, n_frames, n_labels;
 	char *line;
 	size_t line_size, line_allocated;
 	char *fields[MAX_FIELDS];
@@ -482,9 +540,10 @@ static int read_line(struct reader *rd)
 	return 0;
 }
 
-/* Undoes put_string() in place. Returns the string, NULL for \N, or (char *)-1 when damaged. */
+/* Undoes put_bytes() in place. Returns the string, NULL for \N, or (char *)-1 when damaged;
+ * *ret_len (may be NULL) gets its length. */
 #define BAD_STRING ((char *)-1)
-static char *unescape(char *s)
+static char *unescape(char *s, size_t *ret_len)
 {
 	char *out = s;
 
@@ -508,11 +567,16 @@ static char *unescape(char *s)
 		case 'r':
 			*out++ = '\r';
 			break;
+		case '0':
+			*out++ = '\0';
+			break;
 		default:
 			return BAD_STRING;
 		}
 	}
 	*out = '\0';
+	if (ret_len)
+		*ret_len = (size_t)(out - s);
 	return s;
 }
 
@@ -617,7 +681,7 @@ static bool parse_bool(const char *s, bool *ret)
 /* A copy of field i, unescaped; NULL for \N. */
 static int take_string(struct reader *rd, size_t i, char **ret)
 {
-	char *s = unescape(rd->fields[i]);
+	char *s = unescape(rd->fields[i], NULL);
 
 	if (s == BAD_STRING)
 		return damaged(rd, "a string is badly escaped");
@@ -632,7 +696,7 @@ static int take_string(struct reader *rd, size_t i, char **ret)
 /* Field i as a name interned in the report; NULL for \N. */
 static int take_name(struct reader *rd, size_t i, const char **ret)
 {
-	char *s = unescape(rd->fields[i]);
+	char *s = unescape(rd->fields[i], NULL);
 
 	if (s == BAD_STRING)
 		return damaged(rd, "a string is badly escaped");
@@ -668,9 +732,11 @@ static int record_report(struct reader *rd)
 	char *version, *reason, *signal, *signature;
 	uint32_t minor;
 	int64_t total;
+	bool labels_shown = false;
 	int r;
 
-	if (!parse_u32(rd->fields[1], &minor) || !parse_i64(rd->fields[3], &total))
+	if (!parse_u32(rd->fields[1], &minor) || !parse_i64(rd->fields[3], &total) ||
+	    (rd->n_fields > 7 && !parse_bool(rd->fields[7], &labels_shown)))
 		return damaged(rd, "a number in the report record is malformed");
 	r = take_strings(rd, 4, (char **const[]){&reason, &signal, &signature}, 3);
 	if (r < 0)
@@ -689,6 +755,7 @@ static int record_report(struct reader *rd)
 	    .signal = signal,
 	    .signature = signature,
 	    .n_goroutines_total = total,
+	    .labels_shown = labels_shown,
 	    .goroutines = report->goroutines,
 	    .n_goroutines = report->n_goroutines,
 	    .notes = report->notes,
@@ -805,6 +872,27 @@ static int record_gnote(struct reader *rd)
 	return 0;
 }
 
+static int record_label(struct reader *rd)
+{
+	struct gc_goroutine *g = current_goroutine(rd);
+	size_t key_len, value_len;
+	char *key, *value;
+	int r;
+
+	if (!g)
+		return damaged(rd, "a label comes before any goroutine");
+	if (g->n_labels >= GC_GO_REPORT_MAX_LABELS)
+		return damaged(rd, "a goroutine has more labels than are kept");
+	key = unescape(rd->fields[1], &key_len);
+	value = unescape(rd->fields[2], &value_len);
+	if (!key || !value || key == BAD_STRING || value == BAD_STRING)
+		return damaged(rd, "a label is badly escaped");
+	r = gc_goroutine_add_label(g, key, key_len, value, value_len);
+	if (r >= 0)
+		rd->n_labels++;
+	return r;
+}
+
 static int record_note(struct reader *rd)
 {
 	struct gc_go_report *report = &rd->report;
@@ -828,13 +916,14 @@ static int record_note(struct reader *rd)
 
 static int record_end(struct reader *rd)
 {
-	size_t n_goroutines, n_frames, n_notes;
+	size_t n_goroutines, n_frames, n_notes, n_labels = rd->n_labels;
 
 	if (!parse_size(rd->fields[1], &n_goroutines) || !parse_size(rd->fields[2], &n_frames) ||
-	    !parse_size(rd->fields[3], &n_notes))
+	    !parse_size(rd->fields[3], &n_notes) ||
+	    (rd->n_fields > 4 && !parse_size(rd->fields[4], &n_labels)))
 		return damaged(rd, "a number in the end record is malformed");
 	if (n_goroutines != rd->report.n_goroutines || n_frames != rd->n_frames ||
-	    n_notes != rd->report.n_notes)
+	    n_notes != rd->report.n_notes || n_labels != rd->n_labels)
 		return damaged(rd, "records are missing (the end record counts more or fewer)");
 	rd->ended = true;
 	return 0;
@@ -847,8 +936,8 @@ static const struct record_type {
 } record_types[] = {
     {"report", 7, record_report},   {"goroutine", 16, record_goroutine},
     {"created", 5, record_created}, {"frame", 10, record_frame},
-    {"gnote", 2, record_gnote},	    {"note", 2, record_note},
-    {"end", 4, record_end},
+    {"gnote", 2, record_gnote},	    {"label", 3, record_label},
+    {"note", 2, record_note},	    {"end", 4, record_end},
 };
 
 /* A record word: lower-case letters, digits, '-' and '_'. Anything else is damage, not a
@@ -987,8 +1076,93 @@ static uint64_t frame_offset(const struct gc_go_frame *f)
 	return !f->inlined && f->pc > f->entry ? f->pc - f->entry : 0;
 }
 
-static void print_header(FILE *out, unsigned minor, const struct gc_goroutine *g)
+/* One rune as printquoted() prints it: the escapes of Go, or \x, \u or \U and hex digits. */
+static void print_quoted_rune(FILE *out, uint32_t c)
 {
+	if (c == '\n')
+		fputs("\\n", out);
+	else if (c == '\r')
+		fputs("\\r", out);
+	else if (c == '\t')
+		fputs("\\t", out);
+	else if (c == '\\' || c == '"')
+		fprintf(out, "\\%c", (int)c);
+	else if (c >= ' ' && c <= '~')
+		fputc((int)c, out);
+	else if (c < 127)
+		fprintf(out, "\\x%02" PRIx32, c);
+	else if (c < 0x10000)
+		fprintf(out, "\\u%04" PRIx32, c);
+	else
+		fprintf(out, "\\U%08" PRIx32, c);
+}
+
+/* The runtime's print(quoted(s)): in double quotes, only printable ASCII as it is. A byte that
+ * is not UTF-8 is U+FFFD to 1.26's range loop; 1.27 shows it as \xNN. */
+static void print_quoted(FILE *out, unsigned minor, const char *s, size_t len)
+{
+	fputc('"', out);
+	while (len > 0) {
+		uint32_t c = 0xfffd;
+		size_t n = gc_utf8_sequence(s, len, &c);
+
+		if (n == 0 && minor >= 27)
+			fprintf(out, "\\x%02x", (unsigned char)*s);
+		else
+			print_quoted_rune(out, c);
+		n = MAX(n, (size_t)1);
+		s += n, len -= n;
+	}
+	fputc('"', out);
+}
+
+/* 1.27's tracebackStringNeedsQuoting: anything but letters, digits, '.', '/' and '_'. */
+static bool label_needs_quoting(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '/' || s[i] == '_'))
+			return true;
+	return false;
+}
+
+static void print_label_string(FILE *out, unsigned minor, const char *s, size_t len)
+{
+	if (minor >= 27 && !label_needs_quoting(s, len))
+		fwrite(s, 1, len, out);
+	else
+		print_quoted(out, minor, s, len);
+}
+
+/* The end of the header: 1.26 puts the labels in the brackets as labels:{"k": "v"}, 1.27
+ * after them as {k: v}, quoting only what needs it. */
+static void print_header_end(FILE *out, const struct gc_go_report *report,
+			     const struct gc_goroutine *g)
+{
+	bool labels = report->labels_shown && g->n_labels > 0;
+	bool after = report->go_minor >= 27;
+
+	if (labels)
+		fputs(after ? "] {" : " labels:{", out);
+	for (size_t i = 0; labels && i < g->n_labels; i++) {
+		const struct gc_go_label *l = &g->labels[i];
+
+		print_label_string(out, report->go_minor, l->key, l->key_len);
+		fputs(": ", out);
+		print_label_string(out, report->go_minor, l->value, l->value_len);
+		if (i + 1 < g->n_labels)
+			fputs(", ", out);
+	}
+	if (labels)
+		fputs(after ? "}:\n" : "}]:\n", out);
+	else
+		fputs("]:\n", out);
+}
+
+static void print_header(FILE *out, const struct gc_go_report *report, const struct gc_goroutine *g)
+{
+	unsigned minor = report->go_minor;
+
 	fprintf(out, "goroutine %" PRId64, g->id);
 	/* 1.22+ in crash mode (and for the throwing goroutine). */
 	if (minor >= 22) {
@@ -1011,7 +1185,7 @@ static void print_header(FILE *out, unsigned minor, const struct gc_goroutine *g
 		fprintf(out,
 			minor >= 25 ? ", synctest bubble %" PRId64 : ", synctest group %" PRId64,
 			g->synctest_group);
-	fputs("]:\n", out);
+	print_header_end(out, report, g);
 }
 
 /* grouped: the frame stands for several goroutines, so what differs between them (arguments,
@@ -1115,11 +1289,12 @@ static void print_body(FILE *out, unsigned minor, const struct gc_goroutine *g, 
 	print_created_by(out, minor, g, with_parent);
 }
 
-static void print_goroutine(FILE *out, unsigned minor, const struct gc_goroutine *g)
+static void print_goroutine(FILE *out, const struct gc_go_report *report,
+			    const struct gc_goroutine *g)
 {
 	fputc('\n', out);
-	print_header(out, minor, g);
-	print_body(out, minor, g, false, true);
+	print_header(out, report, g);
+	print_body(out, report->go_minor, g, false, true);
 }
 
 /* ---- grouping ---- */
@@ -1301,7 +1476,7 @@ static void print_groups(FILE *out, const struct gc_go_report *report, const str
 		const struct gc_goroutine *first = &report->goroutines[grp->first];
 
 		if (grp->count == 1) {
-			print_goroutine(out, report->go_minor, first);
+			print_goroutine(out, report, first);
 			continue;
 		}
 		fputc('\n', out);
@@ -1335,7 +1510,7 @@ void gc_go_report_print_text(const struct gc_go_report *report, const struct gc_
 		const struct gc_goroutine *g = gc_go_report_crashed(report);
 
 		if (g)
-			print_goroutine(out, report->go_minor, g);
+			print_goroutine(out, report, g);
 		else
 			fputs("\n# which goroutine crashed is not known\n", out);
 	} else if (opts->group && group_goroutines(report, &gr) >= 0) {
@@ -1344,7 +1519,7 @@ void gc_go_report_print_text(const struct gc_go_report *report, const struct gc_
 		if (opts->group)
 			fputs("\n# out of memory to group the goroutines\n", out);
 		for (size_t i = 0; i < report->n_goroutines; i++)
-			print_goroutine(out, report->go_minor, &report->goroutines[i]);
+			print_goroutine(out, report, &report->goroutines[i]);
 	}
 	grouping_done(&gr);
 	print_notes(out, report);
@@ -1423,6 +1598,23 @@ static void json_elided(FILE *out, const struct gc_goroutine *g)
 		fputs("null", out);
 }
 
+/* {"key": "value", ...} in the label set's order, null when there are none. */
+static void json_labels(FILE *out, const struct gc_goroutine *g)
+{
+	json_key(out, "labels");
+	if (g->n_labels == 0) {
+		fputs("null", out);
+		return;
+	}
+	for (size_t i = 0; i < g->n_labels; i++) {
+		fputc(i ? ',' : '{', out);
+		gc_json_bytes(out, g->labels[i].key, g->labels[i].key_len);
+		fputc(':', out);
+		gc_json_bytes(out, g->labels[i].value, g->labels[i].value_len);
+	}
+	fputc('}', out);
+}
+
 static void json_goroutine(FILE *out, const struct gc_goroutine *g)
 {
 	fprintf(out, "{\"id\":%" PRId64, g->id);
@@ -1439,6 +1631,7 @@ static void json_goroutine(FILE *out, const struct gc_goroutine *g)
 	json_id(out, "m", g->m_id < 0 ? -1 : g->m_id, -1);
 	json_id(out, "parent", g->parent_id, 0);
 	json_id(out, "synctest_group", g->synctest_group, 0);
+	json_labels(out, g);
 	json_created_by(out, g);
 	json_elided(out, g);
 	json_frames(out, g, false);
@@ -1509,7 +1702,8 @@ void gc_go_report_print_json(const struct gc_go_report *report, const struct gc_
 	json_key(out, "reason"), gc_json_string(out, report->reason);
 	json_key(out, "signal"), gc_json_string(out, report->signal);
 	json_key(out, "signature"), gc_json_string(out, report->signature);
-	fprintf(out, ",\"goroutines_total\":%" PRId64, report->n_goroutines_total);
+	fprintf(out, ",\"goroutines_total\":%" PRId64 ",\"labels_shown\":%s",
+		report->n_goroutines_total, report->labels_shown ? "true" : "false");
 	json_goroutines(out, report, opts);
 	fputs(",\"notes\":[", out);
 	for (size_t i = 0; i < report->n_notes; i++) {

@@ -37,6 +37,16 @@ enum gc_go_status {
 	GC_GO_PREEMPTED = 9,
 };
 
+/* A pprof label (runtime/pprof.Do, SetGoroutineLabels): Go strings, which may hold any byte,
+ * NUL included; each is NUL-terminated as well. */
+struct gc_go_label {
+	char *key, *value;
+	size_t key_len, value_len;
+};
+
+/* At most this many labels per goroutine are read from a core, and read back from a file. */
+#define GC_GO_REPORT_MAX_LABELS 256
+
 struct gc_goroutine {
 	int64_t id;
 	uint64_t gp;	      /* address of the g */
@@ -57,6 +67,10 @@ struct gc_goroutine {
 	struct gc_go_frame *frames;
 	size_t n_frames;
 	char *note; /* why the stack is missing or cut short, NULL when complete */
+
+	/* Go 1.26+: its labels, in the order of its label set (sorted by key). */
+	struct gc_go_label *labels;
+	size_t n_labels;
 
 	/* Frames the extractor did not keep, as the runtime elides them: N > 0 means N frames
 	 * are missing before frames[elided_at] ("...N frames elided...", 1.21+); -1 means the
@@ -83,12 +97,13 @@ struct gc_go_report {
 	int64_t n_goroutines_total; /* allglen including dead ones */
 	struct gc_goroutine *goroutines;
 	size_t n_goroutines; /* the crashing one first, then in allgs order like the runtime */
+	bool labels_shown;   /* the runtime prints labels in the headers (tracebacklabels=1) */
 	char **notes;	     /* what is missing or doubtful, said plainly */
 	size_t n_notes;
 	struct gc_go_names *names; /* the frames' function and file names, each stored once */
 };
 
-/* The goroutines, frames and notes arrays grow with gc_grow() (util.h): their capacity
+/* The goroutines, frames, labels and notes arrays grow with gc_grow() (util.h): their capacity
  * follows from their length, so elements are appended through it only. */
 void gc_go_report_free(struct gc_go_report *report);
 void gc_goroutine_free(struct gc_goroutine *g);
@@ -96,6 +111,11 @@ void gc_goroutine_free(struct gc_goroutine *g);
 /* The report's copy of s, which every frame with that name shares: a frame's func and file
  * point there, and are freed with the report. *ret is NULL when s is. Returns 0 or -ENOMEM. */
 int gc_go_report_intern(struct gc_go_report *report, const char *s, const char **ret);
+
+/* Appends a label with copies of key and value (key_len, value_len bytes). Returns 0 or
+ * -ENOMEM. */
+int gc_goroutine_add_label(struct gc_goroutine *g, const char *key, size_t key_len,
+			   const char *value, size_t value_len);
 
 /* Adds a note (printf-style). Returns 0 or -ENOMEM. */
 int gc_go_report_note(struct gc_go_report *report, const char *format, ...)
@@ -119,8 +139,10 @@ int gc_go_report_read(FILE *f, struct gc_go_report *ret);
 
 /* Escapes every string of the report for a terminal (gc_escape(), escape.h): the reason and
  * the notes keep their newlines and tabs, function and file names, arguments, status and
- * signal are one line each. Before gc_go_report_print_text() to a terminal; never before
- * gc_go_report_write(). Returns 0 or -ENOMEM (the report stays valid, partly escaped). */
+ * signal are one line each. Labels are left alone: the text shows them quoted as the runtime
+ * does, which leaves nothing but printable ASCII. Before gc_go_report_print_text() to a terminal;
+ * never before gc_go_report_write(). Returns 0 or -ENOMEM (the report stays valid, partly escaped).
+ */
 int gc_go_report_escape(struct gc_go_report *report);
 
 /* Rendering options for gocrashctl. */
@@ -130,19 +152,19 @@ struct gc_go_render {
 };
 
 /* Writes the reason (as stored), the signal line, then each goroutine after a blank line, in
- * the runtime's GOTRACEBACK=crash text format of go_minor (header, frames, "created by",
- * elision), then the report's notes as lines starting with "# ". A goroutine with a note and
- * no frames prints the note where the runtime prints "goroutine running on other thread;
- * stack unavailable". With crashed_only, only the crashing goroutine. With group, goroutines
- * with the same stack print once, a group of more than one under the header
- * "N goroutines: goroutine A, B, ... [STATUS]:" (see goreport.c). opts may be NULL. */
+ * the runtime's GOTRACEBACK=crash text format of go_minor (header, with the labels when
+ * labels_shown, frames, "created by", elision), then the report's notes as lines starting with "#
+ * ". A goroutine with a note and no frames prints the note where the runtime prints "goroutine
+ * running on other thread; stack unavailable". With crashed_only, only the crashing goroutine. With
+ * group, goroutines with the same stack print once, a group of more than one under the header "N
+ * goroutines: goroutine A, B, ... [STATUS]:" (see goreport.c). opts may be NULL. */
 void gc_go_report_print_text(const struct gc_go_report *report, const struct gc_go_render *opts,
 			     FILE *out);
 
 /* Writes the report as one JSON object {go_version, reason, signal, signature,
- * goroutines_total, goroutines: [{id, status, ..., frames: [{func, file, line, ...}], note}],
- * notes}; with group, "groups": [{count, ids, status, ..., frames}] instead of goroutines.
- * Addresses are "0x..." strings. No newline at the end. */
+ * goroutines_total, labels_shown, goroutines: [{id, status, ..., labels: {key: value},
+ * frames: [{func, file, line, ...}], note}], notes}; with group, "groups": [{count, ids, status,
+ * ..., frames}] instead of goroutines. Addresses are "0x..." strings. No newline at the end. */
 void gc_go_report_print_json(const struct gc_go_report *report, const struct gc_go_render *opts,
 			     FILE *out);
 

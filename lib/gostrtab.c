@@ -40,15 +40,20 @@ static void elf_endp(Elf **elf)
 		elf_end(*elf);
 }
 
+/* The globals, and their size when it is fixed (0: a struct, whose size is kept). */
+static const struct {
+	const char *symbol;
+	uint64_t size;
+} globals[GC_GO_N_GLOBALS] = {
+    [GC_GO_GLOBAL_MAXSTACKSIZE] = {"runtime.maxstacksize", 8},
+    [GC_GO_GLOBAL_MAXSTACKCEILING] = {"runtime.maxstackceiling", 8},
+    [GC_GO_GLOBAL_DEBUG] = {"runtime.debug", 0},
+};
+
 /* The .symtab names behind each hint: the tables, then the globals. */
 static const char *hint_name(size_t k)
 {
-	static const char *const globals[GC_GO_N_GLOBALS] = {
-	    [GC_GO_GLOBAL_MAXSTACKSIZE] = "runtime.maxstacksize",
-	    [GC_GO_GLOBAL_MAXSTACKCEILING] = "runtime.maxstackceiling",
-	};
-
-	return k < GC_GO_N_STRTABS ? specs[k].symbol : globals[k - GC_GO_N_STRTABS];
+	return k < GC_GO_N_STRTABS ? specs[k].symbol : globals[k - GC_GO_N_STRTABS].symbol;
 }
 
 /* Sets hints[k] for each object symbol of scn named hint_name(k). */
@@ -224,7 +229,10 @@ int gc_go_strtabs_find(gc_read_mem_fn read, void *userdata, const uint64_t (*ran
 	for (size_t k = 0; hints && k < GC_GO_N_GLOBALS; k++) {
 		const struct gc_go_strtab_hint *h = &hints[GC_GO_N_STRTABS + k];
 
-		tabs.global[k] = h->addr && h->size == 8 ? h->addr + bias : 0;
+		if (!h->addr || (globals[k].size && h->size != globals[k].size))
+			continue;
+		tabs.global[k] = h->addr + bias;
+		tabs.global_size[k] = h->size;
 	}
 	for (size_t k = 0; hints && k < GC_GO_N_STRTABS && r >= 0; k++)
 		if (hints[k].addr && hints[k].size >= N_ANCHORS * specs[k].stride &&

@@ -26,16 +26,18 @@ struct gc_go_strtab {
 	uint64_t addr; /* where it was found, in the process */
 };
 
-/* Runtime globals gocrashd reads where the program has a symbol table (8 bytes each). */
+/* Runtime globals gocrashd reads where the program has a symbol table. */
 enum gc_go_global {
-	GC_GO_GLOBAL_MAXSTACKSIZE,    /* runtime.maxstacksize (debug.SetMaxStack) */
-	GC_GO_GLOBAL_MAXSTACKCEILING, /* runtime.maxstackceiling */
+	GC_GO_GLOBAL_MAXSTACKSIZE,    /* runtime.maxstacksize (debug.SetMaxStack), 8 bytes */
+	GC_GO_GLOBAL_MAXSTACKCEILING, /* runtime.maxstackceiling, 8 bytes */
+	GC_GO_GLOBAL_DEBUG,	      /* runtime.debug, the GODEBUG settings: a struct */
 	GC_GO_N_GLOBALS,
 };
 
 struct gc_go_strtabs {
 	struct gc_go_strtab tab[GC_GO_N_STRTABS];
-	uint64_t global[GC_GO_N_GLOBALS]; /* process addresses, 0 when not known */
+	uint64_t global[GC_GO_N_GLOBALS];      /* process addresses, 0 when not known */
+	uint64_t global_size[GC_GO_N_GLOBALS]; /* their sizes, as .symtab gives them */
 };
 
 /* Where .symtab puts each table, relative to the link address (0 when stripped). */
@@ -52,8 +54,8 @@ int gc_go_strtab_hints(int fd, struct gc_go_strtab_hint hints[GC_GO_N_HINTS]);
 /* Finds the tables: at hint + bias when a hint is given and its first entries are right,
  * else by scanning the n_ranges ranges {start, size} (process addresses of writable data)
  * through read(). A table not found is left empty. The globals are at their hint + bias
- * when it is a symbol of 8 bytes, else 0. hints (GC_GO_N_HINTS of them) may be NULL.
- * Returns 0 or -ENOMEM. */
+ * when it is a symbol of the size expected (8 bytes, any for a struct), else 0. hints
+ * (GC_GO_N_HINTS of them) may be NULL. Returns 0 or -ENOMEM. */
 int gc_go_strtabs_find(gc_read_mem_fn read, void *userdata, const uint64_t (*ranges)[2],
 		       size_t n_ranges, const struct gc_go_strtab_hint *hints, uint64_t bias,
 		       struct gc_go_strtabs *ret);

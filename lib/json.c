@@ -27,14 +27,16 @@ static void json_char(FILE *out, const char *p, size_t len, uint32_t c)
 
 void gc_json_string(FILE *out, const char *s)
 {
-	size_t n;
-
-	if (!s) {
+	if (s)
+		gc_json_bytes(out, s, strlen(s));
+	else
 		fputs("null", out);
-		return;
-	}
+}
+
+void gc_json_bytes(FILE *out, const char *s, size_t n)
+{
 	fputc('"', out);
-	for (n = strlen(s); n > 0;) {
+	while (n > 0) {
 		uint32_t c;
 		size_t len = gc_utf8_sequence(s, n, &c);
 

@@ -9,6 +9,8 @@
 /* Writes s as a JSON string (quoted, escaped; bytes that are not valid UTF-8 become U+FFFD),
  * or null when s is NULL. */
 void gc_json_string(FILE *out, const char *s);
+/* The same for the n bytes at s, which may hold NUL (as \u0000). */
+void gc_json_bytes(FILE *out, const char *s, size_t n);
 
 /* Writes one crash as a JSON object: the fields of the table (meta.h) under their keys, in
  * its order, typed (numbers, booleans, strings; an address and the analysis' outcome are

@@ -4,6 +4,12 @@
 # the runtime printed on stderr: the same reason line, goroutines, statuses and frames
 # (tests/go/tbcompare judges); also a test binary that crashes in a synctest bubble. GC_TEST_GO_FULL=1 runs every mode in every build mode too;
 # GC_TEST_GO="1.26 1.27" limits the run to those toolchains (for development).
+#
+# Goroutine labels (1.26+) print as GODEBUG tracebacklabels says: off by default in 1.26 and,
+# through DefaultGODEBUG, in 1.27 builds of tests/go/crash (its go.mod says go 1.19); on in
+# 1.27 for a module whose go line is 1.27 (the "modern" builds, -modfile with the toolchain's
+# release). The labels mode runs in all these states, read from runtime.debug and, stripped,
+# decided from the defaults and the environment.
 . "$(dirname "$0")/lib.sh"
 
 toolchains=$(ls -d /usr/lib/go-1.* 2>/dev/null || true)
@@ -21,8 +27,8 @@ export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOCACHE=$T/gocache GOPATH=
 # build modes with a few (GC_TEST_GO_FULL=1: everything everywhere).
 all_modes="panic error custom stringer int namedint nested repanic repanicdefer goexit deferfault
 	float complex fatalinpanic nil divide mapwrite throw overflow busy many cgo wait:ABRT
-	wait:QUIT busywait:QUIT"
-short_modes="panic nil repanicdefer float fatalinpanic mapwrite overflow cgo wait:QUIT"
+	wait:QUIT busywait:QUIT labels"
+short_modes="panic nil repanicdefer float fatalinpanic mapwrite overflow cgo wait:QUIT labels"
 oldest=$(printf '%s\n' $toolchains | sort -V | head -1)
 run_mode() { # run_mode EXE MODE[:SIGNAL]: crash it, leave the runtime's stderr in $T/stderr
 	local exe=$1 mode=${2%%:*} sig=${2#*:} pid rc=0
@@ -63,28 +69,35 @@ try() { # try LABEL EXE MODE: one crash, its entry alone in the store
 SAVE_DIR=${GC_TEST_SAVE:-$T/failed}
 mkdir -p "$SAVE_DIR"
 build() { # build VERSION_DIR BUILD EXE
-	local goroot=$1 build=$2 exe=$3
+	local goroot=$1 build=$2 exe=$3 modfile=$T/go-${1##*/go-}.mod
 	cd "$SRC/tests/go/crash"
+	printf 'module gocrashd.test/crash\n\ngo %s\n' "${goroot##*/go-}" >"$modfile"
 	case $build in
 	default) "$goroot/bin/go" build -o "$exe" . ;; # cgo: gcc is installed
 	stripped) "$goroot/bin/go" build -ldflags="-s -w" -o "$exe" . ;;
 	pie) "$goroot/bin/go" build -buildmode=pie -o "$exe" . ;;
 	trimpath) "$goroot/bin/go" build -trimpath -o "$exe" . ;;
 	nocgo) CGO_ENABLED=0 "$goroot/bin/go" build -o "$exe" . ;;
+	modern) "$goroot/bin/go" build -modfile="$modfile" -o "$exe" . ;;
+	modern-stripped) "$goroot/bin/go" build -modfile="$modfile" -ldflags="-s -w" -o "$exe" . ;;
 	esac
 }
+at_least() { [ "$(printf '%s\n' "$1" "$2" | sort -V | head -1)" = "$1" ]; } # at_least V1 V2: V2 >= V1
 
 for goroot in $toolchains; do
 	v=${goroot##*/go-}
-	for build in default stripped pie trimpath nocgo; do
+	builds="default stripped pie trimpath nocgo"
+	! at_least 1.26 "$v" || builds="$builds modern modern-stripped"
+	for build in $builds; do
 		exe=$T/crash-$v-$build
 		(build "$goroot" $build "$exe") || { fail "go $v $build: build"; continue; }
 		case $build in
 		default) modes=$short_modes ;;
-		stripped) modes="panic busywait:QUIT" ;;
+		stripped) modes="panic busywait:QUIT labels" ;;
 		pie) modes="nil cgo" ;;
 		trimpath) modes="panic overflow" ;;
 		nocgo) modes="throw" ;;
+		modern | modern-stripped) modes="labels" ;;
 		esac
 		if [ -n "${GC_TEST_GO_FULL:-}" ] || { [ "$build" = default ] &&
 			{ [ "$goroot" = "$oldest" ] || [ "$goroot" = "$newest" ]; }; }; then
@@ -95,6 +108,11 @@ for goroot in $toolchains; do
 		for mode in $modes; do
 			GOTRACEBACK=crash try "go $v $build" "$exe" "$mode"
 		done
+		# Labels switched on by the environment, over DefaultGODEBUG and the default.
+		if at_least 1.26 "$v" && { [ "$build" = default ] || [ "$build" = stripped ]; }; then
+			GODEBUG=tracebacklabels=1 GOTRACEBACK=crash try "go $v $build+tracebacklabels=1" \
+				"$exe" labels
+		fi
 	done
 done
 

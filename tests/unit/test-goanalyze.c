@@ -2,7 +2,8 @@
 /* The Go analysis on a real core (tests/data/go, see its README): what it finds must be what
  * the runtime itself printed to stderr; given the wrong executable it must say so; and on
  * copies of the core whose goroutine structures and stacks were damaged on purpose it must
- * neither crash nor take long, and must note what it could not read. */
+ * neither crash nor take long, and must note what it could not read. A second core, of
+ * go1.27 with goroutine labels, checks the labels the same way. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,6 +37,9 @@
 #define EXE_NAME      "go/go1.22-panic.exe.zst"
 #define STDERR_NAME   "go/go1.22-panic.stderr"
 #define GO_TOOLCHAIN  "/usr/lib/go-1.22/bin/go"
+#define LABELS_CORE   "go/go1.27-labels.core.zst"
+#define LABELS_EXE    "go/go1.27-labels.exe.zst"
+#define LABELS_STDERR "go/go1.27-labels.stderr"
 #define RUN_LIMIT_S   5.0      /* one analysis, even of a damaged core */
 #define TOTAL_LIMIT_S 60.0     /* CPU time of every round of the corruption test */
 #define ROUNDS	      78       /* 6 of each kind */
@@ -233,29 +237,26 @@ static void learn_target(struct fixture *f)
 	gc_zreader_free(reader);
 }
 
-static int setup(void **state)
+static struct fixture *fixture_load(const char *core, const char *exe, const char *stderr_name)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	_cleanup_free_ char *core_path = data_path(CORE_NAME);
+	_cleanup_free_ char *core_path = data_path(core);
 
 	assert_non_null(f);
 	f->stored_fd = open(core_path, O_RDONLY | O_CLOEXEC);
 	assert_true(f->stored_fd >= 0);
 	f->core = read_stored(f->stored_fd, &f->core_size);
-	f->exe_fd = decompress_to_memfd(EXE_NAME);
-	f->stderr_text = read_data_text(STDERR_NAME);
+	f->exe_fd = decompress_to_memfd(exe);
+	f->stderr_text = read_data_text(stderr_name);
 	learn_target(f);
 	assert_int_equal(analyze(f->stored_fd, f->exe_fd, 0, &f->clean, &f->clean_seconds), 0);
-	*state = f;
-	return 0;
+	return f;
 }
 
-static int teardown(void **state)
+static void fixture_free(struct fixture *f)
 {
-	struct fixture *f = *state;
-
 	if (!f)
-		return 0;
+		return;
 	gc_go_report_free(&f->clean);
 	free(f->threads);
 	free(f->phdrs);
@@ -264,6 +265,17 @@ static int teardown(void **state)
 	close(f->exe_fd);
 	close(f->stored_fd);
 	free(f);
+}
+
+static int setup(void **state)
+{
+	*state = fixture_load(CORE_NAME, EXE_NAME, STDERR_NAME);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_free(*state);
 	return 0;
 }
 
@@ -1159,6 +1171,151 @@ static void test_float_format(void **state)
 	}
 }
 
+/* ---- goroutine labels ---- */
+
+/* The fixture: go1.27, stripped, GODEBUG=tracebacklabels=1 in its environment. Every header
+ * the runtime printed with labels is in our text, byte for byte; and a note says how the
+ * labels were decided, runtime.debug being unknown without symbols. */
+static void check_label_headers(const struct fixture *f)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0, n = 0;
+	FILE *out = open_memstream(&text, &size);
+
+	assert_non_null(out);
+	gc_go_report_print_text(&f->clean, NULL, out);
+	assert_int_equal(fclose(out), 0);
+	for (const char *p = f->stderr_text; (p = strstr(p, "\ngoroutine ")); p++) {
+		const char *end = strchr(p + 1, '\n');
+		_cleanup_free_ char *line = strndup(p, (size_t)(end - p + 1));
+
+		assert_non_null(line);
+		if (!strstr(line, "] {"))
+			continue;
+		if (!strstr(text, line))
+			fail_msg("not in our text:%s", line);
+		n++;
+	}
+	print_message("%zu headers with labels as the runtime printed them\n", n);
+	assert_true(n >= 5);
+	assert_true(f->clean.labels_shown);
+	assert_true(has_note(&f->clean, "runtime.debug is not in the symbol table"));
+	assert_true(has_note(&f->clean, "GODEBUG in the environment"));
+}
+
+/* The label set g.labels points to: {list, len, cap}, each label {key, value string}. */
+static uint64_t label_set(const struct damager *d, const struct gc_goroutine *g)
+{
+	return peek_word(d, g->gp + d->f->layout->g_labels);
+}
+
+enum label_damage {
+	SET_GARBAGE,  /* g.labels: nowhere */
+	LIST_GARBAGE, /* the list: nowhere */
+	LIST_HUGE,    /* len 2^40: past the list, garbage or nothing */
+	KEY_GARBAGE,  /* a key's pointer: nowhere */
+	KEY_HUGE,     /* a key's length 2^62 */
+	VALUE_LONG,   /* a value's length 5000: longer than is read */
+	ENV_OFF,      /* GODEBUG=tracebacklabels=0 in the environment */
+	N_LABEL_DAMAGE,
+};
+
+static void damage_labels(struct damager *d, const struct gc_goroutine *g, enum label_damage k)
+{
+	uint64_t set = label_set(d, g), list = peek_word(d, set);
+	uint8_t *env = NULL;
+
+	switch (k) {
+	case SET_GARBAGE:
+		poke_word(d, g->gp + d->f->layout->g_labels, 0xdead00000000ull);
+		break;
+	case LIST_GARBAGE:
+		poke_word(d, set, 0x7ff000000000ull);
+		break;
+	case LIST_HUGE:
+		poke_word(d, set + 8, 1ull << 40);
+		break;
+	case KEY_GARBAGE:
+		poke_word(d, list, 8);
+		poke_word(d, list + 8, 3);
+		break;
+	case KEY_HUGE:
+		poke_word(d, list + 8, 1ull << 62);
+		break;
+	case VALUE_LONG:
+		poke_word(d, list + 24, 5000);
+		break;
+	case ENV_OFF:
+		/* The last copy: the heap may hold one too, the stack is the highest mapping. */
+		for (uint8_t *p = d->core; (p = memmem(p, d->f->core_size - (size_t)(p - d->core),
+						       "GODEBUG=tracebacklabels=1", 26));
+		     p++)
+			env = p;
+		assert_non_null(env);
+		env[24] = '0';
+		break;
+	default:
+		break;
+	}
+}
+
+static void test_labels(void **state)
+{
+	/* The note each damage gives, or (a string that may not be there) the other. */
+	static const char *const expected_note[N_LABEL_DAMAGE][2] = {
+	    [SET_GARBAGE] = {"are not in the core", NULL},
+	    [LIST_GARBAGE] = {"are not in the core", NULL},
+	    [LIST_HUGE] = {"more than 256 labels", "are not in the core"},
+	    [KEY_GARBAGE] = {"are not in the core", NULL},
+	    [KEY_HUGE] = {"longer than 4096 bytes", "are not in the core"},
+	    [VALUE_LONG] = {"longer than 4096 bytes", "are not in the core"},
+	    [ENV_OFF] = {"are left out", NULL},
+	};
+	struct fixture *f = fixture_load(LABELS_CORE, LABELS_EXE, LABELS_STDERR);
+	struct damager d = {.f = f, .core = malloc(f->core_size)};
+	unsigned rounds = 0;
+
+	(void)state;
+	print_notes(&f->clean);
+	check_label_headers(f);
+	assert_non_null(d.core);
+	for (size_t i = 0; i < f->clean.n_goroutines; i++) {
+		const struct gc_goroutine *g = &f->clean.goroutines[i];
+
+		for (unsigned k = 0; k < N_LABEL_DAMAGE && g->n_labels > 0; k++) {
+			const char *const *want = expected_note[k];
+			struct gc_go_report r;
+			double seconds;
+			int core_fd;
+
+			memcpy(d.core, f->core, f->core_size);
+			damage_labels(&d, g, (enum label_damage)k);
+			core_fd = store_core(d.core, f->core_size);
+			assert_int_equal(analyze(core_fd, f->exe_fd, 0, &r, &seconds), 0);
+			close(core_fd);
+			if (!(has_note(&r, want[0]) || (want[1] && has_note(&r, want[1]))) ||
+			    r.labels_shown != (k != ENV_OFF)) {
+				print_notes(&r);
+				fail_msg("goroutine %" PRId64 ", damage %u: no note \"%s\"", g->id,
+					 k, want[0]);
+			}
+			for (size_t j = 0; j < r.n_goroutines; j++) {
+				assert_true(r.goroutines[j].n_labels <= GC_GO_REPORT_MAX_LABELS);
+				for (size_t l = 0; l < r.goroutines[j].n_labels; l++)
+					assert_true(r.goroutines[j].labels[l].key_len <= 4096 &&
+						    r.goroutines[j].labels[l].value_len <= 4096);
+			}
+			render_report(&r);
+			gc_go_report_free(&r);
+			rounds++;
+		}
+	}
+	print_message("%u cores with damaged labels\n", rounds);
+	free(d.core);
+	assert_int_equal(n_broken, 0);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1166,6 +1323,7 @@ int main(void)
 	    cmocka_unit_test(test_deadline),	   cmocka_unit_test(test_mismatch_c),
 	    cmocka_unit_test(test_mismatch_go),	   cmocka_unit_test(test_endless_stack),
 	    cmocka_unit_test(test_damaged_cores),  cmocka_unit_test(test_float_format),
+	    cmocka_unit_test(test_labels),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

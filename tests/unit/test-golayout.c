@@ -3,8 +3,9 @@
  * every installed toolchain, a trivial program is built and tests/go/layoutdump prints the
  * offsets, the string tables and the enum constants the compiler recorded in its DWARF; every
  * offset of the table for that release must match, and fields the table marks GC_NO_FIELD must be
- * absent. lib/gostrtab.c must find the same string tables in the binary, through .symtab and
- * by content alone (as in a stripped binary). Plus the version parser and the status text. */
+ * absent, and lib/godwarf.c must read the same offsets. lib/gostrtab.c must find the same string
+ * tables in the binary, through .symtab and by content alone (as in a stripped binary). Plus the
+ * version parser and the status text. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 
 #include <elf.h>
 
+#include "godwarf.h"
 #include "golayout.h"
 #include "gostrtab.h"
 #include "macro.h"
@@ -267,6 +269,30 @@ static void check_offsets(const struct gc_go_layout *layout, const struct dump *
 	}
 }
 
+/* What lib/godwarf.c reads from the program's DWARF (for releases newer than the tables) is
+ * the table's entry, field for field. */
+static void check_from_dwarf(const struct gc_go_layout *layout, const char *prog)
+{
+	struct gc_go_layout from_dwarf;
+	size_t missing = 0, absent = 0;
+	int fd = open(prog, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(gc_go_layout_from_dwarf(fd, layout->minor, &from_dwarf, &missing), 0);
+	close(fd);
+	for (size_t i = 0; i < GC_GO_LAYOUT_N_FIELDS; i++) {
+		uint32_t want, got;
+
+		memcpy(&want, (const char *)layout + fields[i].offset, sizeof(want));
+		memcpy(&got, (const char *)&from_dwarf + fields[i].offset, sizeof(got));
+		absent += want == GC_NO_FIELD;
+		if (want != got)
+			fail_msg("go1.%u %s: table %u, godwarf %u", layout->minor, fields[i].member,
+				 want, got);
+	}
+	assert_int_equal(missing, absent);
+}
+
 /* The executable file as memory: PT_LOAD file contents at their link addresses. */
 struct file_mem {
 	int fd;
@@ -466,6 +492,7 @@ static void check_toolchain(size_t t)
 	if (exact) {
 		printf("# %s: %zu offsets, the string tables\n", version, GC_GO_LAYOUT_N_FIELDS);
 		check_offsets(layout, &d);
+		check_from_dwarf(layout, path);
 	} else
 		printf("# %s: newer than the layouts, the string tables only\n", version);
 	dump_done(&d);

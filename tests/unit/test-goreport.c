@@ -629,6 +629,99 @@ static void test_text_go121_header(void **state)
 	gc_go_report_free(&r);
 }
 
+static void assert_json(const char *text);
+
+/* Labels as pprof sorts them, awkward bytes and all (a NUL, bytes that are not UTF-8). */
+#define LABEL(k, v)                                                                                \
+	{                                                                                          \
+		k, sizeof(k) - 1, v, sizeof(v) - 1                                                 \
+	}
+static const struct {
+	const char *key;
+	size_t key_len;
+	const char *value;
+	size_t value_len;
+} labels[] = {
+    LABEL("", ""),
+    LABEL("Z", "a-b"),
+    LABEL("bad", "\xff\xc3(\xe2\x82"),
+    LABEL("ctl", "\n\r\t\x01\x7f\x00"),
+    LABEL("plain", "v1.2/x_y"),
+    LABEL("sp ace", "q\"uote\\"),
+    LABEL("utf", "\u00e9\u20ac\U0001f600\ufffd"),
+};
+
+static struct gc_goroutine *add_labelled(struct gc_go_report *r, int64_t id)
+{
+	static const struct fr frames[] = {
+	    FR("time.Sleep", "0x34630b8a000", "/usr/lib/go-1.26/src/runtime/time.go", 363, 0x165,
+	       0xc000063fb0, 0xc000063f78, 0x47c1a5),
+	};
+	const struct gspec s = {
+	    .id = id, .gp = 0xc000102a80, .status = GC_GO_WAITING, .status_text = "sleep"};
+	struct gc_goroutine *g = add_goroutine(r, &s, frames, ELEMENTSOF(frames));
+
+	for (size_t i = 0; i < ELEMENTSOF(labels); i++)
+		assert_int_equal(gc_goroutine_add_label(g, labels[i].key, labels[i].key_len,
+							labels[i].value, labels[i].value_len),
+				 0);
+	return g;
+}
+
+/* The headers go1.26.11 and go1.27.4 printed for these labels (GODEBUG=tracebacklabels=1):
+ * 1.26 quotes everything inside the brackets and shows what is not UTF-8 as U+FFFD, 1.27
+ * quotes only what needs it, after the brackets, and shows such bytes as they are. */
+static void test_labels(void **state)
+{
+	static const char *const header_126 =
+	    "\ngoroutine 19 gp=0xc000102a80 m=nil [sleep labels:{\"\": \"\", \"Z\": \"a-b\", "
+	    "\"bad\": \"\\ufffd\\ufffd(\\ufffd\\ufffd\", \"ctl\": \"\\n\\r\\t\\x01\\u007f\\x00\", "
+	    "\"plain\": \"v1.2/x_y\", \"sp ace\": \"q\\\"uote\\\\\", "
+	    "\"utf\": \"\\u00e9\\u20ac\\U0001f600\\ufffd\"}]:\ntime.Sleep(";
+	static const char *const header_127 =
+	    "\ngoroutine 19 gp=0xc000102a80 m=nil [sleep] {: , Z: \"a-b\", "
+	    "bad: \"\\xff\\xc3(\\xe2\\x82\", ctl: \"\\n\\r\\t\\x01\\u007f\\x00\", "
+	    "plain: v1.2/x_y, \"sp ace\": \"q\\\"uote\\\\\", "
+	    "utf: \"\\u00e9\\u20ac\\U0001f600\\ufffd\"}:\ntime.Sleep(";
+	struct gc_go_report r;
+	_cleanup_free_ char *shown = NULL, *hidden = NULL, *grouped = NULL, *json = NULL;
+
+	(void)state;
+	for (unsigned minor = 26; minor <= 27; minor++) {
+		report_init(&r, minor, minor == 26 ? "go1.26.11" : "go1.27.4");
+		add_g1_124(&r);
+		add_labelled(&r, 19);
+		add_labelled(&r, 20);
+		r.labels_shown = true;
+		shown = (free(shown), render(&r, NULL, false));
+		assert_non_null(strstr(shown, minor == 26 ? header_126 : header_127));
+		/* Unlabelled goroutines keep the plain header. */
+		assert_non_null(strstr(shown, "\ngoroutine 1 gp=0xc000002380 m=0 mp=0x5183c0 "
+					      "[running]:\n"));
+		/* tracebacklabels=0: the runtime prints none. */
+		r.labels_shown = false;
+		hidden = (free(hidden), render(&r, NULL, false));
+		assert_non_null(strstr(hidden, "\ngoroutine 19 gp=0xc000102a80 m=nil [sleep]:\n"));
+		/* A group stands for goroutines whose labels may differ: its header has none. */
+		r.labels_shown = true;
+		grouped = (free(grouped), render(&r, &(struct gc_go_render){.group = true}, false));
+		assert_non_null(strstr(grouped, "\n2 goroutines: goroutine 19, 20 [sleep]:\n"));
+		gc_go_report_free(&r);
+	}
+	/* JSON has the labels whether the runtime shows them or not, NUL included. */
+	report_init(&r, 26, "go1.26.11");
+	add_labelled(&r, 19);
+	json = render(&r, NULL, true);
+	assert_json(json);
+	assert_non_null(strstr(json, ",\"labels_shown\":false,"));
+	assert_non_null(
+	    strstr(json, ",\"labels\":{\"\":\"\",\"Z\":\"a-b\",\"bad\":"
+			 "\"\\ufffd\\ufffd(\\ufffd\\ufffd\",\"ctl\":\"\\n\\u000d\\t\\u0001\\u007f"
+			 "\\u0000\",\"plain\":\"v1.2/x_y\",\"sp ace\":\"q\\\"uote\\\\\","
+			 "\"utf\":\"\u00e9\u20ac\U0001f600\ufffd\"},"));
+	gc_go_report_free(&r);
+}
+
 static void test_crashed_only(void **state)
 {
 	static const int64_t ids[] = {1};
@@ -852,6 +945,15 @@ static void assert_same_goroutine(const struct gc_goroutine *a, const struct gc_
 	assert_same_string(a->created_file, b->created_file);
 	assert_true(a->created_line == b->created_line && a->created_off == b->created_off);
 	assert_same_string(a->note, b->note);
+	assert_int_equal(a->n_labels, b->n_labels);
+	for (size_t i = 0; i < a->n_labels; i++) {
+		const struct gc_go_label *x = &a->labels[i], *y = &b->labels[i];
+
+		assert_int_equal(x->key_len, y->key_len);
+		assert_int_equal(x->value_len, y->value_len);
+		assert_memory_equal(x->key, y->key, x->key_len + 1);
+		assert_memory_equal(x->value, y->value, x->value_len + 1);
+	}
 	assert_int_equal(a->n_frames, b->n_frames);
 	for (size_t i = 0; i < a->n_frames; i++) {
 		const struct gc_go_frame *x = &a->frames[i], *y = &b->frames[i];
@@ -872,6 +974,7 @@ static void assert_same_report(const struct gc_go_report *a, const struct gc_go_
 	assert_same_string(a->signal, b->signal);
 	assert_same_string(a->signature, b->signature);
 	assert_true(a->n_goroutines_total == b->n_goroutines_total);
+	assert_int_equal(a->labels_shown, b->labels_shown);
 	assert_int_equal(a->n_goroutines, b->n_goroutines);
 	for (size_t i = 0; i < a->n_goroutines; i++)
 		assert_same_goroutine(&a->goroutines[i], &b->goroutines[i]);
@@ -1018,6 +1121,7 @@ static void test_roundtrip(void **state)
 	r.reason = xstrdup("panic: boom [recovered]\n\tpanic: again\tand\\again");
 	r.signal = xstrdup(awkward[0]);
 	r.n_goroutines_total = INT64_MAX;
+	r.labels_shown = true;
 	for (size_t i = 0; i < ELEMENTSOF(awkward); i++) {
 		const struct gspec s = {.id = INT64_MIN + (int64_t)i,
 					.gp = UINT64_MAX,
@@ -1040,6 +1144,11 @@ static void test_roundtrip(void **state)
 			  &(struct fr)FRX(awkward[i], awkward[(i + 4) % ELEMENTSOF(awkward)],
 					  awkward[(i + 5) % ELEMENTSOF(awkward)], INT32_MAX, 1,
 					  UINT64_MAX, 0, UINT64_MAX, i % 2));
+		for (size_t k = 0; k < i; k++)
+			assert_int_equal(gc_goroutine_add_label(
+					     g, awkward[k], strlen(awkward[k]), awkward[i - k - 1],
+					     strlen(awkward[i - k - 1]) + 1 /* the NUL too */),
+					 0);
 		assert_int_equal(gc_go_report_note(&r, "%s", awkward[i]), 0);
 	}
 	/* NULL strings come back NULL, not empty. */
@@ -1244,6 +1353,82 @@ static void test_damaged_more(void **state)
 	}
 }
 
+/* text with the last field of the first line that starts with prefix cut off. */
+static char *drop_last_field(const char *text, const char *prefix)
+{
+	const char *p = find_line(text, prefix), *nl, *tab;
+	char *out;
+
+	assert_non_null(p);
+	nl = strchr(p, '\n');
+	for (tab = nl; *tab != '\t'; tab--)
+		;
+	assert_true(asprintf(&out, "%.*s%s", (int)(tab - text), text, nl) > 0);
+	return out;
+}
+
+/* A file written before labels (no LABELS_SHOWN, no N_LABELS) reads as one without them; a
+ * label record that does not fit is damage. */
+static void test_damaged_labels(void **state)
+{
+	struct gc_go_report r;
+	size_t size;
+	_cleanup_free_ char *text = NULL, *old_report = NULL, *old = NULL;
+	char *damaged;
+
+	(void)state;
+	report_init(&r, 26, "go1.26.11");
+	add_g1_124(&r);
+	add_labelled(&r, 19);
+	r.labels_shown = true;
+	text = stored(&r, &size);
+	gc_go_report_free(&r);
+	assert_non_null(find_line(text, "label\tbad\t\xff\xc3(\xe2\x82\n"));
+	assert_non_null(find_line(text, "label\tctl\t\\n\\r\\t\x01\x7f\\0\n"));
+	expect_read(text, 0, 2);
+
+	old_report = drop_last_field(text, "report");
+	old = drop_last_field(old_report, "end");
+	assert_int_equal(read_back(old, strlen(old), &r), 0);
+	assert_false(r.labels_shown);
+	assert_int_equal(r.goroutines[1].n_labels, ELEMENTSOF(labels));
+	gc_go_report_free(&r);
+
+	damaged = insert_line(text, "report", "label\tk\tv");
+	expect_read(damaged, -EBADMSG, 0);
+	free(damaged);
+	damaged = replace_line(text, "label\tZ", "label\tZ\t\\q");
+	expect_read(damaged, -EBADMSG, 2);
+	free(damaged);
+	damaged = replace_line(text, "label\tZ", "label\t\\N\tv");
+	expect_read(damaged, -EBADMSG, 2);
+	free(damaged);
+	damaged = replace_line(text, "label\tZ", "label\tZ");
+	expect_read(damaged, -EBADMSG, 2);
+	free(damaged);
+	/* A label record lost: the end record counts one more. */
+	damaged = replace_line(text, "label\tZ", "xyzzy");
+	expect_read(damaged, -EBADMSG, 2);
+	free(damaged);
+	damaged = replace_line(text, "report", "report\t26\tgo1.26.11\t9\tx\t\\N\t\\N\t2");
+	expect_read(damaged, -EBADMSG, 0);
+	free(damaged);
+	/* No more labels than a goroutine may have. */
+	{
+		_cleanup_free_ char *many = NULL;
+		size_t many_size = 0;
+		FILE *f = open_memstream(&many, &many_size);
+
+		assert_non_null(f);
+		fprintf(f, "%.*s", (int)(find_line(text, "end") - text), text);
+		for (size_t i = 0; i <= GC_GO_REPORT_MAX_LABELS; i++)
+			fprintf(f, "label\tk%zu\tv\n", i);
+		fputs("end\t2\t7\t0\t264\n", f);
+		assert_int_equal(fclose(f), 0);
+		expect_read(many, -EBADMSG, 2);
+	}
+}
+
 static double elapsed(const struct timespec *since)
 {
 	struct timespec now;
@@ -1433,7 +1618,8 @@ static void test_json(void **state)
 	plain = render(&r, NULL, true);
 	assert_json(plain);
 	assert_non_null(strstr(plain, "{\"go_version\":\"go1.24.4\",\"reason\":\"panic: boom\""));
-	assert_non_null(strstr(plain, "\"goroutines_total\":9,\"goroutines\":[{\"id\":1,"
+	assert_non_null(strstr(plain, "\"goroutines_total\":9,\"labels_shown\":false,"
+				      "\"goroutines\":[{\"id\":1,"
 				      "\"status\":\"running\",\"status_code\":2,"));
 	assert_non_null(strstr(plain, "\"gp\":\"0xc000002380\",\"mp\":\"0x5183c0\",\"m\":0,"));
 	assert_non_null(strstr(plain, "{\"func\":\"main.outer\",\"file\":\"" MAIN "\",\"line\":39,"
@@ -1462,9 +1648,11 @@ static void test_json(void **state)
 
 	empty = render(&r, NULL, true);
 	assert_json(empty);
-	assert_string_equal(empty, "{\"go_version\":null,\"reason\":null,\"signal\":null,"
-				   "\"signature\":null,\"goroutines_total\":0,\"goroutines\":[],"
-				   "\"notes\":[]}");
+	assert_string_equal(empty,
+			    "{\"go_version\":null,\"reason\":null,\"signal\":null,"
+			    "\"signature\":null,\"goroutines_total\":0,\"labels_shown\":false,"
+			    "\"goroutines\":[],"
+			    "\"notes\":[]}");
 }
 
 static void test_crashed_stack(void **state)
@@ -1557,6 +1745,8 @@ int main(void)
 	    cmocka_unit_test(test_text_kept),
 	    cmocka_unit_test(test_text_go121_header),
 	    cmocka_unit_test(test_text_synctest),
+	    cmocka_unit_test(test_labels),
+	    cmocka_unit_test(test_damaged_labels),
 	    cmocka_unit_test(test_crashed_only),
 	    cmocka_unit_test(test_group),
 	    cmocka_unit_test(test_group_many),

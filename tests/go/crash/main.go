@@ -17,7 +17,7 @@
 //
 // Modes: panic error custom stringer int namedint nested repanic repanicdefer goexit
 // deferfault float complex fatalinpanic nil divide mapwrite deadlock overflow many [COUNT]
-// wait busy busywait throw cgo.
+// wait busy busywait throw cgo labels.
 //
 // The comment on each mode shows the first lines the runtime prints; versions differ in
 // details noted there. Lines like "goroutine 1 gp=0x... m=0 mp=0x... [running]:" are
@@ -25,11 +25,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -45,7 +47,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: crash MODE [COUNT]\nmodes: panic error custom stringer int namedint nested repanic repanicdefer goexit deferfault float complex fatalinpanic nil divide mapwrite deadlock overflow many wait busy busywait throw cgo")
+	fmt.Fprintln(os.Stderr, "usage: crash MODE [COUNT]\nmodes: panic error custom stringer int namedint nested repanic repanicdefer goexit deferfault float complex fatalinpanic nil divide mapwrite deadlock overflow many wait busy busywait throw cgo labels")
 	os.Exit(64)
 }
 
@@ -266,6 +268,21 @@ func run(mode string) {
 		// Exits with status 3 when built without cgo.
 		startBackground(false)
 		descend(3, crashInC)
+
+	case "labels":
+		// panic: labelled
+		// Goroutines with pprof labels, the crashing one too. 1.26 prints them inside the
+		// brackets when GODEBUG has tracebacklabels=1:
+		//   goroutine 1 gp=0x... m=0 mp=0x... [running labels:{"mode": "labels", ...}]:
+		// 1.27 after them, quoting only what needs it; its default is tracebacklabels=1,
+		// but a go.mod whose go line is older (this one's) sets 0 in DefaultGODEBUG:
+		//   goroutine 1 gp=0x... m=0 mp=0x... [running] {mode: labels, ...}:
+		// Before 1.26, or with tracebacklabels=0, no labels.
+		startBackground(false)
+		startLabelled()
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(),
+			pprof.Labels("mode", "labels", "request", "42")))
+		descend(3, func() { withValue("labelled", raiseString) })
 
 	default:
 		usage()
@@ -549,6 +566,57 @@ func readPipe(fd int) {
 			select {}
 		}
 	}
+}
+
+// --- labels ---
+
+var labelled sync.WaitGroup
+
+// awkwardLabels need quoting: a space, quote and backslash, control characters and NUL,
+// non-ASCII, bytes that are not UTF-8, an empty key and value.
+var awkwardLabels = pprof.Labels("", "", "sp ace", "q\"uote\\", "ctl", "\n\r\t\x01\x7f\x00",
+	"utf", "\u00e9\u20ac\U0001f600\ufffd", "bad", "\xff\xc3(\xe2\x82", "Z", "a-b",
+	"plain", "v1.2/x_y")
+
+// startLabelled starts goroutines with labels and waits until they have blocked: a worker
+// under pprof.Do and a goroutine it starts, which inherits its labels; awkward labels; 20
+// labels; labels set and taken back; an empty label set (printed as none).
+func startLabelled() {
+	many := make([]string, 0, 40)
+	for i := 0; i < 20; i++ {
+		many = append(many, fmt.Sprintf("k%02d", i), strconv.Itoa(i))
+	}
+	labelled.Add(6)
+	go labelledWorker()
+	go withLabels(awkwardLabels, blockLabelled)
+	go withLabels(pprof.Labels(many...), blockLabelled)
+	go withLabels(pprof.Labels("gone", "soon"), func() {
+		pprof.SetGoroutineLabels(context.Background())
+		blockLabelled()
+	})
+	go withLabels(pprof.Labels(), blockLabelled)
+	labelled.Wait()
+	time.Sleep(50 * time.Millisecond)
+}
+
+func labelledWorker() {
+	pprof.Do(context.Background(), pprof.Labels("worker", "w1", "pool", "main"),
+		func(context.Context) {
+			go blockLabelled()
+			blockLabelled()
+		})
+}
+
+//go:noinline
+func withLabels(labels pprof.LabelSet, block func()) {
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), labels))
+	block()
+}
+
+//go:noinline
+func blockLabelled() {
+	labelled.Done()
+	sink += waitOn(never)
 }
 
 // --- many ---

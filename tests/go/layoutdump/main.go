@@ -7,6 +7,9 @@
 // Output, one fact per line:
 //
 //	runtime.g.sched.sp 56           field offset from the start of the outer struct
+//	runtime.debug.tracebacklabels 136
+//	                                field offset in a global variable of an unnamed
+//	                                struct type
 //	sizeof(runtime.g) 440           struct size
 //	runtime.waitReasonStrings[14] chan receive
 //	                                array entry read from the executable's data
@@ -39,6 +42,10 @@ var structs = []string{
 
 // Structs of some releases only: 1.24's synctestGroup became 1.25's synctestBubble.
 var optionalStructs = []string{"runtime.synctestGroup", "runtime.synctestBubble"}
+
+// Global variables whose type is an unnamed struct: their fields are printed under the
+// variable's name.
+var structVars = []string{"runtime.debug"}
 
 // Arrays of strings, or of structs with a string field "name" (runtime.sigtable).
 var stringArrays = []string{"runtime.waitReasonStrings", "runtime.gStatusStrings", "runtime.sigtable"}
@@ -96,7 +103,16 @@ func dump(w io.Writer, path string) error {
 			fmt.Fprintf(w, "sizeof(%s) %d\n", name, st.ByteSize)
 			printFields(w, name, st, 0, 0)
 		case dwarf.TagVariable:
-			if !wanted(stringArrays, name) || found[name] {
+			if found[name] {
+				continue
+			}
+			if wanted(structVars, name) {
+				found[name] = true
+				if err := printStructVar(w, d, e, name); err != nil {
+					return err
+				}
+			}
+			if !wanted(stringArrays, name) {
 				continue
 			}
 			found[name] = true
@@ -120,7 +136,7 @@ func dump(w io.Writer, path string) error {
 	for _, c := range consts {
 		fmt.Fprintln(w, c)
 	}
-	for _, s := range append(append([]string{}, structs...), stringArrays...) {
+	for _, s := range append(append(append([]string{}, structs...), stringArrays...), structVars...) {
 		if !found[s] {
 			return fmt.Errorf("%s not in the DWARF", s)
 		}
@@ -165,6 +181,24 @@ func printFields(w io.Writer, prefix string, st *dwarf.StructType, base int64, d
 			printFields(w, name, inner, off, depth+1)
 		}
 	}
+}
+
+// printStructVar prints the fields of a global variable of struct type.
+func printStructVar(w io.Writer, d *dwarf.Data, e *dwarf.Entry, name string) error {
+	off, ok := e.Val(dwarf.AttrType).(dwarf.Offset)
+	if !ok {
+		return fmt.Errorf("%s: no type", name)
+	}
+	t, err := d.Type(off)
+	if err != nil {
+		return err
+	}
+	st, ok := underlying(t).(*dwarf.StructType)
+	if !ok {
+		return fmt.Errorf("%s: not a struct", name)
+	}
+	printFields(w, name, st, 0, 0)
+	return nil
 }
 
 // printStringArray prints the entries of a global [N]string initialised at link time, or

@@ -108,6 +108,9 @@ func (c *Comparer) compareGoroutine(w, g *Goroutine, crashing bool) {
 	if w.Status != g.Status || abs(w.Minutes-g.Minutes) > 1 {
 		c.mismatch("%s: status differs:\n  - [%s]\n  + [%s]", title, statusString(w), statusString(g))
 	}
+	if w.LabelText() != g.LabelText() {
+		c.mismatch("%s: labels differ:\n  - %s\n  + %s", title, orNone(w.LabelText()), orNone(g.LabelText()))
+	}
 	if c.Strict && w.GP != "" {
 		if w.GP != g.GP || w.M != g.M || w.MP != g.MP {
 			c.mismatch("%s: header differs:\n  - gp=%s m=%s mp=%s\n  + gp=%s m=%s mp=%s",

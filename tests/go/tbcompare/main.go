@@ -20,7 +20,9 @@
 //     out", N for any number) says is left out may be missing; a leading SIGABRT/SIGQUIT
 //     block (kill from outside) is not compared;
 //   - every goroutine of RUNTIME_STDERR is in EXTRACTED with the same status (the minutes
-//     may differ by 1) and the same "created by" function, parent, file:line and offset;
+//     may differ by 1), the same labels (Go 1.26+: ` labels:{"k": "v"}` inside the
+//     brackets, 1.27: ` {k: v}` after them; byte for byte, or none on both sides) and the
+//     same "created by" function, parent, file:line and offset;
 //   - when the runtime printed its stack: the same frames in order (function, file, line,
 //     +0x offset, inlined or not) and the same elision markers. For the crashing goroutine
 //     (the first one the runtime printed) leading frames of "runtime." functions and

@@ -38,13 +38,22 @@ type Creator struct {
 	Where  int
 }
 
+// Labels are a goroutine's pprof labels as its header printed them (Go 1.26+).
+type Labels struct {
+	// Text is the whole part, byte for byte: ` labels:{"k": "v"}` inside the brackets
+	// (1.26), or ` {k: v}` after them (1.27).
+	Text  string
+	Pairs [][2]string // keys and values as printed, quoted or not
+}
+
 // Goroutine is one printed goroutine.
 type Goroutine struct {
 	ID          int64
 	GP, M, MP   string // Go 1.22+ crash mode header values, "" when absent
-	Status      string // status without the ", N minutes" part
+	Status      string // status without the ", N minutes" part and the labels
 	Minutes     int
-	Unavailable bool // "goroutine running on other thread; stack unavailable"
+	Labels      *Labels // nil when the header shows none
+	Unavailable bool    // "goroutine running on other thread; stack unavailable"
 	Frames      []Frame
 	Created     *Creator
 	Where       int // line number of the header
@@ -78,7 +87,8 @@ type Trace struct {
 func (t *Trace) Goroutine(id int64) *Goroutine { return t.byID[id] }
 
 var (
-	headerRE  = regexp.MustCompile(`^goroutine (\d+)(?: gp=(0x[0-9a-f]+) m=(nil|\d+)(?: mp=(0x[0-9a-f]+))?)? \[(.*)\]:$`)
+	// A header up to the status: parseHeaderRest reads the rest.
+	headerRE  = regexp.MustCompile(`^goroutine (\d+)(?: gp=(0x[0-9a-f]+) m=(nil|\d+)(?: mp=(0x[0-9a-f]+))?)? \[(.*)$`)
 	minutesRE = regexp.MustCompile(`, (\d+) minutes`)
 	fileRE    = regexp.MustCompile(`^\t(.*):(\d+)(?: (\+0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+) pc=(0x[0-9a-f]+))?$`)
 	elidedRE  = regexp.MustCompile(`^\.\.\.(?:additional|\d+) frames elided\.\.\.$`)
@@ -284,7 +294,11 @@ func Parse(name string, r io.Reader) (*Trace, error) {
 
 func newGoroutine(m []string, where int) (*Goroutine, error) {
 	g := &Goroutine{ID: atoi64(m[1]), GP: m[2], M: m[3], MP: m[4], Where: where, Printings: 1}
-	status := m[5]
+	status, labels, err := parseHeaderRest(m[5])
+	if err != nil {
+		return nil, fmt.Errorf("goroutine %d: %v", g.ID, err)
+	}
+	g.Labels = labels
 	if mm := minutesRE.FindStringSubmatch(status); mm != nil {
 		g.Minutes = atoi(mm[1])
 		status = strings.Replace(status, mm[0], "", 1)
@@ -294,6 +308,111 @@ func newGoroutine(m []string, where int) (*Goroutine, error) {
 	}
 	g.Status = status
 	return g, nil
+}
+
+// labelsInside starts the labels that Go 1.26 prints inside the brackets.
+const labelsInside = " labels:{"
+
+// parseHeaderRest parses what follows the "[" of a header: the status, then "]:", or the
+// labels inside the brackets and "]:" (1.26), or "]", the labels and ":" (1.27).
+func parseHeaderRest(rest string) (string, *Labels, error) {
+	end := strings.IndexByte(rest, ']')
+	if in := strings.Index(rest, labelsInside); in >= 0 && (end < 0 || in < end) {
+		l, tail, err := parseLabels(rest[in+len(labelsInside)-1:], true)
+		if err != nil {
+			return "", nil, err
+		}
+		if tail != "]:" {
+			return "", nil, fmt.Errorf("%q after the labels, want \"]:\"", tail)
+		}
+		l.Text = rest[in : len(rest)-len(tail)]
+		return rest[:in], l, nil
+	}
+	if end < 0 {
+		return "", nil, fmt.Errorf("no \"]\" after the status")
+	}
+	status, tail := rest[:end], rest[end+1:]
+	if tail == ":" {
+		return status, nil, nil
+	}
+	if !strings.HasPrefix(tail, " {") {
+		return "", nil, fmt.Errorf("%q after the status, want \":\" or labels", tail)
+	}
+	l, after, err := parseLabels(tail[1:], false)
+	if err != nil {
+		return "", nil, err
+	}
+	if after != ":" {
+		return "", nil, fmt.Errorf("%q after the labels, want \":\"", after)
+	}
+	l.Text = tail[:len(tail)-len(after)]
+	return status, l, nil
+}
+
+// parseLabels reads "{K: V, K: V}" at the start of s and returns what follows it. With
+// quotedOnly (1.26) every key and value is quoted; else (1.27) only those that need it.
+func parseLabels(s string, quotedOnly bool) (*Labels, string, error) {
+	if !strings.HasPrefix(s, "{") {
+		return nil, "", fmt.Errorf("labels do not start with \"{\"")
+	}
+	l := &Labels{}
+	s = s[1:]
+	for {
+		key, rest, err := labelToken(s, quotedOnly)
+		if err != nil {
+			return nil, "", err
+		}
+		if !strings.HasPrefix(rest, ": ") {
+			return nil, "", fmt.Errorf("label %s: no \": \" after the key", key)
+		}
+		value, rest, err := labelToken(rest[2:], quotedOnly)
+		if err != nil {
+			return nil, "", err
+		}
+		l.Pairs = append(l.Pairs, [2]string{key, value})
+		switch {
+		case strings.HasPrefix(rest, ", "):
+			s = rest[2:]
+		case strings.HasPrefix(rest, "}"):
+			return l, rest[1:], nil
+		default:
+			return nil, "", fmt.Errorf("label %s: %q after the value", key, rest)
+		}
+	}
+}
+
+// labelToken reads a key or value: quoted as the runtime's printquoted quotes (printable
+// ASCII only, with backslash escapes), or bare: letters, digits, '.', '/' and '_', maybe
+// none (what 1.27 prints unquoted).
+func labelToken(s string, quotedOnly bool) (string, string, error) {
+	if strings.HasPrefix(s, `"`) {
+		for i := 1; i < len(s); i++ {
+			switch s[i] {
+			case '\\':
+				i++
+			case '"':
+				return s[:i+1], s[i+1:], nil
+			}
+		}
+		return "", "", fmt.Errorf("a quoted label does not end")
+	}
+	if quotedOnly {
+		return "", "", fmt.Errorf("a label is not quoted")
+	}
+	i := 0
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' ||
+		s[i] >= '0' && s[i] <= '9' || s[i] == '.' || s[i] == '/' || s[i] == '_') {
+		i++
+	}
+	return s[:i], s[i:], nil
+}
+
+// LabelText is the labels part of the header, "" when there is none.
+func (g *Goroutine) LabelText() string {
+	if g.Labels == nil {
+		return ""
+	}
+	return g.Labels.Text
 }
 
 // parseFuncLine splits "pkg.f(args)": the arguments are in the last parentheses (the
@@ -405,6 +524,9 @@ func (t *Trace) Dump(w io.Writer) {
 	for _, g := range t.Goroutines {
 		fmt.Fprintf(w, "goroutine %d [%s] minutes=%d gp=%s m=%s mp=%s line %d, printed %d times",
 			g.ID, g.Status, g.Minutes, g.GP, g.M, g.MP, g.Where, g.Printings)
+		if g.Labels != nil {
+			fmt.Fprintf(w, ", labels %q", g.Labels.Pairs)
+		}
 		if g.Unavailable {
 			fmt.Fprint(w, ", stack unavailable")
 		}

@@ -266,3 +266,63 @@ func TestRuntimeLines(t *testing.T) {
 		t.Errorf("a different sp is not reported:\n%s", out)
 	}
 }
+
+// Labels as go1.26.11 and go1.27.4 printed them (GODEBUG=tracebacklabels=1).
+const (
+	labels126 = `goroutine 19 gp=0xc000102a80 m=nil [sleep, 2 minutes labels:{"": "", "Z": "a-b", "ctl": "\n\r\t\x01\u007f\x00", "sp ace": "q\"uote\\", "x]": "}]:"}]:`
+	labels127 = `goroutine 19 gp=0xc000102a80 m=nil [sleep, 2 minutes] {: , Z: "a-b", bad: "\xff\xc3(", plain: v1.2/x_y, "sp ace": "q\"uote\\", "x]": "}]:"}:`
+	labelBody = "\nmain.main()\n\t/a.go:1 +0x1\n"
+)
+
+func TestParseLabels(t *testing.T) {
+	for _, tc := range []struct {
+		header, text string
+		pairs        int
+	}{
+		{labels126, ` labels:{"": "", "Z": "a-b", "ctl": "\n\r\t\x01\u007f\x00", "sp ace": "q\"uote\\", "x]": "}]:"}`, 5},
+		{labels127, ` {: , Z: "a-b", bad: "\xff\xc3(", plain: v1.2/x_y, "sp ace": "q\"uote\\", "x]": "}]:"}`, 6},
+	} {
+		g := mustParse(t, tc.header+labelBody).Goroutine(19)
+		if g.Status != "sleep" || g.Minutes != 2 || g.Labels == nil || g.Labels.Text != tc.text || len(g.Labels.Pairs) != tc.pairs {
+			t.Errorf("%s: %+v %+v", tc.header, g, g.Labels)
+		}
+	}
+	if p := mustParse(t, labels127+labelBody).Goroutine(19).Labels.Pairs; p[0] != [2]string{"", ""} || p[3] != [2]string{"plain", "v1.2/x_y"} || p[4][1] != `"q\"uote\\"` {
+		t.Errorf("1.27 pairs %q", p)
+	}
+	for _, bad := range []string{
+		`goroutine 1 [running labels:{k: "v"}]:`,  // 1.26 quotes everything
+		`goroutine 1 [running labels:{"k": "v"]:`, // no }
+		`goroutine 1 [running] {"k" "v"}:`,        // no ": "
+		`goroutine 1 [running] {"k": "v}:`,        // quote does not end
+		`goroutine 1 [running] {k: v}`,            // no ":"
+		`goroutine 1 [running] {k: v-w}:`,         // 1.27 quotes "v-w"
+		`goroutine 1 [running labels:{"k": "v"}] {k: v}:`,
+	} {
+		if _, err := Parse("test", strings.NewReader(bad+labelBody)); err == nil {
+			t.Errorf("no error for %q", bad)
+		}
+	}
+}
+
+func TestCompareLabels(t *testing.T) {
+	plain := "goroutine 19 gp=0xc000102a80 m=nil [sleep, 2 minutes]:"
+	for _, tc := range []struct {
+		name, want, got string
+		mismatches      int
+	}{
+		{"1.26 same", labels126, labels126, 0},
+		{"1.27 same", labels127, labels127, 0},
+		{"none", plain, plain, 0},
+		{"missing", labels127, plain, 1},
+		{"extra", plain, labels126, 1},
+		{"quoting", labels127, strings.Replace(labels127, "plain: v1.2/x_y", `"plain": "v1.2/x_y"`, 1), 1},
+		{"value", labels126, strings.Replace(labels126, `"a-b"`, `"a-c"`, 1), 1},
+		{"1.26 for 1.27", labels127, labels126, 1},
+	} {
+		n, out := compare(t, false, tc.want+labelBody, tc.got+labelBody)
+		if n != tc.mismatches || n > 0 && !strings.Contains(out, "labels differ") {
+			t.Errorf("%s: %d mismatches, want %d:\n%s", tc.name, n, tc.mismatches, out)
+		}
+	}
+}
