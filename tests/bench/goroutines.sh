@@ -22,6 +22,13 @@ GOCRASHD=$BUILD/daemon/gocrashd
 [ -x "$GO" ] || { echo "goroutines: no Go toolchain" >&2; exit 1; }
 [ -x "$GOCRASHD" ] || { echo "goroutines: no $GOCRASHD, build first" >&2; exit 1; }
 
+# core_pattern is global: one user at a time, with the e2e tests (tests/e2e/lib.sh), unless
+# called by one of them, which holds the lock already.
+if [ -z "${GC_E2E_LOCKED:-}" ]; then
+	exec 9>/run/lock/gocrashd-e2e.lock
+	flock 9
+fi
+
 T=$(mktemp -d /tmp/gc-bench.XXXXXX)
 chmod 755 "$T"
 SAVED_PATTERN=$(cat /proc/sys/kernel/core_pattern)

@@ -51,6 +51,13 @@ for tool in gcc zstd /usr/bin/time journalctl python3; do
 	command -v "$tool" >/dev/null || die "$tool is missing"
 done
 
+# core_pattern is global: one user at a time, with the e2e tests (tests/e2e/lib.sh), unless
+# called by one of them, which holds the lock already.
+if [ -z "${GC_E2E_LOCKED:-}" ]; then
+	exec 9>/run/lock/gocrashd-e2e.lock
+	flock 9
+fi
+
 T=$(mktemp -d /tmp/gcb.XXXXXX) # short: core_pattern holds at most 127 bytes
 chmod 755 "$T"
 declare -A SAVED

@@ -24,6 +24,7 @@ finish() { [ "$FAILS" -eq 0 ] && echo "all checks passed" || { echo "$FAILS chec
 # One at a time machine-wide, also across build trees and checkouts: core_pattern is global.
 exec 9>/run/lock/gocrashd-e2e.lock
 flock 9
+export GC_E2E_LOCKED=1
 
 # Short paths: the kernel truncates core_pattern at 127 bytes.
 T=$(mktemp -d /tmp/gc.XXXXXX)
