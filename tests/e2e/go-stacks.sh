@@ -132,8 +132,10 @@ done
 
 # 1.26+: goroutines caught leaving a system call (running, no P, syscallsp set), which the
 # runtime prints from where the call left. The window is a few instructions wide; a copy of
-# the runtime with its own debug switch for it (debugExtendGrunningNoP, widened) holds it
-# open long enough to crash inside it every time.
+# the runtime with its own debug switch for it (debugExtendGrunningNoP, widened to 200 ms)
+# holds it open long enough to crash inside it every time: the panic comes 100 ms after the
+# goroutines start, and the window must last until their threads take the crash's SIGQUIT,
+# or one leaves it (runnable: no P after the freeze) between the traceback and the core.
 extend_window() { # extend_window GOROOT COPY: the toolchain with that switch on
 	local f
 	mkdir "$2"
@@ -142,8 +144,8 @@ extend_window() { # extend_window GOROOT COPY: the toolchain with that switch on
 	done
 	chmod -R u+w "$2/src/runtime"
 	sed -i -e 's/^const debugExtendGrunningNoP = false$/const debugExtendGrunningNoP = true/' \
-		-e '/_Grunning without a P/,/usleep(10)/s/usleep(10)/usleep(5000)/' "$2/src/runtime/proc.go"
-	grep -q 'usleep(5000)' "$2/src/runtime/proc.go"
+		-e '/_Grunning without a P/,/usleep(10)/s/usleep(10)/usleep(200000)/' "$2/src/runtime/proc.go"
+	grep -q 'usleep(200000)' "$2/src/runtime/proc.go"
 }
 for goroot in $toolchains; do
 	v=${goroot##*/go-}

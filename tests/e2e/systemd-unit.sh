@@ -70,8 +70,8 @@ check "killed by SIGABRT" test "$(json_field signal)" = 6
 check "the exact binary" test "$(json_field exe)" = "$T/gosvc"
 check "the host's unit is the container's scope" test "$(json_field unit)" = "machine-$ct.scope"
 id=$(json_field id)
-check "the service's unit inside the container" \
-	sh -c "'$GOCRASHCTL' --store='$STORE' info '$id' | grep -q 'container_unit=gosvc.service'"
+check "the service's unit inside the container" test "$(json_field container_unit)" = gosvc.service
+check "... in info" sh -c "'$GOCRASHCTL' --store='$STORE' info '$id' | grep -q 'Container Unit: gosvc.service'"
 check "journald has it with GOCRASH_CONTAINER_UNIT" \
 	sh -c "journalctl -o export MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID=$id | grep -qx 'GOCRASH_CONTAINER_UNIT=gosvc.service'"
 inside "$GOCRASHCTL" --config="$T/c" status >"$T/status" 2>&1 || true
