@@ -25,6 +25,7 @@ struct options {
 	const char *config_path;
 	const char *store_dir;
 	const char *exe_path;
+	const char *dump_mode;
 	bool journal;
 	char **positional;
 	int n_positional;
@@ -64,6 +65,7 @@ static void usage(FILE *out)
 	    "  --config=FILE  configuration file (default %s)\n"
 	    "  --store=DIR    store directory, overriding the configuration\n"
 	    "  --exe=FILE     executable to inspect instead of /proc/PID/exe\n"
+	    "  --dump-mode=N  the kernel's %%d (1, or 2 for a process not dumpable by its user)\n"
 	    "  --no-journal   do not write to journald\n"
 	    "  --help, --version\n",
 	    GC_CONFIG_FILE);
@@ -73,13 +75,10 @@ static void usage(FILE *out)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option long_options[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"store", required_argument, NULL, 's'},
-	    {"exe", required_argument, NULL, 'e'},
-	    {"no-journal", no_argument, NULL, 'n'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {},
+	    {"config", required_argument, NULL, 'c'}, {"store", required_argument, NULL, 's'},
+	    {"exe", required_argument, NULL, 'e'},    {"dump-mode", required_argument, NULL, 'd'},
+	    {"no-journal", no_argument, NULL, 'n'},   {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},      {},
 	};
 	int c;
 
@@ -93,6 +92,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'e':
 			o->exe_path = optarg;
+			break;
+		case 'd':
+			o->dump_mode = optarg;
 			break;
 		case 'n':
 			o->journal = false;
@@ -146,6 +148,7 @@ static char *fill_request(const struct options *o, struct gc_capture_request *re
 {
 	char **p = o->positional;
 	int n = o->n_positional, comm_words;
+	int64_t dump_mode;
 
 	req->pid = n > 0 ? (pid_t)parse_number(p[0], 0) : 0;
 	req->uid = req->gid = -1;
@@ -161,6 +164,8 @@ static char *fill_request(const struct options *o, struct gc_capture_request *re
 	} else {
 		comm_words = n - 1;
 	}
+	dump_mode = parse_number(o->dump_mode, -1);
+	req->dump_mode = dump_mode == 1 || dump_mode == 2 ? (int)dump_mode : -1;
 	req->exe_path = o->exe_path;
 	req->input_fd = STDIN_FILENO;
 	req->journal = o->journal;

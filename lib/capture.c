@@ -51,6 +51,7 @@ struct capture {
 	uint64_t time_usec;    /* the crash: %t, or when the handler started */
 	uint64_t start_usec;   /* CLOCK_MONOTONIC when the handler started */
 	uint64_t drained_usec; /* ... and when the pipe was released */
+	int64_t pipe_limit;    /* kernel.core_pipe_limit, -1 when unknown */
 };
 
 static void capture_done(struct capture *c)
@@ -86,6 +87,14 @@ static void collect_process(struct capture *c)
 		c->proc.exe = strdup(req->exe_path);
 	} else if (req->pid > 0) {
 		gc_proc_collect(req->pid, &c->proc);
+		if (c->proc.check != GC_PROC_DUMPING)
+			gc_log(LOG_WARNING,
+			       "/proc/%d is %s: its process is not the one whose core this is "
+			       "(kernel.core_pipe_limit is %s), so nothing of it is used",
+			       (int)req->pid,
+			       c->proc.check == GC_PROC_GONE ? "gone" : "not dumping core",
+			       c->pipe_limit == 0 ? "0: the kernel does not wait for gocrashd"
+						  : "above 0");
 	}
 	if (c->proc.exe_fd >= 0 && gc_gobin_inspect(c->proc.exe_fd, &c->gobin) < 0)
 		gc_log(LOG_WARNING, "cannot inspect the executable %s",
@@ -98,6 +107,15 @@ static bool wants_core(const struct capture *c)
 	bool known_non_go = c->proc.exe_fd >= 0 && !c->gobin.is_go;
 
 	return !known_non_go || c->config->nongo == GC_NONGO_STORE || c->forward_failed;
+}
+
+/* The kernel's %d, else what /proc shows, else 2 (SUID_DUMP_ROOT): when in doubt, the core
+ * may hold what its user must not read. */
+static int dump_mode(const struct capture *c)
+{
+	if (c->request->dump_mode == 1 || c->request->dump_mode == 2)
+		return c->request->dump_mode;
+	return c->proc.dump_mode == 1 ? 1 : 2;
 }
 
 /* NonGo=forward: exec the handler `gocrashctl enable` replaced, stdin unread. Returns only
@@ -125,6 +143,7 @@ static void forward_core(struct capture *c)
 				    "(gocrashctl enable records it): storing the core");
 		return;
 	}
+	values.dump_mode = dump_mode(c);
 	gc_forward_collect(req->pid, &values);
 	gc_forward_exec(pattern, &values);
 	if (values.pidfd >= 0)
@@ -356,6 +375,24 @@ static void describe_core(const struct capture *c, struct gc_meta *m)
 		m->truncated = false;
 }
 
+/* Set-id facts, and whether /proc was the process's: what access decisions need. */
+static void describe_credentials(const struct capture *c, struct gc_meta *m)
+{
+	const struct gc_proc_info *p = &c->proc;
+
+	if (p->check != GC_PROC_NOT_CHECKED)
+		GC_META_SET(m, dump_mode, dump_mode(c));
+	if (p->euid >= 0)
+		GC_META_SET(m, euid, p->euid);
+	if (p->egid >= 0)
+		GC_META_SET(m, egid, p->egid);
+	if (p->at_secure >= 0)
+		GC_META_SET(m, at_secure, p->at_secure == 1);
+	if (c->pipe_limit >= 0)
+		GC_META_SET(m, core_pipe_limit, c->pipe_limit);
+	m->proc_check = strdup_or_null(gc_proc_check_name(p->check));
+}
+
 static void describe_process(const struct capture *c, struct gc_meta *m)
 {
 	const struct gc_capture_request *req = c->request;
@@ -375,6 +412,7 @@ static void describe_process(const struct capture *c, struct gc_meta *m)
 	m->build_id = strdup_or_null(c->gobin.build_id);
 	m->go = c->gobin.is_go;
 	m->go_version = strdup_or_null(c->gobin.go_version);
+	describe_credentials(c, m);
 }
 
 static uint64_t cpu_usec(const struct rusage *ru)
@@ -560,6 +598,8 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 {
 	int r;
 
+	if (c->request->pid > 0 && !c->request->exe_path)
+		c->pipe_limit = gc_handler_pipe_limit();
 	collect_process(c);
 	if (!wants_core(c) && c->config->nongo == GC_NONGO_FORWARD)
 		forward_core(c);
@@ -680,8 +720,9 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	struct capture c = {
 	    .request = request,
 	    .config = request->config,
-	    .proc = {.exe_fd = -EBADF},
+	    .proc = GC_PROC_INFO_INIT,
 	    .core_fd = -EBADF,
+	    .pipe_limit = -1,
 	    .time_usec = request->time_usec ? request->time_usec : gc_clock_usec(CLOCK_REALTIME),
 	    .start_usec = gc_clock_usec(CLOCK_MONOTONIC),
 	};

@@ -15,6 +15,7 @@ struct gc_capture_request {
 	int signal;	      /* %s; 0 when unknown */
 	uint64_t time_usec;   /* %t in microseconds; 0 = now */
 	int64_t uid, gid;     /* %u %g; -1 when unknown */
+	int dump_mode;	      /* --dump-mode=%d: 1 or 2; -1 when the pattern has none */
 	const char *exe_path; /* analyse this file instead of /proc/PID/exe (replays) */
 	int input_fd;	      /* the core stream; closed by gc_capture as soon as it ends */
 	const struct gc_config *config;

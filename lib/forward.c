@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "proc.h"
 
 static char *read_small(pid_t pid, const char *name, char *buf, size_t size)
 {
@@ -54,18 +55,16 @@ static uint64_t core_limit(pid_t pid)
 	return strncmp(line, "unlimited", 9) == 0 ? UINT64_MAX : strtoull(line, NULL, 10);
 }
 
-/* Field 39 of /proc/PID/stat, counted after the comm's closing parenthesis. */
+/* Field 39 of /proc/PID/stat: the CPU it last ran on. */
 static int last_cpu(pid_t pid)
 {
-	char buf[4096], *p;
-	int field = 2;
+	char buf[4096];
+	uint64_t cpu;
 
-	if (!read_small(pid, "stat", buf, sizeof(buf)) || !(p = strrchr(buf, ')')))
+	if (!read_small(pid, "stat", buf, sizeof(buf)) || gc_proc_stat_field(buf, 39, &cpu) < 0 ||
+	    cpu > INT32_MAX)
 		return 0;
-	for (p++; *p && field < 39; p++)
-		if (*p == ' ')
-			field++;
-	return atoi(p);
+	return (int)cpu;
 }
 
 void gc_forward_collect(pid_t pid, struct gc_forward_values *v)
@@ -74,7 +73,6 @@ void gc_forward_collect(pid_t pid, struct gc_forward_values *v)
 
 	v->pid = v->tid = namespace_pid(pid);
 	v->global_tid = pid;
-	v->dump_mode = 1; /* SUID_DUMP_USER: the kernel does not expose another mm's mode */
 	v->core_limit = core_limit(pid);
 	v->cpu = last_cpu(pid);
 	if (gethostname(hostname, sizeof(hostname)) == 0)

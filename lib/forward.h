@@ -22,8 +22,8 @@ struct gc_forward_values {
 	int pidfd;	       /* %F, negative when none */
 };
 
-/* Fills values from /proc/PID (best effort; global_pid, uid, gid, signal, time and comm are
- * the caller's). Opens a pidfd for %F: the caller closes values->pidfd. */
+/* Fills values from /proc/PID (best effort; global_pid, uid, gid, dump_mode, signal, time
+ * and comm are the caller's). Opens a pidfd for %F: the caller closes values->pidfd. */
 void gc_forward_collect(pid_t pid, struct gc_forward_values *values);
 
 /* Splits a pipe pattern ("|/path args...") into argv, expanding specifiers inside each word

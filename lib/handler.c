@@ -19,7 +19,7 @@
 
 const char *gc_handler_pattern(void)
 {
-	return "|" GC_LIBEXECDIR "/gocrashd %P %e %s %t %u %g";
+	return "|" GC_LIBEXECDIR "/gocrashd --dump-mode=%d %P %e %s %t %u %g";
 }
 
 bool gc_handler_is_ours(const char *pattern)
@@ -61,6 +61,19 @@ static int write_text(const char *path, const char *text)
 	if (fd < 0)
 		return negative_errno();
 	return gc_write_all(fd, text, strlen(text));
+}
+
+int64_t gc_handler_pipe_limit(void)
+{
+	_cleanup_free_ char *limit = NULL;
+	char *end;
+	unsigned long value;
+
+	if (read_line(CORE_PIPE_LIMIT, &limit) < 0)
+		return -1;
+	errno = 0;
+	value = strtoul(limit, &end, 10);
+	return errno || end == limit || value > INT32_MAX ? -1 : (int64_t)value;
 }
 
 int gc_handler_current(char **ret_pattern, unsigned *ret_pipe_limit)

@@ -4,10 +4,11 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define GC_PIPE_LIMIT 16 /* kernel.core_pipe_limit set by enable */
 
-/* Our core_pattern: "|LIBEXECDIR/gocrashd %P %e %s %t %u %g". Static string. */
+/* Our core_pattern: "|LIBEXECDIR/gocrashd --dump-mode=%d %P %e %s %t %u %g". Static. */
 const char *gc_handler_pattern(void);
 
 /* Whether a core_pattern runs gocrashd (any install location). */
@@ -15,6 +16,9 @@ bool gc_handler_is_ours(const char *pattern);
 
 /* The running kernel's core_pattern (trailing newline removed) and core_pipe_limit. */
 int gc_handler_current(char **ret_pattern, unsigned *ret_pipe_limit);
+
+/* kernel.core_pipe_limit, or -1 when it cannot be read. */
+int64_t gc_handler_pipe_limit(void);
 
 /* The handler that was active before enable, as recorded by it; -ENOENT when none was. */
 int gc_handler_previous(char **ret_pattern, unsigned *ret_pipe_limit);

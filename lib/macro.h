@@ -2,6 +2,7 @@
 /* The few scope-bound cleanup helpers the project uses; keep this file small. */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,13 @@ static inline void fclosep(FILE **f)
 		fclose(*f);
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Hand ownership over: returns the value and leaves the variable empty. */
 #define TAKE_PTR(p)                                                                                \

@@ -32,6 +32,16 @@ static const char *const analysis_names[GC_N_ANALYSIS] = {
     [GC_ANALYSIS_TIMED_OUT] = "timed out",
 };
 
+int64_t gc_meta_owner(const struct gc_meta *m)
+{
+	if (m->uid < 0 || (GC_META_HAS(m, dump_mode) && m->dump_mode != 1) ||
+	    (GC_META_HAS(m, euid) && m->euid != m->uid) ||
+	    (GC_META_HAS(m, egid) && m->egid != m->gid) ||
+	    (GC_META_HAS(m, at_secure) && m->at_secure))
+		return 0;
+	return m->uid;
+}
+
 const char *gc_analysis_name(enum gc_analysis analysis)
 {
 	return (unsigned)analysis < GC_N_ANALYSIS ? analysis_names[analysis] : "?";

@@ -87,6 +87,15 @@ enum gc_meta_stage {
 	X(uid,                  I64,       CORE,     "GOCRASH_UID",             "UID")             \
 	X(gid,                  I64,       CORE,     "GOCRASH_GID",             "GID")             \
 	X(signal,               SIGNAL,    CORE,     "GOCRASH_SIGNAL",          "Signal")          \
+	/* set-id facts: the dump mode (%d, else /proc's owner, else 2), effective ids, AT_SECURE */ \
+	X(dump_mode,            I64,       CAPTURE,  "GOCRASH_DUMP_MODE",       "Dump Mode")       \
+	X(euid,                 I64,       CAPTURE,  "GOCRASH_EUID",            "EUID")            \
+	X(egid,                 I64,       CAPTURE,  "GOCRASH_EGID",            "EGID")            \
+	X(at_secure,            BOOL,      CAPTURE,  "GOCRASH_AT_SECURE",       "AT_SECURE")       \
+	/* whether /proc/PID was the dumping process (gc_proc_check_name), and the kernel's */    \
+	/* core_pipe_limit (0: it does not wait for the handler, the PID may be reused) */         \
+	X(proc_check,           STRING,    CAPTURE,  "GOCRASH_PROC_CHECK",      "Process Check")   \
+	X(core_pipe_limit,      I64,       CAPTURE,  NULL,                      "Pipe Limit")      \
 	X(comm,                 STRING,    CORE,     "GOCRASH_COMM",            NULL)              \
 	X(exe,                  STRING,    CORE,     "GOCRASH_EXE",             "Executable")      \
 	X(cmdline,              STRING,    CORE,     "GOCRASH_CMDLINE",         "Command Line")    \
@@ -203,6 +212,12 @@ int gc_meta_copy_field(struct gc_meta *to, const struct gc_meta *from, enum gc_m
 #define GC_META_TEXT_MAX 24
 const char *gc_meta_text(const struct gc_meta *meta, enum gc_meta_field field,
 			 char buf[GC_META_TEXT_MAX]);
+
+/* Whose crash this is, for every access decision: its uid, or 0 (root's) when the process
+ * ran set-id (effective ids not the real ones, AT_SECURE) or was not dumpable by its user
+ * (dump mode 2), since its core may hold what that user may not read, and when the uid is
+ * unknown. Entries of versions that did not record these facts go by their uid. */
+int64_t gc_meta_owner(const struct gc_meta *meta);
 
 /* "timed out" for GC_ANALYSIS_TIMED_OUT; "?" for a value out of range. */
 const char *gc_analysis_name(enum gc_analysis analysis);

@@ -45,13 +45,6 @@ struct gc_entry {
 	int tmpfd;
 };
 
-static inline void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-#define _cleanup_closedir_ _cleanup_(closedirp)
-
 /* ---- small file helpers ---- */
 
 /* asprintf() that returns NULL on failure (glibc leaves the pointer undefined then). */

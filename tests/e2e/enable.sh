@@ -14,7 +14,7 @@ gctl() { "$GOCRASHCTL" --config="$T/c" "$@"; }
 echo '|/bin/false previous-handler %p' >/proc/sys/kernel/core_pattern
 echo 2 >/proc/sys/kernel/core_pipe_limit
 gctl enable >/dev/null
-ours="|$libexec/gocrashd %P %e %s %t %u %g"
+ours="|$libexec/gocrashd --dump-mode=%d %P %e %s %t %u %g"
 check "enable sets core_pattern" test "$(cat /proc/sys/kernel/core_pattern)" = "$ours"
 check "enable raises core_pipe_limit" test "$(cat /proc/sys/kernel/core_pipe_limit)" = 16
 check "enable persists" grep -qxF "kernel.core_pattern=$ours" "$sysctl_file"

@@ -33,6 +33,7 @@ ln -s "$GOCRASHD" "$T/gocrashd"
 STORE=$T/store
 SAVED_PATTERN=$(cat /proc/sys/kernel/core_pattern)
 SAVED_PIPE_LIMIT=$(cat /proc/sys/kernel/core_pipe_limit)
+SAVED_SUID_DUMPABLE=$(cat /proc/sys/fs/suid_dumpable)
 STARTED_JOURNALD=
 PRESERVED=()
 
@@ -51,6 +52,7 @@ cleanup() {
 	done
 	printf '%s\n' "$SAVED_PATTERN" >/proc/sys/kernel/core_pattern
 	printf '%s\n' "$SAVED_PIPE_LIMIT" >/proc/sys/kernel/core_pipe_limit
+	printf '%s\n' "$SAVED_SUID_DUMPABLE" >/proc/sys/fs/suid_dumpable
 	if [ -n "$STARTED_JOURNALD" ]; then
 		kill "$STARTED_JOURNALD" 2>/dev/null || true
 		wait "$STARTED_JOURNALD" 2>/dev/null || true
@@ -64,8 +66,10 @@ write_config() { # extra lines on stdin are appended
 	{ printf '[Store]\nDirectory=%s\n' "$STORE"; cat; } >"$T/c"
 }
 
-use_gocrashd() { # points the kernel at the build tree's handler with the test config
-	printf '|%s/gocrashd --config=%s/c %%P %%e %%s %%t %%u %%g\n' "$T" "$T" >/proc/sys/kernel/core_pattern
+use_gocrashd() { # [--old]: points the kernel at the build tree's handler with the test config
+	local mode='--dump-mode=%%d ' # as gocrashctl enable sets it; --old: a pattern without %d
+	[ "${1:-}" = --old ] && mode=
+	printf "|%s/gocrashd --config=%s/c $mode%%P %%e %%s %%t %%u %%g\\n" "$T" "$T" >/proc/sys/kernel/core_pattern
 	echo 4 >/proc/sys/kernel/core_pipe_limit
 }
 

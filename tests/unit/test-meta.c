@@ -489,6 +489,33 @@ static void test_json_typed(void **state)
 
 /* The child's output: its notes fill what capture did not know, its own fields are copied,
  * the notes themselves are not. */
+/* Set-id entries are root's; entries without the facts (older versions) go by their uid. */
+static void test_owner(void **state)
+{
+	struct gc_meta m = {.uid = 1000, .gid = 100};
+
+	(void)state;
+	assert_int_equal(gc_meta_owner(&m), 1000);
+	GC_META_SET(&m, dump_mode, 1);
+	GC_META_SET(&m, euid, 1000);
+	GC_META_SET(&m, egid, 100);
+	GC_META_SET(&m, at_secure, false);
+	assert_int_equal(gc_meta_owner(&m), 1000);
+	GC_META_SET(&m, dump_mode, 2);
+	assert_int_equal(gc_meta_owner(&m), 0);
+	GC_META_SET(&m, dump_mode, 1);
+	GC_META_SET(&m, euid, 0);
+	assert_int_equal(gc_meta_owner(&m), 0);
+	GC_META_SET(&m, euid, 1000);
+	GC_META_SET(&m, egid, 42);
+	assert_int_equal(gc_meta_owner(&m), 0);
+	GC_META_SET(&m, egid, 100);
+	GC_META_SET(&m, at_secure, true);
+	assert_int_equal(gc_meta_owner(&m), 0);
+	m = (struct gc_meta){.uid = -1};
+	assert_int_equal(gc_meta_owner(&m), 0);
+}
+
 static void test_analysis_merge(void **state)
 {
 	static const char output[] = "id=analysis\n"
@@ -544,6 +571,7 @@ int main(void)
 	    cmocka_unit_test(test_previous_version),
 	    cmocka_unit_test(test_json_typed),
 	    cmocka_unit_test(test_analysis_merge),
+	    cmocka_unit_test(test_owner),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
