@@ -5,8 +5,6 @@
 
 #include <stdbool.h>
 
-#define GC_PIPE_LIMIT 16 /* kernel.core_pipe_limit set by enable */
-
 /* Our core_pattern: "|LIBEXECDIR/gocrashd %P %e %s %t %u %g". Static string. */
 const char *gc_handler_pattern(void);
 
