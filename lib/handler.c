@@ -183,11 +183,11 @@ static int check_writable(const char *pattern)
 		return 0;
 	if (gc_handler_is_ours(pattern))
 		return 1;
-	return gc_log(LOG_ERR,
-		      "kernel.core_pattern is read-only here (a container?) and points "
-		      "at %s: enable gocrashd on the host",
-		      pattern),
-	       -EROFS;
+	gc_log(LOG_ERR,
+	       "kernel.core_pattern is read-only here (a container?) and points "
+	       "at %s: enable gocrashd on the host",
+	       pattern);
+	return -EROFS;
 }
 
 int gc_handler_enable(const char *root)

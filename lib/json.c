@@ -46,7 +46,8 @@ void gc_json_bytes(FILE *out, const char *s, size_t n)
 		} else {
 			json_char(out, s, len, c);
 		}
-		s += len, n -= len;
+		s += len;
+		n -= len;
 	}
 	fputc('"', out);
 }
