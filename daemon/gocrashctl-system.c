@@ -56,10 +56,11 @@ static int enable_units(const struct ctl *ctl)
 		_cleanup_free_ char *path = NULL;
 		int r = gc_unit_dropin_write(ctl->root, ctl->units[i], &path);
 
-		if (r == -EINVAL)
-			return gc_log(LOG_ERR, "\"%s\" is not a service unit name (NAME.service)",
-				      ctl->units[i]),
-			       r;
+		if (r == -EINVAL) {
+			gc_log(LOG_ERR, "\"%s\" is not a service unit name (NAME.service)",
+			       ctl->units[i]);
+			return r;
+		}
 		if (r < 0)
 			return r;
 		printf("Wrote %s: %s dumps core with GOTRACEBACK=crash once restarted "

@@ -141,8 +141,10 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 	int r;
 
 	r = gc_store_list(ctl->store, &metas, &n);
-	if (r < 0)
-		return gc_log_errno(LOG_ERR, r, "cannot list %s", gc_store_path(ctl->store)), 1;
+	if (r < 0) {
+		gc_log_errno(LOG_ERR, r, "cannot list %s", gc_store_path(ctl->store));
+		return 1;
+	}
 	if (ctl->json) {
 		fputc('[', stdout);
 		for (size_t i = 0; i < n; i++) {
@@ -163,8 +165,10 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 				list_line(&metas[i], columns);
 	}
 	gc_meta_array_free(metas, n);
-	if (r < 0)
-		return gc_log_errno(LOG_ERR, r, "cannot list the crashes"), 1;
+	if (r < 0) {
+		gc_log_errno(LOG_ERR, r, "cannot list the crashes");
+		return 1;
+	}
 	return EXIT_OK;
 }
 
@@ -349,8 +353,10 @@ static int verb_info(struct ctl *ctl, int argc, char **argv)
 		r = print_info_text(ctl, &meta);
 	}
 	gc_meta_free(&meta);
-	if (r < 0)
-		return gc_log_errno(LOG_ERR, r, "cannot show the crash"), 1;
+	if (r < 0) {
+		gc_log_errno(LOG_ERR, r, "cannot show the crash");
+		return 1;
+	}
 	return EXIT_OK;
 }
 

@@ -5,8 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define GC_CONFIG_PATH "/etc/gocrashd/gocrashd.conf"
-
 enum gc_nongo_policy {
 	GC_NONGO_STORE,	  /* store the core like a Go program's */
 	GC_NONGO_SUMMARY, /* journal entry and metadata only, no core */

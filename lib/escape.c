@@ -52,7 +52,8 @@ bool gc_utf8_valid(const char *s, size_t n)
 
 		if (len == 0)
 			return false;
-		s += len, n -= len;
+		s += len;
+		n -= len;
 	}
 	return true;
 }
@@ -79,7 +80,8 @@ bool gc_escape_needed(const char *s, unsigned flags)
 
 		if (len == 0 || !passes(c, flags))
 			return true;
-		s += len, n -= len;
+		s += len;
+		n -= len;
 	}
 	return false;
 }
@@ -109,14 +111,16 @@ static void escape_into(const char *s, size_t n, unsigned flags, char *out)
 			out += snprintf(out, 5, "\\x%02x", (unsigned char)*s);
 			len = 1;
 		} else if (c == '\\') {
-			*out++ = '\\', *out++ = '\\';
+			*out++ = '\\';
+			*out++ = '\\';
 		} else if (!passes(c, flags)) {
 			out += escape_control(c, out);
 		} else {
 			memcpy(out, s, len);
 			out += len;
 		}
-		s += len, n -= len;
+		s += len;
+		n -= len;
 	}
 	*out = '\0';
 }

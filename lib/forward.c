@@ -195,14 +195,18 @@ int gc_forward_argv(const char *pattern, const struct gc_forward_values *v, char
 		if (!*p)
 			break;
 		len = strcspn(p, " ");
+		/* argv stays NULL-terminated (or NULL) at every failure, for gc_strv_free. */
 		char **grown = reallocarray(argv, n + 2, sizeof(char *));
-		if (!grown || !(grown[n] = expand_word(p, len, v))) {
-			argv = grown ? grown : argv;
-			argv[n] = NULL;
+		if (!grown) {
 			gc_strv_free(argv);
 			return -ENOMEM;
 		}
 		argv = grown;
+		argv[n] = expand_word(p, len, v);
+		if (!argv[n]) {
+			gc_strv_free(argv);
+			return -ENOMEM;
+		}
 		argv[++n] = NULL;
 		p += len;
 	}

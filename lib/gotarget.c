@@ -11,17 +11,27 @@
 #include "macro.h"
 
 #define PAGE	      4096u
-#define ALLG_MAX      (64u << 20) /* more goroutines than any process could hold */
 #define MODULE_SCAN   (64u << 20) /* bytes of writable data searched for firstmoduledata */
 #define CODE_PROLOGUE 64
 
+/* A direct-mapped cache of 4 KiB pages of target memory, so that the many small reads of a
+ * goroutine walk do not each go through the memory view. */
 struct gc_block_cache {
 	size_t n;
 	uint64_t *tags; /* page address held by each slot, UINT64_MAX when empty */
 	uint8_t *pages; /* n pages, touched only when used */
 };
 
-int gc_block_cache_new(size_t n_pages, struct gc_block_cache **ret)
+static void block_cache_free(struct gc_block_cache *cache)
+{
+	if (!cache)
+		return;
+	free(cache->tags);
+	free(cache->pages);
+	free(cache);
+}
+
+static int block_cache_new(size_t n_pages, struct gc_block_cache **ret)
 {
 	struct gc_block_cache *c = calloc(1, sizeof(*c));
 
@@ -31,21 +41,12 @@ int gc_block_cache_new(size_t n_pages, struct gc_block_cache **ret)
 	c->tags = malloc(n_pages * sizeof(*c->tags));
 	c->pages = malloc(n_pages * PAGE);
 	if (!c->tags || !c->pages) {
-		gc_block_cache_free(c);
+		block_cache_free(c);
 		return -ENOMEM;
 	}
 	memset(c->tags, 0xff, n_pages * sizeof(*c->tags));
 	*ret = c;
 	return 0;
-}
-
-void gc_block_cache_free(struct gc_block_cache *cache)
-{
-	if (!cache)
-		return;
-	free(cache->tags);
-	free(cache->pages);
-	free(cache);
 }
 
 static const uint8_t *cached_page(struct gc_go_target *t, uint64_t page)
@@ -91,7 +92,8 @@ int gc_go_read_word(struct gc_go_target *t, uint64_t addr, uint64_t *ret)
 	return gc_go_read(t, addr, ret, sizeof(*ret));
 }
 
-int gc_go_read_cb(void *userdata, uint64_t vaddr, void *buf, size_t size)
+/* gc_read_mem_fn over the target, for the pclntab and string table callbacks. */
+static int read_mem_cb(void *userdata, uint64_t vaddr, void *buf, size_t size)
 {
 	return gc_go_read(userdata, vaddr, buf, size);
 }
@@ -219,7 +221,7 @@ static int find_strtabs(struct gc_go_target *t, int exe_fd, const uint64_t (*ran
 	struct gc_go_strtab_hint hints[GC_GO_N_HINTS];
 	int r = gc_go_strtab_hints(exe_fd, hints);
 
-	return gc_go_strtabs_find(gc_go_read_cb, t, ranges, n, r < 0 ? NULL : hints, t->bias,
+	return gc_go_strtabs_find(read_mem_cb, t, ranges, n, r < 0 ? NULL : hints, t->bias,
 				  &t->strtabs);
 }
 
@@ -309,7 +311,7 @@ int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, int exe_f
 	int r;
 
 	*t = (struct gc_go_target){.view = view, .info = gc_memview_info(view)};
-	r = gc_block_cache_new(8192, &t->cache);
+	r = block_cache_new(8192, &t->cache);
 	if (r < 0)
 		return why_fail(why, "out of memory", r);
 	if (exe_fd < 0)
@@ -332,7 +334,7 @@ int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, int exe_f
 	if (r < 0)
 		return why_fail(why, "out of memory", r);
 	gc_pclntab_set_text_start(t->tab, t->text);
-	gc_pclntab_set_funcdata(t->tab, t->gofunc, gc_go_read_cb, t);
+	gc_pclntab_set_funcdata(t->tab, t->gofunc, read_mem_cb, t);
 	find_special_functions(t);
 	r = find_allgs(t);
 	if (r < 0)
@@ -346,7 +348,7 @@ void gc_go_target_done(struct gc_go_target *t)
 	gc_pclntab_image_done(&t->image);
 	gc_buildinfo_done(&t->build);
 	gc_go_strtabs_done(&t->strtabs);
-	gc_block_cache_free(t->cache);
+	block_cache_free(t->cache);
 	free(t->pc_memo);
 	*t = (struct gc_go_target){};
 }

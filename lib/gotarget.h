@@ -19,7 +19,7 @@
 struct gc_go_target {
 	struct gc_memview *view; /* borrowed */
 	const struct gc_core_info *info;
-	struct gc_block_cache *cache;
+	struct gc_block_cache *cache;  /* gotarget.c's page cache over view */
 	struct gc_pc_memo *pc_memo;    /* gounwind.c's memo of pc -> function and SP delta */
 	struct gc_pclntab_image image; /* the function table, read from the executable */
 	struct gc_pclntab *tab;
@@ -66,12 +66,3 @@ int gc_go_read_word(struct gc_go_target *t, uint64_t addr, uint64_t *ret);
  * string of at most max bytes (longer ones are cut). Returns 0, -EFAULT or -ENOMEM. */
 int gc_go_read_string_at(struct gc_go_target *t, uint64_t ptr, uint64_t len, size_t max,
 			 char **ret);
-
-/* gc_read_mem_fn over the target, for pclntab and build info callbacks. */
-int gc_go_read_cb(void *userdata, uint64_t vaddr, void *buf, size_t size);
-
-/* The page cache: a direct-mapped cache of 4 KiB pages of target memory, so that the many
- * small reads of a goroutine walk do not each go through the memory view. */
-struct gc_block_cache;
-int gc_block_cache_new(size_t n_pages, struct gc_block_cache **ret);
-void gc_block_cache_free(struct gc_block_cache *cache);

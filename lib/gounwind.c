@@ -17,7 +17,6 @@
  * mcontext: r8..r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, ...}. */
 #define UC_MCONTEXT 40
 #define MC_RSP	    (15 * 8)
-#define MC_RIP	    (16 * 8)
 
 struct walk {
 	struct gc_go_target *t;
@@ -56,7 +55,7 @@ static bool is_fn(const struct gc_func *f, uint64_t entry)
 /* Resumes at the registers the kernel saved when the signal came. */
 static int through_signal_frame(struct walk *w)
 {
-	uint64_t regs[2];
+	uint64_t regs[2]; /* rsp, and rip right after it */
 
 	if (gc_go_read(w->t, w->frame.fp + UC_MCONTEXT + MC_RSP, regs, sizeof(regs)) < 0)
 		return -EFAULT;

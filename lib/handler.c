@@ -13,9 +13,10 @@
 #include "macro.h"
 #include "util.h"
 
-#define CORE_PATTERN	"/proc/sys/kernel/core_pattern"
-#define CORE_PIPE_LIMIT "/proc/sys/kernel/core_pipe_limit"
-#define SYSCTL_FILE	"/etc/sysctl.d/50-gocrashd.conf"
+#define CORE_PATTERN	  "/proc/sys/kernel/core_pattern"
+#define CORE_PIPE_LIMIT	  "/proc/sys/kernel/core_pipe_limit"
+#define SYSCTL_FILE	  "/etc/sysctl.d/50-gocrashd.conf"
+#define ENABLE_PIPE_LIMIT 16 /* kernel.core_pipe_limit set by enable, at least */
 
 const char *gc_handler_pattern(void)
 {
@@ -177,7 +178,7 @@ static int write_sysctl_file(const char *root, bool enabled)
 		r = asprintf(&text,
 			     "# Written by `gocrashctl enable`: gocrashd handles core dumps.\n"
 			     "kernel.core_pattern=%s\nkernel.core_pipe_limit=%d\n",
-			     gc_handler_pattern(), GC_PIPE_LIMIT);
+			     gc_handler_pattern(), ENABLE_PIPE_LIMIT);
 	else
 		r = asprintf(&text, "# Written by `gocrashctl disable`: this file masks the "
 				    "sysctl.d file of the same name\n# that gocrashd installs, so "
@@ -195,11 +196,11 @@ static int check_writable(const char *pattern)
 		return 0;
 	if (gc_handler_is_ours(pattern))
 		return 1;
-	return gc_log(LOG_ERR,
-		      "kernel.core_pattern is read-only here (a container?) and points "
-		      "at %s: enable gocrashd on the host",
-		      pattern),
-	       -EROFS;
+	gc_log(LOG_ERR,
+	       "kernel.core_pattern is read-only here (a container?) and points "
+	       "at %s: enable gocrashd on the host",
+	       pattern);
+	return -EROFS;
 }
 
 int gc_handler_enable(const char *root)
@@ -225,7 +226,7 @@ int gc_handler_enable(const char *root)
 		if (r < 0)
 			return r;
 	}
-	snprintf(limit, sizeof(limit), "%u", MAX(pipe_limit, (unsigned)GC_PIPE_LIMIT));
+	snprintf(limit, sizeof(limit), "%u", MAX(pipe_limit, (unsigned)ENABLE_PIPE_LIMIT));
 	r = write_text(CORE_PIPE_LIMIT, limit);
 	if (r >= 0)
 		r = write_text(CORE_PATTERN, gc_handler_pattern());

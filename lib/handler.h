@@ -6,8 +6,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define GC_PIPE_LIMIT 16 /* kernel.core_pipe_limit set by enable */
-
 /* Our core_pattern: "|LIBEXECDIR/gocrashd --dump-mode=%d %P %e %s %t %u %g". Static. */
 const char *gc_handler_pattern(void);
 

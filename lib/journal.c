@@ -85,7 +85,9 @@ static char *go_message(const struct gc_meta *meta, const char *fate)
 	return message;
 }
 
-char *gc_crash_message(const struct gc_meta *meta)
+/* The human summary line ("myservice[1234] crashed with SIGSEGV; core stored as ID").
+ * Returns a malloc'ed string or NULL on OOM. */
+static char *crash_message(const struct gc_meta *meta)
 {
 	char fate[512], *message = NULL;
 	int r;
@@ -152,7 +154,7 @@ static void add_meta_fields(struct iovec *items, size_t *n, const struct gc_meta
 int gc_journal_crash(const struct gc_meta *meta, const char *store_path)
 {
 	struct iovec items[MAX_JOURNAL_ITEMS];
-	_cleanup_free_ char *message = gc_crash_message(meta);
+	_cleanup_free_ char *message = crash_message(meta);
 	size_t n = 0;
 	int r;
 

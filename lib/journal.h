@@ -8,10 +8,6 @@
 
 #define GC_MESSAGE_ID "aa37c25dc6094cf2b82356229e5578b2"
 
-/* The human summary line ("myservice[1234] crashed with SIGSEGV; core stored as ID").
- * Returns a malloc'ed string or NULL on OOM. */
-char *gc_crash_message(const struct gc_meta *meta);
-
 /* "SIGSEGV", or "SIG42" for numbers without a name. Returns a static or thread-local string. */
 const char *gc_signal_name(int signal);
 

@@ -46,12 +46,14 @@ void gc_json_bytes(FILE *out, const char *s, size_t n)
 		} else {
 			json_char(out, s, len, c);
 		}
-		s += len, n -= len;
+		s += len;
+		n -= len;
 	}
 	fputc('"', out);
 }
 
-void gc_format_iso8601(uint64_t time_usec, char *buf, size_t size)
+/* time_usec as ISO 8601 UTC with microseconds ("2026-11-23T19:42:00.123456Z"). */
+static void format_iso8601(uint64_t time_usec, char *buf, size_t size)
 {
 	time_t seconds = time_usec / 1000000;
 	struct tm tm;
@@ -115,7 +117,7 @@ static void json_derived(FILE *out, const struct gc_meta *m, enum gc_meta_field 
 	char text[64];
 
 	if (info->type == GC_META_TYPE_TIME && len > strlen("_usec")) {
-		gc_format_iso8601(*(const uint64_t *)member(m, field), text, sizeof(text));
+		format_iso8601(*(const uint64_t *)member(m, field), text, sizeof(text));
 		fputc(',', out);
 		json_key(out, info->key, len - strlen("_usec"), "");
 		gc_json_string(out, text);

@@ -18,6 +18,3 @@ void gc_json_bytes(FILE *out, const char *s, size_t n);
  * a time also in ISO 8601 ("time" next to "time_usec"), a signal also by name
  * ("signal_name"), then the keys this version does not know, as strings. */
 void gc_json_meta(FILE *out, const struct gc_meta *meta);
-
-/* Formats time_usec as ISO 8601 UTC with microseconds ("2026-11-23T19:42:00.123456Z"). */
-void gc_format_iso8601(uint64_t time_usec, char *buf, size_t size);

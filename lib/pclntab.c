@@ -26,7 +26,8 @@ struct gc_pclntab {
 	const uint8_t *data;
 	size_t size;
 	uint32_t magic;
-	unsigned quantum, ptrsize;
+	unsigned quantum; /* bytes per instruction step of the pc tables: 1 on amd64, 4 on arm64 */
+	unsigned ptrsize;
 	uint32_t nfunc;
 	uint64_t text_start;
 	struct region funcnames, cutab, filetab, pctab, pcln;
@@ -166,11 +167,6 @@ void gc_pclntab_set_funcdata(struct gc_pclntab *tab, uint64_t gofunc, gc_read_me
 	tab->read_userdata = userdata;
 }
 
-uint32_t gc_pclntab_magic(const struct gc_pclntab *tab)
-{
-	return tab->magic;
-}
-
 uint32_t gc_pclntab_nfunc(const struct gc_pclntab *tab)
 {
 	return tab->nfunc;
@@ -179,16 +175,6 @@ uint32_t gc_pclntab_nfunc(const struct gc_pclntab *tab)
 uint64_t gc_pclntab_text_start(const struct gc_pclntab *tab)
 {
 	return tab->text_start;
-}
-
-unsigned gc_pclntab_quantum(const struct gc_pclntab *tab)
-{
-	return tab->quantum;
-}
-
-unsigned gc_pclntab_ptrsize(const struct gc_pclntab *tab)
-{
-	return tab->ptrsize;
 }
 
 /* NUL-terminated string at off inside region r, or NULL. */

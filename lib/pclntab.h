@@ -89,12 +89,8 @@ void gc_pclntab_set_text_start(struct gc_pclntab *tab, uint64_t text_start);
 void gc_pclntab_set_funcdata(struct gc_pclntab *tab, uint64_t gofunc, gc_read_mem_fn read,
 			     void *userdata);
 
-uint32_t gc_pclntab_magic(const struct gc_pclntab *tab);
 uint32_t gc_pclntab_nfunc(const struct gc_pclntab *tab);
 uint64_t gc_pclntab_text_start(const struct gc_pclntab *tab);
-/* Bytes per instruction step of the pc tables: 1 on amd64, 4 on arm64. */
-unsigned gc_pclntab_quantum(const struct gc_pclntab *tab);
-unsigned gc_pclntab_ptrsize(const struct gc_pclntab *tab);
 
 /* Function number index. Returns 0, -ERANGE, -EBADMSG when the record is out of bounds. */
 int gc_pclntab_func_at(const struct gc_pclntab *tab, uint32_t index, struct gc_func *ret);

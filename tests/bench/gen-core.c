@@ -53,7 +53,9 @@ static size_t emit_word(struct heap_gen *g, char *out)
 	const char *w = words[(g->x >> 33) % (sizeof(words) / sizeof(words[0]))];
 	size_t len = strlen(w), n;
 
-	g->x ^= g->x << 13, g->x ^= g->x >> 7, g->x ^= g->x << 17;
+	g->x ^= g->x << 13;
+	g->x ^= g->x >> 7;
+	g->x ^= g->x << 17;
 	memcpy(out, w, len);
 	out[len] = (g->x & 7) ? ' ' : '\n';
 	n = len + 1;

@@ -19,7 +19,9 @@ int main(int argc, char **argv)
 		const char *w = words[(x >> 33) % (sizeof(words) / sizeof(words[0]))];
 		size_t len = strlen(w);
 
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
 		memcpy(heap + used, w, len);
 		heap[used + len] = (x & 7) ? ' ' : '\n';
 		used += len + 1;

@@ -63,7 +63,8 @@ static bool check_text(const char *s, size_t n, bool no_controls, const char *al
 			return false;
 		if (no_controls && len == 2 && p[0] == 0xc2 && p[1] <= 0x9f)
 			return false;
-		p += len, n -= len;
+		p += len;
+		n -= len;
 	}
 	return true;
 }
@@ -93,10 +94,15 @@ static long hex_digits(const char *p, size_t n)
 
 static size_t put_utf8(uint32_t c, char *out)
 {
-	if (c < 0x80)
-		return out[0] = (char)c, 1;
-	if (c < 0x800)
-		return out[0] = (char)(0xc0 | c >> 6), out[1] = (char)(0x80 | (c & 0x3f)), 2;
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
 	out[0] = (char)(0xe0 | c >> 12);
 	out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
 	out[2] = (char)(0x80 | (c & 0x3f));
@@ -111,11 +117,13 @@ static size_t unescape_one(const char *p, bool json, char *out, size_t *out_len)
 	long v;
 
 	if (k && (json ? strchr("btnfr\\\"/", *p) != NULL : strchr("abtnvfr\\", *p) != NULL)) {
-		out[0] = to[k - from], *out_len = 1;
+		out[0] = to[k - from];
+		*out_len = 1;
 		return 1;
 	}
 	if (!json && *p == 'x' && (v = hex_digits(p + 1, 2)) >= 0) {
-		out[0] = (char)v, *out_len = 1;
+		out[0] = (char)v;
+		*out_len = 1;
 		return 3;
 	}
 	if (*p == 'u' && (v = hex_digits(p + 1, 4)) >= 0 && (v < 0xd800 || v > 0xdfff)) {
@@ -149,7 +157,8 @@ static char *unescape(const char *s, size_t n, bool json)
 			free(out);
 			return NULL;
 		}
-		q += len, i += 1 + used;
+		q += len;
+		i += 1 + used;
 	}
 	*q = '\0';
 	return out;

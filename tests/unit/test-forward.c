@@ -7,9 +7,24 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "forward.h"
+
+/* Linked with --wrap=reallocarray (tests/meson.build): the call numbered fail_at fails. */
+void *__real_reallocarray(void *ptr, size_t nmemb, size_t size);
+void *__wrap_reallocarray(void *ptr, size_t nmemb, size_t size);
+static unsigned reallocarray_calls, fail_at;
+
+void *__wrap_reallocarray(void *ptr, size_t nmemb, size_t size)
+{
+	if (++reallocarray_calls == fail_at) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_reallocarray(ptr, nmemb, size);
+}
 
 static const struct gc_forward_values values = {
     .pid = 7,
@@ -79,6 +94,19 @@ static void test_not_a_pipe(void **state)
 	assert_null(argv);
 }
 
+/* The first word's allocation failing once wrote through a NULL argv. */
+static void test_allocation_failure_at_each_word(void **state)
+{
+	for (fail_at = 1; fail_at <= 3; fail_at++) {
+		char **argv = NULL;
+
+		reallocarray_calls = 0;
+		assert_int_equal(gc_forward_argv("|/bin/h a b", &values, &argv), -ENOMEM);
+		assert_null(argv);
+	}
+	fail_at = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +114,7 @@ int main(void)
 	    cmocka_unit_test(test_apport),
 	    cmocka_unit_test(test_words_and_escapes),
 	    cmocka_unit_test(test_not_a_pipe),
+	    cmocka_unit_test(test_allocation_failure_at_each_word),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

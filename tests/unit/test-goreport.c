@@ -624,7 +624,8 @@ static void test_text_go121_header(void **state)
 
 	report_init(&r, 20, "go1.20.14");
 	add_g7_124(&r);
-	got = (free(got), render(&r, NULL, false));
+	free(got);
+	got = render(&r, NULL, false);
 	assert_non_null(strstr(got, "\ncreated by main.main\n\t" MAIN ":46 +0x7f\n"));
 	gc_go_report_free(&r);
 }
@@ -693,18 +694,21 @@ static void test_labels(void **state)
 		add_labelled(&r, 19);
 		add_labelled(&r, 20);
 		r.labels_shown = true;
-		shown = (free(shown), render(&r, NULL, false));
+		free(shown);
+		shown = render(&r, NULL, false);
 		assert_non_null(strstr(shown, minor == 26 ? header_126 : header_127));
 		/* Unlabelled goroutines keep the plain header. */
 		assert_non_null(strstr(shown, "\ngoroutine 1 gp=0xc000002380 m=0 mp=0x5183c0 "
 					      "[running]:\n"));
 		/* tracebacklabels=0: the runtime prints none. */
 		r.labels_shown = false;
-		hidden = (free(hidden), render(&r, NULL, false));
+		free(hidden);
+		hidden = render(&r, NULL, false);
 		assert_non_null(strstr(hidden, "\ngoroutine 19 gp=0xc000102a80 m=nil [sleep]:\n"));
 		/* A group stands for goroutines whose labels may differ: its header has none. */
 		r.labels_shown = true;
-		grouped = (free(grouped), render(&r, &(struct gc_go_render){.group = true}, false));
+		free(grouped);
+		grouped = render(&r, &(struct gc_go_render){.group = true}, false);
 		assert_non_null(strstr(grouped, "\n2 goroutines: goroutine 19, 20 [sleep]:\n"));
 		gc_go_report_free(&r);
 	}
@@ -1096,7 +1100,8 @@ static void test_text_synctest(void **state)
 	gc_go_report_free(&back);
 	r.go_minor = 24;
 	r.goroutines[0].durable = false;
-	got = (free(got), render(&r, NULL, false));
+	free(got);
+	got = render(&r, NULL, false);
 	assert_non_null(strstr(got, " [sleep, synctest group 2]:\n"));
 	gc_go_report_free(&r);
 
@@ -1157,7 +1162,8 @@ static void test_roundtrip(void **state)
 	assert_non_null(long_string);
 	memset(long_string, '\t', GC_GO_REPORT_MAX_STRING);
 	long_string[GC_GO_REPORT_MAX_STRING] = '\0';
-	r.signature = (free(r.signature), xstrdup(long_string));
+	free(r.signature);
+	r.signature = xstrdup(long_string);
 
 	text = stored(&r, &size);
 	assert_int_equal(read_back(text, size, &back), 0);

@@ -446,7 +446,9 @@ static uint8_t *heap_data(size_t size)
 	for (size_t at = 0; at < size;) {
 		const char *w = words[(x >> 33) % ELEMENTSOF(words)];
 
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
 		for (size_t i = 0; w[i] && at < size; i++)
 			p[at++] = (x & 15) == 0 ? (uint8_t)(x >> 8) : w[i];
 	}

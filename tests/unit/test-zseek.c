@@ -328,7 +328,9 @@ static uint8_t *bigheap_data(size_t size)
 		const char *w = words[(x >> 33) % ELEMENTSOF(words)];
 		size_t len = strlen(w);
 
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
 		memcpy(p + used, w, len);
 		p[used + len] = (x & 7) ? ' ' : '\n';
 		used += len + 1;
