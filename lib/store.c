@@ -429,7 +429,7 @@ const char *gc_entry_id(const struct gc_entry *entry)
 
 int gc_entry_open_core(struct gc_entry *entry)
 {
-	int fd = openat(entry->tmpfd, "core.zst", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int fd = openat(entry->tmpfd, GC_ENTRY_CORE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
 	return fd < 0 ? negative_errno() : fd;
 }
@@ -454,7 +454,7 @@ static int sync_entry_files(struct gc_entry *entry)
 {
 	_cleanup_close_ int fd = -EBADF;
 
-	fd = openat(entry->tmpfd, "core.zst", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(entry->tmpfd, GC_ENTRY_CORE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno != ENOENT)
 		return negative_errno();
 	if (fd >= 0 && fsync(fd) < 0)
@@ -504,7 +504,7 @@ static int entry_rename_locked(struct gc_entry *entry, const struct gc_meta *met
 				break;
 		}
 
-		r = write_meta_with_id(entry->tmpfd, "meta", meta, id);
+		r = write_meta_with_id(entry->tmpfd, GC_ENTRY_META, meta, id);
 		if (r < 0)
 			return r;
 		gc_log(LOG_DEBUG, "Entry %s was taken meanwhile, committing as %s", entry->id, id);
@@ -519,7 +519,7 @@ int gc_entry_commit(struct gc_entry *entry, struct gc_meta *meta)
 	char *final_id;
 	int r;
 
-	r = write_meta_with_id(entry->tmpfd, "meta", meta, entry->id);
+	r = write_meta_with_id(entry->tmpfd, GC_ENTRY_META, meta, entry->id);
 	if (r < 0)
 		return r;
 	r = sync_entry_files(entry);
@@ -569,7 +569,7 @@ static int read_entry_meta(int dir_fd, const char *id, struct gc_meta *ret)
 	size_t size;
 	int r;
 
-	path = name_printf("%s/meta", id);
+	path = name_printf("%s/" GC_ENTRY_META, id);
 	if (!path)
 		return -ENOMEM;
 	r = read_file_at(dir_fd, path, &text, &size);
@@ -749,7 +749,7 @@ int gc_store_open_core(struct gc_store *store, const char *id)
 
 	if (!id_is_valid(id))
 		return -EINVAL;
-	path = name_printf("%s/core.zst", id);
+	path = name_printf("%s/" GC_ENTRY_CORE, id);
 	if (!path)
 		return -ENOMEM;
 	fd = openat(store->dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -785,6 +785,102 @@ int gc_store_open_file(struct gc_store *store, const char *id, const char *name)
 	return TAKE_FD(fd);
 }
 
+/* ---- files added to committed entries ---- */
+
+struct gc_store_file {
+	struct gc_store *store;
+	int dir_fd; /* STORE/ID */
+	int fd;	    /* the unnamed file */
+	char *name;
+};
+
+static void store_file_free(struct gc_store_file *file)
+{
+	if (file->fd >= 0)
+		close(file->fd);
+	if (file->dir_fd >= 0)
+		close(file->dir_fd);
+	free(file->name);
+	free(file);
+}
+
+int gc_store_file_new(struct gc_store *store, const char *id, const char *name,
+		      struct gc_store_file **ret)
+{
+	_cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
+	struct gc_store_file *file;
+
+	if (!id_is_valid(id) || !file_name_is_valid(name))
+		return -EINVAL;
+	dir_fd = openat(store->dirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dir_fd < 0)
+		return negative_errno();
+	fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EISDIR ? -EOPNOTSUPP : negative_errno();
+	file = calloc(1, sizeof(*file));
+	if (!file || !(file->name = strdup(name))) {
+		free(file);
+		return -ENOMEM;
+	}
+	file->store = store;
+	file->dir_fd = TAKE_FD(dir_fd);
+	file->fd = TAKE_FD(fd);
+	*ret = file;
+	return 0;
+}
+
+int gc_store_file_fd(const struct gc_store_file *file)
+{
+	return file->fd;
+}
+
+/* Linked under a hidden name and renamed over the old file, so that readers see the old or
+ * the new one; a hidden name left by a killed commit is replaced by the next one. */
+static int link_file_locked(struct gc_store_file *file)
+{
+	_cleanup_free_ char *hidden = name_printf(".%s.new", file->name);
+	char proc_path[64];
+	int r = 0;
+
+	if (!hidden)
+		return -ENOMEM;
+	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", file->fd);
+	(void)unlinkat(file->dir_fd, hidden, 0);
+	if (linkat(AT_FDCWD, proc_path, file->dir_fd, hidden, AT_SYMLINK_FOLLOW) < 0 ||
+	    renameat(file->dir_fd, hidden, file->dir_fd, file->name) < 0)
+		r = negative_errno();
+	if (r < 0)
+		(void)unlinkat(file->dir_fd, hidden, 0);
+	return r;
+}
+
+/* Under the store lock, so that a vacuum never removes an entry while a file appears in
+ * it: the entry is either gone (the link fails) or stays until the file has its name. */
+int gc_store_file_commit(struct gc_store_file *file)
+{
+	int r = 0;
+
+	if (fsync(file->fd) < 0)
+		r = negative_errno();
+	if (r >= 0)
+		r = gc_store_lock(file->store);
+	if (r >= 0) {
+		r = link_file_locked(file);
+		gc_store_unlock(file->store);
+	}
+	if (r >= 0 && fsync(file->dir_fd) < 0)
+		r = negative_errno();
+	store_file_free(file);
+	return r;
+}
+
+void gc_store_file_abort(struct gc_store_file *file)
+{
+	if (file)
+		store_file_free(file);
+}
+
 /* Readers see the old or the new meta, never a half-written one. */
 int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta)
 {
@@ -812,44 +908,27 @@ int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta)
 	return 0;
 }
 
-/* The new core is written to an unnamed file, so nothing half-written ever has a name; it is
- * linked and renamed over core.zst under the store lock, so a vacuum never removes an entry
- * while a file appears in it. Readers keep the old file through their open fds. */
+/* The new core is a store file: nothing half-written ever has a name, and readers keep the
+ * old core through their open fds. */
 int gc_store_rewrite_core(struct gc_store *store, const char *id, gc_rewrite_fn rewrite,
 			  void *userdata)
 {
-	_cleanup_close_ int dir_fd = -EBADF, in_fd = -EBADF, out_fd = -EBADF;
-	char proc_path[64];
+	_cleanup_close_ int in_fd = -EBADF;
+	struct gc_store_file *file = NULL;
 	int r;
 
-	if (!id_is_valid(id))
-		return -EINVAL;
-	dir_fd = openat(store->dirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (dir_fd < 0)
-		return negative_errno();
-	in_fd = openat(dir_fd, "core.zst", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	out_fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	if (in_fd < 0 || out_fd < 0)
-		return negative_errno();
-	r = rewrite(in_fd, out_fd, userdata);
-	if (r >= 0 && fsync(out_fd) < 0)
-		r = negative_errno();
+	in_fd = gc_store_open_core(store, id);
+	if (in_fd < 0)
+		return in_fd;
+	r = gc_store_file_new(store, id, GC_ENTRY_CORE, &file);
 	if (r < 0)
 		return r;
-	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", out_fd);
-	r = gc_store_lock(store);
-	if (r < 0)
+	r = rewrite(in_fd, file->fd, userdata);
+	if (r < 0) {
+		gc_store_file_abort(file);
 		return r;
-	(void)unlinkat(dir_fd, ".core.zst.new", 0);
-	if (linkat(AT_FDCWD, proc_path, dir_fd, ".core.zst.new", AT_SYMLINK_FOLLOW) < 0 ||
-	    renameat(dir_fd, ".core.zst.new", dir_fd, "core.zst") < 0)
-		r = negative_errno();
-	if (r < 0)
-		(void)unlinkat(dir_fd, ".core.zst.new", 0);
-	gc_store_unlock(store);
-	if (r == 0 && fsync(dir_fd) < 0)
-		r = negative_errno();
-	return r;
+	}
+	return gc_store_file_commit(file);
 }
 
 /* ---- space ---- */

@@ -5,6 +5,11 @@
  *   STORE/.tmp-ID/               an entry being written (never listed)
  *   STORE/ID/core.zst            the core, zstd seekable format (absent when not stored)
  *   STORE/ID/meta                metadata, one `key=value` per line (meta.h)
+ *   STORE/ID/goroutines          the Go report, added after commit (goreport.h)
+ *
+ * Files added to a committed entry, or replacing one of its files, are written unnamed
+ * (O_TMPFILE) and linked into place whole (gc_store_file_new), so no name ever shows a
+ * half-written file, even when the writer is killed.
  *
  * ID is YYYYMMDD-HHMMSS-PID (UTC of the crash), with -N appended on a collision. Directory
  * mode 0700, files 0600: cores hold secrets. */
@@ -15,6 +20,10 @@
 #include <sys/types.h>
 
 #include "meta.h"
+
+#define GC_ENTRY_CORE	    "core.zst"
+#define GC_ENTRY_META	    "meta"
+#define GC_ENTRY_GOROUTINES "goroutines"
 
 struct gc_store;
 
@@ -57,6 +66,25 @@ int gc_store_open_core(struct gc_store *store, const char *id);
  * "goroutines"), read-only with O_CLOEXEC|O_NOFOLLOW. Returns the fd, which the caller owns,
  * -ENOENT when the entry has no such file, -EINVAL for a bad id or name. */
 int gc_store_open_file(struct gc_store *store, const char *id, const char *name);
+
+struct gc_store_file;
+
+/* Starts STORE/ID/NAME of a committed entry (NAME a plain file name, as for
+ * gc_store_open_file) as an unnamed file, mode 0600: nothing has the name until
+ * gc_store_file_commit. The store must outlive the file. Returns 0 or a negative errno
+ * (-ENOENT: no such entry, -EINVAL: a bad id or name, -EOPNOTSUPP: no O_TMPFILE). */
+int gc_store_file_new(struct gc_store *store, const char *id, const char *name,
+		      struct gc_store_file **ret);
+
+/* The fd to write to (O_WRONLY); it stays the file's, callers must not close it. */
+int gc_store_file_fd(const struct gc_store_file *file);
+
+/* fsyncs the file and gives it its name under the store lock, replacing any file of that
+ * name atomically. Frees the file, committed or not; on failure nothing changed. */
+int gc_store_file_commit(struct gc_store_file *file);
+
+/* Drops the file unnamed and frees it; NULL is a no-op. */
+void gc_store_file_abort(struct gc_store_file *file);
 
 /* Replaces STORE/ID/core.zst with what rewrite(in_fd, out_fd, userdata) writes to out_fd
  * (an empty unnamed file in the entry) from in_fd (the current core, read-only); rewrite

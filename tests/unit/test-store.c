@@ -396,6 +396,67 @@ static void test_update_meta(void **state)
 	assert_int_equal(gc_store_update_meta(f->store, &bogus), -ENOENT);
 }
 
+static void read_text(int dir_fd, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, size - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+}
+
+/* A file added to a committed entry has no name until commit, replaces an old one whole, and
+ * an abort (or a writer killed before commit) leaves nothing behind. */
+static void test_store_file(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *id = commit_entry(f->store, T0, 14, 0);
+	_cleanup_close_ int dir_fd = -EBADF, old_fd = -EBADF;
+	struct gc_store_file *file = NULL;
+	char entry_dir[256], text[64];
+
+	snprintf(entry_dir, sizeof(entry_dir), "%s/%s", f->path, id);
+	dir_fd = open(entry_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dir_fd >= 0);
+	assert_int_equal(gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &file), 0);
+	assert_int_equal(write(gc_store_file_fd(file), "one", 3), 3);
+	assert_int_equal(count_dir(entry_dir), 1); /* meta only: the file has no name yet */
+	assert_int_equal(gc_store_file_commit(file), 0);
+	assert_int_equal(count_dir(entry_dir), 2);
+	assert_int_equal(mode_of(f, T0_PREFIX "14/" GC_ENTRY_GOROUTINES), 0600);
+	read_text(dir_fd, GC_ENTRY_GOROUTINES, text, sizeof(text));
+	assert_string_equal(text, "one");
+
+	/* A reader keeps the old file; the name moves to the new one. */
+	old_fd = gc_store_open_file(f->store, id, GC_ENTRY_GOROUTINES);
+	assert_true(old_fd >= 0);
+	assert_int_equal(gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &file), 0);
+	assert_int_equal(write(gc_store_file_fd(file), "two", 3), 3);
+	assert_int_equal(gc_store_file_commit(file), 0);
+	read_text(dir_fd, GC_ENTRY_GOROUTINES, text, sizeof(text));
+	assert_string_equal(text, "two");
+	assert_int_equal(pread(old_fd, text, 3, 0), 3);
+	assert_memory_equal(text, "one", 3);
+
+	assert_int_equal(gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &file), 0);
+	assert_int_equal(write(gc_store_file_fd(file), "three", 5), 5);
+	gc_store_file_abort(file);
+	gc_store_file_abort(NULL);
+	read_text(dir_fd, GC_ENTRY_GOROUTINES, text, sizeof(text));
+	assert_string_equal(text, "two");
+	assert_int_equal(count_dir(entry_dir), 2);
+
+	assert_int_equal(gc_store_file_new(f->store, "20990101-000000-1", "x", &file), -ENOENT);
+	assert_int_equal(gc_store_file_new(f->store, "../x", "x", &file), -EINVAL);
+	assert_int_equal(gc_store_file_new(f->store, ".tmp-x", "x", &file), -EINVAL);
+	assert_int_equal(gc_store_file_new(f->store, id, "../meta", &file), -EINVAL);
+	assert_int_equal(gc_store_file_new(f->store, id, ".meta.new", &file), -EINVAL);
+	assert_int_equal(gc_store_file_new(f->store, id, "", &file), -EINVAL);
+	assert_int_equal(count_dir(entry_dir), 2);
+}
+
 static void test_usage(void **state)
 {
 	struct fixture *f = *state;
@@ -905,6 +966,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_skips_broken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_meta, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rewrite_core, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rewrite_core_fails, setup, teardown),
