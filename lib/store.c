@@ -884,28 +884,21 @@ void gc_store_file_abort(struct gc_store_file *file)
 /* Readers see the old or the new meta, never a half-written one. */
 int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta)
 {
-	_cleanup_close_ int fd = -EBADF;
+	struct gc_store_file *file = NULL;
 	_cleanup_free_ char *text = NULL;
 	int r;
 
-	if (!id_is_valid(meta->id))
-		return -EINVAL;
-	fd = openat(store->dirfd, meta->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return negative_errno();
-	r = gc_meta_format(meta, &text);
+	r = gc_store_file_new(store, meta->id, GC_ENTRY_META, &file);
 	if (r < 0)
 		return r;
-	r = write_file_synced(fd, ".meta.tmp", text);
-	if (r >= 0 && renameat(fd, ".meta.tmp", fd, "meta") < 0)
-		r = negative_errno();
+	r = gc_meta_format(meta, &text);
+	if (r >= 0)
+		r = gc_write_all(file->fd, text, strlen(text));
 	if (r < 0) {
-		unlinkat(fd, ".meta.tmp", 0);
+		gc_store_file_abort(file);
 		return r;
 	}
-	if (fsync(fd) < 0)
-		return negative_errno();
-	return 0;
+	return gc_store_file_commit(file);
 }
 
 /* The new core is a store file: nothing half-written ever has a name, and readers keep the

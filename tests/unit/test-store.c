@@ -381,6 +381,7 @@ static void test_update_meta(void **state)
 	assert_int_equal(gc_meta_set_unknown(&meta, "goroutines", "3\n4"), 0);
 	assert_int_equal(gc_store_update_meta(f->store, &meta), 0);
 	assert_false(exists(f, T0_PREFIX "9/.meta.tmp"));
+	assert_false(exists(f, T0_PREFIX "9/.meta.new"));
 	assert_int_equal(mode_of(f, T0_PREFIX "9/meta"), 0600);
 
 	assert_int_equal(gc_store_find(f->store, id, &again), 0);
