@@ -455,28 +455,31 @@ static void note_analysis(struct gc_meta *m, enum gc_analysis outcome, const cha
 		gc_log(LOG_WARNING, "the analysis of %s %s; the core is stored", m->id, why);
 }
 
-/* STORE/ID/.goroutines.tmp, where the child writes the Go report; renamed into place when
+/* STORE/ID/goroutines, where the child writes the Go report; it gets its name only when
  * the child succeeded. */
-static int open_report(struct capture *c, const char *id)
+static int open_report(struct capture *c, const char *id, struct gc_store_file **ret)
 {
-	char path[PATH_MAX];
+	int r;
 
 	if (!c->gobin.is_go)
 		return -EBADF;
-	snprintf(path, sizeof(path), "%s/.goroutines.tmp", id);
-	return openat(gc_store_dirfd(c->store), path,
-		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	r = gc_store_file_new(c->store, id, GC_ENTRY_GOROUTINES, ret);
+	if (r < 0)
+		return gc_log_errno(LOG_WARNING, r, "cannot create the Go report of %s", id);
+	return gc_store_file_fd(*ret);
 }
 
-static void finish_report(struct capture *c, const char *id, bool ok)
+static void finish_report(struct gc_store_file *report, const char *id, bool ok)
 {
-	char from[PATH_MAX], to[PATH_MAX];
-	int dir = gc_store_dirfd(c->store);
+	int r;
 
-	snprintf(from, sizeof(from), "%s/.goroutines.tmp", id);
-	snprintf(to, sizeof(to), "%s/goroutines", id);
-	if (!ok || renameat(dir, from, dir, to) < 0)
-		unlinkat(dir, from, 0);
+	if (!ok) {
+		gc_store_file_abort(report);
+		return;
+	}
+	r = gc_store_file_commit(report);
+	if (r < 0)
+		gc_log_errno(LOG_WARNING, r, "cannot store the Go report of %s", id);
 }
 
 static void merge_outcome(struct gc_meta *m, int r, enum gc_sandbox_outcome outcome,
@@ -524,6 +527,7 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 	    .n_keep_fds = ELEMENTSOF(keep), /* negative ones are skipped */
 	};
 	enum gc_sandbox_outcome outcome = GC_SANDBOX_FAILED;
+	struct gc_store_file *report = NULL;
 	_cleanup_free_ char *output = NULL;
 	int r;
 
@@ -533,7 +537,7 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 		 * now rather than one frame at a time as the analysis asks. */
 		if (req.core_fd >= 0)
 			(void)posix_fadvise(req.core_fd, 0, 0, POSIX_FADV_WILLNEED);
-		req.report_fd = keep[1] = open_report(c, m->id);
+		req.report_fd = keep[1] = open_report(c, m->id, &report);
 		uint64_t start = gc_clock_usec(CLOCK_MONOTONIC);
 
 		r = req.core_fd < 0
@@ -542,10 +546,8 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 		GC_META_SET(m, analysis_usec, gc_clock_usec(CLOCK_MONOTONIC) - start);
 		if (req.core_fd >= 0)
 			close(req.core_fd);
-		if (req.report_fd >= 0) {
-			close(req.report_fd);
-			finish_report(c, m->id, r >= 0 && outcome == GC_SANDBOX_OK);
-		}
+		if (report)
+			finish_report(report, m->id, r >= 0 && outcome == GC_SANDBOX_OK);
 		merge_outcome(m, r, outcome, output);
 	}
 	if (!m->comm || !*m->comm) {
