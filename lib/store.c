@@ -1147,3 +1147,60 @@ int gc_store_vacuum(struct gc_store *store, const struct gc_quota *quota, const 
 		*removed = count;
 	return 0;
 }
+
+/* ---- the space policy ---- */
+
+static uint64_t add_saturating(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* A removal that fails is logged by the vacuum; the answer then says what is left. */
+static void make_room_locked(struct gc_store *store, const struct gc_quota *quota,
+			     const char *keep_id, unsigned *removed)
+{
+	int r = gc_store_lock(store);
+
+	if (r < 0) {
+		gc_log_errno(LOG_WARNING, r, "Cannot lock store %s to make room", store->path);
+		return;
+	}
+	r = gc_store_vacuum(store, quota, keep_id, removed);
+	if (r < 0)
+		gc_log_errno(LOG_WARNING, r, "Cannot vacuum store %s", store->path);
+	gc_store_unlock(store);
+}
+
+int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
+		       const struct gc_room_request *req, struct gc_room *ret)
+{
+	struct gc_room room = {};
+	uint64_t fs_size, keep_free, max_use, needed;
+	bool all = req->flags & GC_ROOM_ALL_LIMITS;
+	int r;
+
+	r = store_fs(store, &fs_size, &room.fs_free);
+	if (r < 0)
+		return r;
+	keep_free = gc_size_resolve(&policy->keep_free, fs_size);
+	max_use = gc_size_resolve(&policy->max_use, fs_size);
+	needed = add_saturating(keep_free, req->incoming);
+	if (!(req->flags & GC_ROOM_NO_REMOVE) && (all || room.fs_free < needed)) {
+		struct gc_quota quota = {
+		    .keep_free = needed,
+		    .max_use = all ? max_use : 0,
+		    .max_cores = all ? policy->max_cores : 0,
+		};
+
+		make_room_locked(store, &quota, req->keep_id, &room.removed);
+		r = store_fs(store, &fs_size, &room.fs_free);
+		if (r < 0)
+			return r;
+	}
+	if (room.fs_free < needed)
+		room.limit = GC_ROOM_KEEP_FREE, room.limit_bytes = keep_free;
+	else if (max_use > 0 && add_saturating(req->entry_bytes, req->incoming) > max_use)
+		room.limit = GC_ROOM_MAX_USE, room.limit_bytes = max_use;
+	*ret = room;
+	return 0;
+}

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "meta.h"
 
 #define GC_ENTRY_CORE	    "core.zst"
@@ -97,14 +98,59 @@ int gc_store_rewrite_core(struct gc_store *store, const char *id, gc_rewrite_fn 
 /* Rewrites STORE/ID/meta atomically (for enrichment after capture). */
 int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta);
 
+/* The space limits as configured; sizes may be percentages of the store's filesystem. */
+struct gc_space_policy {
+	struct gc_size max_use;	  /* bytes the store may hold, 0 = no limit */
+	struct gc_size keep_free; /* bytes to leave free on the filesystem, 0 = no limit */
+	uint64_t max_cores;	  /* committed entries, 0 = no limit */
+};
+
+enum {
+	/* An entry was committed: remove old entries until MaxCores and MaxUse hold too. */
+	GC_ROOM_ALL_LIMITS = 1 << 0,
+	/* Remove nothing, only tell whether there is room (a copy is not worth a crash). */
+	GC_ROOM_NO_REMOVE = 1 << 1,
+};
+
+struct gc_room_request {
+	uint64_t incoming;    /* bytes about to be written */
+	uint64_t entry_bytes; /* what the entry they go to holds already */
+	const char *keep_id;  /* an entry never removed (the one just committed), or NULL */
+	unsigned flags;	      /* GC_ROOM_* */
+};
+
+enum gc_room_limit {
+	GC_ROOM_FITS,	   /* there is room */
+	GC_ROOM_KEEP_FREE, /* the filesystem would go below KeepFree */
+	GC_ROOM_MAX_USE,   /* the entry would grow past MaxUse */
+};
+
+struct gc_room {
+	enum gc_room_limit limit;
+	uint64_t limit_bytes; /* that limit, resolved against the filesystem */
+	uint64_t fs_free;     /* the filesystem's free bytes, after any removal */
+	unsigned removed;     /* entries removed */
+};
+
+/* The store's space policy, whole. Tells whether `incoming` more bytes fit: the filesystem
+ * keeps KeepFree free after them, and their entry (entry_bytes so far) stays within MaxUse;
+ * the other entries are held to MaxUse when one is committed. Unless GC_ROOM_NO_REMOVE, it
+ * first removes the oldest entries (never keep_id) while KeepFree would break, and with
+ * GC_ROOM_ALL_LIMITS while MaxCores or MaxUse break too; stale .tmp-* go then as well. Takes
+ * the store lock to remove. Cheap when nothing must go: one statvfs. Returns 0 with ret
+ * filled, or a negative errno when the filesystem cannot be asked. */
+int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
+		       const struct gc_room_request *req, struct gc_room *ret);
+
 struct gc_quota {
 	uint64_t max_use;   /* bytes the store may hold, 0 = no limit */
 	uint64_t keep_free; /* bytes to leave free on the filesystem, 0 = no limit */
 	uint64_t max_cores; /* entries, 0 = no limit */
 };
 
-/* Removes the oldest entries (never `keep_id`) until the quota holds, and stale .tmp-* dirs
- * of writers that are gone. Call with the lock held. Reports how many entries went. */
+/* The mechanism under gc_store_make_room, with limits in bytes: removes the oldest entries
+ * (never `keep_id`) until the quota holds, and stale .tmp-* dirs of writers that are gone.
+ * Call with the lock held. Reports how many entries went. */
 int gc_store_vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
 		    unsigned *removed);
 

@@ -13,8 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -846,6 +849,205 @@ static void test_vacuum_broken_entry(void **state)
 	assert_true(exists(f, good));
 }
 
+/* ---- the space policy, on a real small filesystem ---- */
+
+#define SMALL_FS_SIZE (8u << 20)
+#define MIB	      (1u << 20)
+
+/* The tmpfs is mounted in a mount namespace of this process only: whatever happens to the
+ * test, even a SIGKILL, the mount goes with the process and the system is as it was. */
+static bool private_mounts(void)
+{
+	static int done = -1;
+
+	if (done < 0)
+		done = unshare(CLONE_NEWNS) == 0 &&
+		       mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+	return done;
+}
+
+static int setup_small(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char options[32];
+
+	assert_non_null(f);
+	strcpy(f->root, "/tmp/test-store-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	snprintf(options, sizeof(options), "size=%u", SMALL_FS_SIZE);
+	if (!private_mounts() || mount("gc-test", f->root, "tmpfs", 0, options) < 0) {
+		*state = f; /* the test skips */
+		return 0;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/store", f->root);
+	assert_int_equal(gc_store_open(f->path, true, &f->store), 0);
+	warnings = infos = 0;
+	*state = f;
+	return 0;
+}
+
+static int teardown_small(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->store) {
+		gc_store_free(f->store);
+		umount2(f->root, MNT_DETACH);
+	}
+	rmdir(f->root);
+	free(f);
+	return 0;
+}
+
+static struct fixture *small_fs(void **state)
+{
+	struct fixture *f = *state;
+
+	if (!f->store)
+		skip(); /* not root, or no mount namespaces */
+	return f;
+}
+
+static uint64_t fs_free(const struct fixture *f)
+{
+	struct statvfs sv;
+
+	assert_int_equal(fstatvfs(gc_store_dirfd(f->store), &sv), 0);
+	return (uint64_t)sv.f_bavail * sv.f_frsize;
+}
+
+static size_t count_entries(const struct fixture *f, const char *first_id)
+{
+	struct gc_meta *metas;
+	size_t n;
+
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	if (first_id && n > 0)
+		assert_string_equal(metas[0].id, first_id);
+	gc_meta_array_free(metas, n);
+	return n;
+}
+
+/* A core being written needs room above KeepFree: the oldest entries go, as few as it takes,
+ * and the answer says there is room. */
+static void test_make_room_keep_free(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {};
+	struct gc_room_request req = {.incoming = MIB};
+	struct gc_room room;
+	char *ids[3];
+
+	commit_series(f, ids, 3, MIB);
+	/* Room for 1 MiB above KeepFree needs 1.5 MiB more: two 1 MiB entries must go. */
+	policy.keep_free.value = fs_free(f) + MIB / 2;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	assert_int_equal(room.removed, 2);
+	assert_true(room.fs_free >= policy.keep_free.value + req.incoming);
+	assert_int_equal(room.fs_free, fs_free(f));
+	assert_int_equal(count_entries(f, ids[2]), 1);
+	assert_non_null(strstr(last_info, "KeepFree="));
+
+	/* Enough room already: nothing goes. */
+	policy.keep_free.value = 0;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	assert_int_equal(room.removed, 0);
+	assert_int_equal(count_entries(f, ids[2]), 1);
+	free_ids(ids, 3);
+}
+
+/* A copy that does not fit is refused, and nothing is removed for it. */
+static void test_make_room_no_remove(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {};
+	struct gc_room_request req = {.incoming = MIB, .flags = GC_ROOM_NO_REMOVE};
+	struct gc_room room;
+	char *ids[3];
+
+	commit_series(f, ids, 3, MIB);
+	policy.keep_free.value = fs_free(f) - MIB / 2;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_KEEP_FREE);
+	assert_int_equal(room.limit_bytes, policy.keep_free.value);
+	assert_int_equal(room.removed, 0);
+	assert_int_equal(count_entries(f, ids[0]), 3);
+
+	req.incoming = MIB / 4;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	free_ids(ids, 3);
+}
+
+/* KeepFree as a share of the filesystem, and one that cannot be met: everything but keep_id
+ * goes, and the answer says why there is still no room. */
+static void test_make_room_cannot(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {.keep_free = {.value = 100, .percent = true}};
+	struct gc_room_request req = {.incoming = 1};
+	struct gc_room room;
+	char *ids[3];
+
+	commit_series(f, ids, 3, MIB);
+	req.keep_id = ids[1];
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_KEEP_FREE);
+	assert_int_equal(room.limit_bytes, SMALL_FS_SIZE);
+	assert_int_equal(room.removed, 2);
+	assert_int_equal(count_entries(f, ids[1]), 1);
+	free_ids(ids, 3);
+}
+
+/* MaxUse caps the entry being written: it is no reason to remove others while it grows. */
+static void test_make_room_max_use(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {.max_use = {.value = 50, .percent = true}};
+	struct gc_room_request req = {.incoming = 2 * MIB, .entry_bytes = 2 * MIB};
+	struct gc_room room;
+	char *ids[2];
+
+	commit_series(f, ids, 2, MIB);
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS); /* 4 MiB: at the limit, not past it */
+	req.entry_bytes++;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_MAX_USE);
+	assert_int_equal(room.limit_bytes, SMALL_FS_SIZE / 2);
+	assert_int_equal(room.removed, 0);
+	assert_int_equal(count_entries(f, ids[0]), 2);
+	free_ids(ids, 2);
+}
+
+/* After a commit every limit holds again, the new entry kept whatever its age. */
+static void test_make_room_all_limits(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {.max_use = {.value = 5 * MIB / 2}};
+	struct gc_room_request req = {.flags = GC_ROOM_ALL_LIMITS};
+	struct gc_room room;
+	char *ids[4];
+
+	commit_series(f, ids, 4, MIB);
+	/* 4 MiB and their metas in a store of at most 2.5 MiB: the two oldest go. */
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	assert_int_equal(room.removed, 2);
+	assert_int_equal(count_entries(f, ids[2]), 2);
+	assert_non_null(strstr(last_info, "MaxUse="));
+
+	policy.max_cores = 1;
+	req.keep_id = ids[2];
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.removed, 1);
+	assert_int_equal(count_entries(f, ids[2]), 1);
+	assert_non_null(strstr(last_info, "MaxCores=1"));
+	free_ids(ids, 4);
+}
+
 #define CHILDREN	  8
 #define ENTRIES_PER_CHILD 20
 
@@ -976,6 +1178,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_vacuum_keep_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vacuum_stale_tmp, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vacuum_broken_entry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_room_keep_free, setup_small, teardown_small),
+	    cmocka_unit_test_setup_teardown(test_make_room_no_remove, setup_small, teardown_small),
+	    cmocka_unit_test_setup_teardown(test_make_room_cannot, setup_small, teardown_small),
+	    cmocka_unit_test_setup_teardown(test_make_room_max_use, setup_small, teardown_small),
+	    cmocka_unit_test_setup_teardown(test_make_room_all_limits, setup_small, teardown_small),
 	    cmocka_unit_test_setup_teardown(test_concurrent_commit, setup, teardown),
 	};
 
