@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/statvfs.h>
 #include <time.h>
 
 #include "analyze.h"
@@ -34,6 +33,7 @@
 struct capture {
 	const struct gc_capture_request *request;
 	const struct gc_config *config;
+	struct gc_space_policy space; /* the config's store limits */
 	struct gc_proc_info proc;
 	struct gc_gobin gobin;
 	struct gc_store *store;
@@ -196,52 +196,22 @@ static uint64_t space_margin(const struct capture *c)
 	return SPACE_CHECK_STEP + gc_zwriter_pending_max(c->writer);
 }
 
-static int filesystem_space(int fd, uint64_t *size, uint64_t *free_bytes)
-{
-	struct statvfs sv;
-
-	if (fstatvfs(fd, &sv) < 0)
-		return negative_errno();
-	*size = (uint64_t)sv.f_blocks * sv.f_frsize;
-	*free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
-	return 0;
-}
-
-/* Makes room by removing older entries when the filesystem gets close to KeepFree. */
-static void vacuum_for_space(struct capture *c, uint64_t keep_free)
-{
-	struct gc_quota quota = {.keep_free = keep_free};
-	unsigned removed = 0;
-
-	if (gc_store_lock(c->store) < 0)
-		return;
-	gc_store_vacuum(c->store, &quota, NULL, &removed);
-	gc_store_unlock(c->store);
-}
-
 static void check_space(struct capture *c)
 {
-	uint64_t fs_size, fs_free, keep_free, max_use, stored, margin = space_margin(c);
+	struct gc_room_request req = {
+	    .incoming = space_margin(c),
+	    .entry_bytes = gc_zwriter_stored_bytes(c->writer),
+	};
+	struct gc_room room;
 	char a[32], b[32];
 
-	if (filesystem_space(c->core_fd, &fs_size, &fs_free) < 0)
+	if (gc_store_make_room(c->store, &c->space, &req, &room) < 0)
 		return;
-	keep_free = gc_size_resolve(&c->config->keep_free, fs_size);
-	if (fs_free < keep_free + margin) {
-		vacuum_for_space(c, keep_free + margin);
-		if (filesystem_space(c->core_fd, &fs_size, &fs_free) < 0)
-			return;
-	}
-	if (fs_free < keep_free + margin) {
-		gc_format_bytes(fs_free, a, sizeof(a));
-		gc_format_bytes(keep_free, b, sizeof(b));
+	gc_format_bytes(room.limit_bytes, b, sizeof(b));
+	if (room.limit == GC_ROOM_KEEP_FREE) {
+		gc_format_bytes(room.fs_free, a, sizeof(a));
 		stop_storing(c, "disk nearly full, %s free and KeepFree=%s", a, b);
-		return;
-	}
-	max_use = gc_size_resolve(&c->config->max_use, fs_size);
-	stored = gc_zwriter_stored_bytes(c->writer);
-	if (max_use && stored + margin > max_use) {
-		gc_format_bytes(max_use, b, sizeof(b));
+	} else if (room.limit == GC_ROOM_MAX_USE) {
 		stop_storing(c, "the compressed core reached MaxUse=%s", b);
 	}
 }
@@ -397,20 +367,13 @@ static void describe_cost(const struct capture *c, struct gc_meta *m)
 	}
 }
 
+/* The new entry is in: older ones go until every limit holds again. */
 static void apply_quota(struct capture *c, const char *keep_id)
 {
-	uint64_t used, fs_size, fs_free;
-	struct gc_quota quota = {.max_cores = c->config->max_cores};
-	unsigned removed = 0;
+	struct gc_room_request req = {.keep_id = keep_id, .flags = GC_ROOM_ALL_LIMITS};
+	struct gc_room room;
 
-	if (gc_store_usage(c->store, &used, &fs_size, &fs_free) < 0)
-		return;
-	quota.max_use = gc_size_resolve(&c->config->max_use, fs_size);
-	quota.keep_free = gc_size_resolve(&c->config->keep_free, fs_size);
-	if (gc_store_lock(c->store) < 0)
-		return;
-	gc_store_vacuum(c->store, &quota, keep_id, &removed);
-	gc_store_unlock(c->store);
+	(void)gc_store_make_room(c->store, &c->space, &req, &room);
 }
 
 static int commit_entry(struct capture *c, struct gc_meta *m)
@@ -602,14 +565,15 @@ static int recompress(int in_fd, int out_fd, void *userdata)
 				   &job->stored_size);
 }
 
-/* The second file is at most as large as the first: it must fit above KeepFree too. */
+/* The second file is at most as large as the first: it must fit above KeepFree too, and is
+ * not worth removing a crash for. MaxUse is what the store keeps, not a passing copy. */
 static bool room_for_copy(struct capture *c, uint64_t size)
 {
-	uint64_t fs_size, fs_free;
+	struct gc_room_request req = {.incoming = size, .flags = GC_ROOM_NO_REMOVE};
+	struct gc_room room;
 
-	if (filesystem_space(gc_store_dirfd(c->store), &fs_size, &fs_free) < 0)
-		return false;
-	return fs_free >= gc_size_resolve(&c->config->keep_free, fs_size) + size;
+	return gc_store_make_room(c->store, &c->space, &req, &room) >= 0 &&
+	       room.limit != GC_ROOM_KEEP_FREE;
 }
 
 /* Frames stored at a faster level than Level= while the kernel waited are compressed again
@@ -682,6 +646,9 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	struct capture c = {
 	    .request = request,
 	    .config = request->config,
+	    .space = {.max_use = request->config->max_use,
+		      .keep_free = request->config->keep_free,
+		      .max_cores = request->config->max_cores},
 	    .proc = {.exe_fd = -EBADF},
 	    .core_fd = -EBADF,
 	    .time_usec = request->time_usec ? request->time_usec : gc_clock_usec(CLOCK_REALTIME),
