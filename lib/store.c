@@ -1069,6 +1069,11 @@ static int remove_entry(struct gc_store *store, const char *id, uint64_t *bytes)
 	return 0;
 }
 
+/* Limits in bytes, 0 = none. */
+struct gc_quota {
+	uint64_t max_use, keep_free, max_cores;
+};
+
 struct vacuum_state {
 	const struct gc_quota *quota;
 	uint64_t count, used, fs_free;
@@ -1127,8 +1132,10 @@ static int vacuum_entries(struct gc_store *store, struct vacuum_state *s, const 
 	return 0;
 }
 
-int gc_store_vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
-		    unsigned *removed)
+/* Removes the oldest entries (never keep_id) until the quota holds, and stale .tmp-* dirs of
+ * writers that are gone. Called with the lock held. */
+static int vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
+		  unsigned *removed)
 {
 	struct vacuum_state state = {.quota = quota};
 	unsigned count = 0;
@@ -1156,8 +1163,8 @@ static uint64_t add_saturating(uint64_t a, uint64_t b)
 }
 
 /* A removal that fails is logged by the vacuum; the answer then says what is left. */
-static void make_room_locked(struct gc_store *store, const struct gc_quota *quota,
-			     const char *keep_id, unsigned *removed)
+static void vacuum_under_lock(struct gc_store *store, const struct gc_quota *quota,
+			      const char *keep_id, unsigned *removed)
 {
 	int r = gc_store_lock(store);
 
@@ -1165,7 +1172,7 @@ static void make_room_locked(struct gc_store *store, const struct gc_quota *quot
 		gc_log_errno(LOG_WARNING, r, "Cannot lock store %s to make room", store->path);
 		return;
 	}
-	r = gc_store_vacuum(store, quota, keep_id, removed);
+	r = vacuum(store, quota, keep_id, removed);
 	if (r < 0)
 		gc_log_errno(LOG_WARNING, r, "Cannot vacuum store %s", store->path);
 	gc_store_unlock(store);
@@ -1192,7 +1199,7 @@ int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *pol
 		    .max_cores = all ? policy->max_cores : 0,
 		};
 
-		make_room_locked(store, &quota, req->keep_id, &room.removed);
+		vacuum_under_lock(store, &quota, req->keep_id, &room.removed);
 		r = store_fs(store, &fs_size, &room.fs_free);
 		if (r < 0)
 			return r;

@@ -142,17 +142,5 @@ struct gc_room {
 int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
 		       const struct gc_room_request *req, struct gc_room *ret);
 
-struct gc_quota {
-	uint64_t max_use;   /* bytes the store may hold, 0 = no limit */
-	uint64_t keep_free; /* bytes to leave free on the filesystem, 0 = no limit */
-	uint64_t max_cores; /* entries, 0 = no limit */
-};
-
-/* The mechanism under gc_store_make_room, with limits in bytes: removes the oldest entries
- * (never `keep_id`) until the quota holds, and stale .tmp-* dirs of writers that are gone.
- * Call with the lock held. Reports how many entries went. */
-int gc_store_vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
-		    unsigned *removed);
-
 /* Bytes used by committed entries, and the filesystem's size and free bytes (statvfs f_bavail). */
 int gc_store_usage(struct gc_store *store, uint64_t *used, uint64_t *fs_size, uint64_t *fs_free);

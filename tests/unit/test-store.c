@@ -703,18 +703,28 @@ static void free_ids(char **ids, unsigned n)
 		free(ids[i]);
 }
 
+/* The vacuum after a commit: every limit, given in bytes. Returns how many entries went. */
+static unsigned vacuum(struct fixture *f, const struct gc_space_policy *policy, const char *keep_id)
+{
+	struct gc_room_request req = {.keep_id = keep_id, .flags = GC_ROOM_ALL_LIMITS};
+	struct gc_room room;
+
+	assert_int_equal(gc_store_make_room(f->store, policy, &req, &room), 0);
+	return room.removed;
+}
+
 static void test_vacuum_max_cores(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_quota quota = {.max_cores = 2};
+	struct gc_space_policy quota = {.max_cores = 2};
 	struct gc_meta *metas;
 	char *ids[5];
-	unsigned removed = 99;
+	unsigned removed;
 	size_t n;
 
 	commit_series(f, ids, 5, 100);
 	assert_int_equal(gc_store_lock(f->store), 0);
-	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	removed = vacuum(f, &quota, NULL);
 	gc_store_unlock(f->store);
 	assert_int_equal(removed, 3);
 	assert_int_equal(infos, 3);
@@ -729,7 +739,7 @@ static void test_vacuum_max_cores(void **state)
 	assert_int_equal(count_dir(f->path), 3);
 
 	/* Within quota: nothing goes. */
-	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	removed = vacuum(f, &quota, NULL);
 	assert_int_equal(removed, 0);
 	free_ids(ids, 5);
 }
@@ -737,20 +747,20 @@ static void test_vacuum_max_cores(void **state)
 static void test_vacuum_max_use(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_quota quota = {.max_use = 160 * 1024};
+	struct gc_space_policy quota = {.max_use = {.value = 160 * 1024}};
 	struct gc_meta *metas;
 	uint64_t used;
-	unsigned removed = 0;
+	unsigned removed;
 	char *ids[5];
 	size_t n;
 
 	/* 64K cores: whether meta takes a block or not, three must go to fit 160K. */
 	commit_series(f, ids, 5, 64 * 1024);
-	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	removed = vacuum(f, &quota, NULL);
 	assert_int_equal(removed, 3);
 	assert_non_null(strstr(last_info, "MaxUse=163840"));
 	assert_int_equal(gc_store_usage(f->store, &used, NULL, NULL), 0);
-	assert_true(used <= quota.max_use);
+	assert_true(used <= quota.max_use.value);
 	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(metas[0].id, ids[3]);
@@ -761,7 +771,8 @@ static void test_vacuum_max_use(void **state)
 static void test_vacuum_keep_id(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_quota cores = {.max_cores = 1}, keep_free = {.keep_free = UINT64_MAX};
+	struct gc_space_policy cores = {.max_cores = 1},
+			       keep_free = {.keep_free = {.value = UINT64_MAX}};
 	struct gc_meta *metas;
 	unsigned removed = 0;
 	char *ids[4];
@@ -769,7 +780,7 @@ static void test_vacuum_keep_id(void **state)
 
 	commit_series(f, ids, 4, 100);
 	/* The oldest is the one being captured right now: it stays, the others go. */
-	assert_int_equal(gc_store_vacuum(f->store, &cores, ids[0], &removed), 0);
+	removed = vacuum(f, &cores, ids[0]);
 	assert_int_equal(removed, 3);
 	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
 	assert_int_equal(n, 1);
@@ -779,7 +790,7 @@ static void test_vacuum_keep_id(void **state)
 	/* A quota that cannot be met removes everything it may, and still succeeds. */
 	free(ids[1]);
 	ids[1] = commit_entry(f->store, T0 + 10000000, 1, 100);
-	assert_int_equal(gc_store_vacuum(f->store, &keep_free, ids[1], &removed), 0);
+	removed = vacuum(f, &keep_free, ids[1]);
 	assert_int_equal(removed, 1);
 	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
 	assert_int_equal(n, 1);
@@ -815,15 +826,15 @@ static void make_tmp(int dir_fd, const char *name, bool old_dir, bool old_core)
 static void test_vacuum_stale_tmp(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_quota none = {};
+	struct gc_space_policy none = {};
 	int dir_fd = gc_store_dirfd(f->store);
-	unsigned removed = 99;
+	unsigned removed;
 
 	make_tmp(dir_fd, ".tmp-20240101-000000-1", true, true);	      /* writer gone */
 	make_tmp(dir_fd, ".tmp-20240101-000000-2", false, false);     /* fresh */
 	make_tmp(dir_fd, ".tmp-20240101-000000-3", true, false);      /* core still growing */
 	make_tmp(dir_fd, ".tmp-del-20240101-000000-4", false, false); /* interrupted removal */
-	assert_int_equal(gc_store_vacuum(f->store, &none, NULL, &removed), 0);
+	removed = vacuum(f, &none, NULL);
 	assert_int_equal(removed, 0);
 	assert_false(exists(f, ".tmp-20240101-000000-1"));
 	assert_true(exists(f, ".tmp-20240101-000000-2"));
@@ -834,7 +845,7 @@ static void test_vacuum_stale_tmp(void **state)
 static void test_vacuum_broken_entry(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_quota quota = {.max_cores = 1};
+	struct gc_space_policy quota = {.max_cores = 1};
 	_cleanup_free_ char *good = commit_entry(f->store, T0, 1, 0);
 	unsigned removed = 0;
 
@@ -843,7 +854,7 @@ static void test_vacuum_broken_entry(void **state)
 	/* Unreadable meta: still takes space, so vacuum removes it, dated by its mtime. */
 	assert_int_equal(mkdirat(gc_store_dirfd(f->store), "junk", 0700), 0);
 	assert_int_equal(utimensat(gc_store_dirfd(f->store), "junk", year_2001, 0), 0);
-	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	removed = vacuum(f, &quota, NULL);
 	assert_int_equal(removed, 1);
 	assert_false(exists(f, "junk"));
 	assert_true(exists(f, good));
