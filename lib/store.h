@@ -81,7 +81,8 @@ int gc_store_file_new(struct gc_store *store, const char *id, const char *name,
 int gc_store_file_fd(const struct gc_store_file *file);
 
 /* fsyncs the file and gives it its name under the store lock, replacing any file of that
- * name atomically. Frees the file, committed or not; on failure nothing changed. */
+ * name atomically, then fsyncs the entry. Frees the file, committed or not. On failure the
+ * old file stays, unless only that last fsync failed. */
 int gc_store_file_commit(struct gc_store_file *file);
 
 /* Drops the file unnamed and frees it; NULL is a no-op. */
@@ -137,10 +138,12 @@ struct gc_room {
  * the other entries are held to MaxUse when one is committed. Unless GC_ROOM_NO_REMOVE, it
  * first removes the oldest entries (never keep_id) while KeepFree would break, and with
  * GC_ROOM_ALL_LIMITS while MaxCores or MaxUse break too; stale .tmp-* go then as well. Takes
- * the store lock to remove. Cheap when nothing must go: one statvfs. Returns 0 with ret
- * filled, or a negative errno when the filesystem cannot be asked. */
+ * the store lock to remove. Without GC_ROOM_ALL_LIMITS it costs one statvfs unless something
+ * must go, so a growing core may ask often. Returns 0 with ret filled, or a negative errno
+ * when the filesystem cannot be asked. */
 int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
 		       const struct gc_room_request *req, struct gc_room *ret);
 
-/* Bytes used by committed entries, and the filesystem's size and free bytes (statvfs f_bavail). */
+/* Bytes used by the entries (those being written too), and the filesystem's size and free
+ * bytes (statvfs f_bavail). */
 int gc_store_usage(struct gc_store *store, uint64_t *used, uint64_t *fs_size, uint64_t *fs_free);
