@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -458,6 +459,36 @@ static void test_store_file(void **state)
 	assert_int_equal(gc_store_file_new(f->store, id, "../meta", &file), -EINVAL);
 	assert_int_equal(gc_store_file_new(f->store, id, ".meta.new", &file), -EINVAL);
 	assert_int_equal(gc_store_file_new(f->store, id, "", &file), -EINVAL);
+	assert_int_equal(count_dir(entry_dir), 2);
+}
+
+/* A writer killed before commit leaves nothing in the entry, and the next one commits. */
+static void test_store_file_killed(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *id = commit_entry(f->store, T0, 15, 0);
+	struct gc_store_file *file = NULL;
+	char entry_dir[256];
+	int status;
+	pid_t pid;
+
+	snprintf(entry_dir, sizeof(entry_dir), "%s/%s", f->path, id);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &file) < 0 ||
+		    write(gc_store_file_fd(file), "half", 4) != 4)
+			_exit(1);
+		raise(SIGKILL);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(count_dir(entry_dir), 1);
+
+	assert_int_equal(gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &file), 0);
+	assert_int_equal(write(gc_store_file_fd(file), "whole", 5), 5);
+	assert_int_equal(gc_store_file_commit(file), 0);
 	assert_int_equal(count_dir(entry_dir), 2);
 }
 
@@ -1181,6 +1212,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_list_skips_broken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_meta, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_file_killed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rewrite_core, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rewrite_core_fails, setup, teardown),
