@@ -24,8 +24,9 @@
 #include "zseek.h"
 
 #define READ_CHUNK	 (1u << 20)
-#define SPACE_CHECK_STEP (8u << 20) /* raw bytes between two looks at the free space */
-#define RECOMPRESS_NICE	 10	    /* below the restarting service, above idle */
+#define SPACE_CHECK_STEP (8u << 20)  /* raw bytes between two looks at the free space */
+#define COMPRESS_SLACK	 (64u << 10) /* frame headers and the seek table, with room to spare */
+#define RECOMPRESS_NICE	 10	     /* below the restarting service, above idle */
 /* Compression below the kernel's dump and our reader: on 2 CPUs, workers at the same priority
  * took half a CPU from the dump and held the process 35% longer (tests/bench/handlers.sh). */
 #define CAPTURE_WORKER_NICE 10
@@ -189,29 +190,65 @@ static void stop_storing(struct capture *c, const char *fmt, ...)
 	       c->fed_bytes, c->stop_reason ? c->stop_reason : "limit reached");
 }
 
-/* What may still land on disk after a look at the free space: the raw bytes until the next
- * look (compressed, at most about their raw size) plus what the writer holds queued. */
-static uint64_t space_margin(const struct capture *c)
+/* What compressing `raw` bytes can write at worst: zstd adds 1/256 to data that does not
+ * compress, and each frame and the seek table a few bytes. */
+static uint64_t compressed_max(uint64_t raw)
 {
-	return SPACE_CHECK_STEP + gc_zwriter_pending_max(c->writer);
+	return raw + raw / 128 + COMPRESS_SLACK;
+}
+
+/* What data already queued can still add to the file: no more than the writer's buffers
+ * hold, nor than what was fed can compress to, less what is written already. */
+static uint64_t pending_bound(const struct capture *c, uint64_t stored)
+{
+	uint64_t fed = compressed_max(c->fed_bytes);
+
+	return MIN(gc_zwriter_pending_max(c->writer), fed > stored ? fed - stored : 0);
+}
+
+/* What may still land on disk after a look at the free space: what is queued, the chunk
+ * being stored and the raw bytes until the next look, compressed. */
+static uint64_t space_margin(const struct capture *c, uint64_t stored)
+{
+	return pending_bound(c, stored) + compressed_max(READ_CHUNK + SPACE_CHECK_STEP);
+}
+
+/* Near a limit, the raw bytes that can still be stored before the next look, so that a core
+ * takes what is left above it instead of stopping a whole margin short (with many CPUs the
+ * writer's buffers alone are hundreds of MiB). 0 when not even a chunk fits. */
+static uint64_t step_within(const struct capture *c, uint64_t headroom, uint64_t stored)
+{
+	uint64_t reserved = pending_bound(c, stored) + COMPRESS_SLACK, step;
+
+	if (headroom <= reserved)
+		return 0;
+	step = headroom - reserved;
+	step -= step / 64; /* leaves room for compressed_max's 1/128 */
+	return step > 2 * READ_CHUNK ? step - READ_CHUNK : 0;
 }
 
 static void check_space(struct capture *c)
 {
+	uint64_t stored = gc_zwriter_stored_bytes(c->writer), step;
 	struct gc_room_request req = {
-	    .incoming = space_margin(c),
-	    .entry_bytes = gc_zwriter_stored_bytes(c->writer),
+	    .incoming = space_margin(c, stored),
+	    .entry_bytes = stored,
 	};
 	struct gc_room room;
 	char a[32], b[32];
 
-	if (gc_store_make_room(c->store, &c->space, &req, &room) < 0)
+	if (gc_store_make_room(c->store, &c->space, &req, &room) < 0 || room.limit == GC_ROOM_FITS)
 		return;
+	step = step_within(c, room.headroom, stored);
+	if (step > 0) {
+		c->next_space_check = c->raw_bytes + step;
+		return;
+	}
 	gc_format_bytes(room.limit_bytes, b, sizeof(b));
 	if (room.limit == GC_ROOM_KEEP_FREE) {
 		gc_format_bytes(room.fs_free, a, sizeof(a));
 		stop_storing(c, "disk nearly full, %s free and KeepFree=%s", a, b);
-	} else if (room.limit == GC_ROOM_MAX_USE) {
+	} else {
 		stop_storing(c, "the compressed core reached MaxUse=%s", b);
 	}
 }

@@ -1204,6 +1204,10 @@ int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *pol
 		if (r < 0)
 			return r;
 	}
+	room.headroom = room.fs_free > keep_free ? room.fs_free - keep_free : 0;
+	if (max_use > 0)
+		room.headroom =
+		    MIN(room.headroom, max_use > req->entry_bytes ? max_use - req->entry_bytes : 0);
 	if (room.fs_free < needed)
 		room.limit = GC_ROOM_KEEP_FREE, room.limit_bytes = keep_free;
 	else if (max_use > 0 && add_saturating(req->entry_bytes, req->incoming) > max_use)

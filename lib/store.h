@@ -130,6 +130,7 @@ struct gc_room {
 	enum gc_room_limit limit;
 	uint64_t limit_bytes; /* that limit, resolved against the filesystem */
 	uint64_t fs_free;     /* the filesystem's free bytes, after any removal */
+	uint64_t headroom;    /* bytes the entry may still take before a limit, UINT64_MAX: none */
 	unsigned removed;     /* entries removed */
 };
 
