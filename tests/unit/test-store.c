@@ -1014,6 +1014,7 @@ static void test_make_room_no_remove(void **state)
 	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
 	assert_int_equal(room.limit, GC_ROOM_KEEP_FREE);
 	assert_int_equal(room.limit_bytes, policy.keep_free.value);
+	assert_int_equal(room.headroom, MIB / 2); /* what is left above KeepFree */
 	assert_int_equal(room.removed, 0);
 	assert_int_equal(count_entries(f, ids[0]), 3);
 
@@ -1038,6 +1039,7 @@ static void test_make_room_cannot(void **state)
 	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
 	assert_int_equal(room.limit, GC_ROOM_KEEP_FREE);
 	assert_int_equal(room.limit_bytes, SMALL_FS_SIZE);
+	assert_int_equal(room.headroom, 0);
 	assert_int_equal(room.removed, 2);
 	assert_int_equal(count_entries(f, ids[1]), 1);
 	free_ids(ids, 3);
@@ -1059,6 +1061,7 @@ static void test_make_room_max_use(void **state)
 	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
 	assert_int_equal(room.limit, GC_ROOM_MAX_USE);
 	assert_int_equal(room.limit_bytes, SMALL_FS_SIZE / 2);
+	assert_int_equal(room.headroom, SMALL_FS_SIZE / 2 - req.entry_bytes);
 	assert_int_equal(room.removed, 0);
 	assert_int_equal(count_entries(f, ids[0]), 2);
 	free_ids(ids, 2);
