@@ -299,7 +299,7 @@ static void print_info(const struct gc_meta *m)
  * read, and its last note says what is missing. */
 static int read_goroutines(struct ctl *ctl, const struct gc_meta *m, struct gc_go_report *ret)
 {
-	_cleanup_close_ int fd = gc_store_open_file(ctl->store, m->id, "goroutines");
+	_cleanup_close_ int fd = gc_store_open_file(ctl->store, m->id, GC_ENTRY_GOROUTINES);
 	_cleanup_fclose_ FILE *f = NULL;
 	int r;
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/statvfs.h>
 #include <time.h>
 
 #include "analyze.h"
@@ -25,8 +24,9 @@
 #include "zseek.h"
 
 #define READ_CHUNK	 (1u << 20)
-#define SPACE_CHECK_STEP (8u << 20) /* raw bytes between two looks at the free space */
-#define RECOMPRESS_NICE	 10	    /* below the restarting service, above idle */
+#define SPACE_CHECK_STEP (8u << 20)  /* raw bytes between two looks at the free space */
+#define COMPRESS_SLACK	 (64u << 10) /* frame headers and the seek table, with room to spare */
+#define RECOMPRESS_NICE	 10	     /* below the restarting service, above idle */
 /* Compression below the kernel's dump and our reader: on 2 CPUs, workers at the same priority
  * took half a CPU from the dump and held the process 35% longer (tests/bench/handlers.sh). */
 #define CAPTURE_WORKER_NICE 10
@@ -34,6 +34,7 @@
 struct capture {
 	const struct gc_capture_request *request;
 	const struct gc_config *config;
+	struct gc_space_policy space; /* the config's store limits */
 	struct gc_proc_info proc;
 	struct gc_gobin gobin;
 	struct gc_store *store;
@@ -208,59 +209,65 @@ static void stop_storing(struct capture *c, const char *fmt, ...)
 	       c->fed_bytes, c->stop_reason ? c->stop_reason : "limit reached");
 }
 
-/* What may still land on disk after a look at the free space: the raw bytes until the next
- * look (compressed, at most about their raw size) plus what the writer holds queued. */
-static uint64_t space_margin(const struct capture *c)
+/* What compressing `raw` bytes can write at worst: zstd adds 1/256 to data that does not
+ * compress, and each frame and the seek table a few bytes. */
+static uint64_t compressed_max(uint64_t raw)
 {
-	return SPACE_CHECK_STEP + gc_zwriter_pending_max(c->writer);
+	return raw + raw / 128 + COMPRESS_SLACK;
 }
 
-static int filesystem_space(int fd, uint64_t *size, uint64_t *free_bytes)
+/* What data already queued can still add to the file: no more than the writer's buffers
+ * hold, nor than what was fed can compress to, less what is written already. */
+static uint64_t pending_bound(const struct capture *c, uint64_t stored)
 {
-	struct statvfs sv;
+	uint64_t fed = compressed_max(c->fed_bytes);
 
-	if (fstatvfs(fd, &sv) < 0)
-		return negative_errno();
-	*size = (uint64_t)sv.f_blocks * sv.f_frsize;
-	*free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
-	return 0;
+	return MIN(gc_zwriter_pending_max(c->writer), fed > stored ? fed - stored : 0);
 }
 
-/* Makes room by removing older entries when the filesystem gets close to KeepFree. */
-static void vacuum_for_space(struct capture *c, uint64_t keep_free)
+/* What may still land on disk after a look at the free space: what is queued, the chunk
+ * being stored and the raw bytes until the next look, compressed. */
+static uint64_t space_margin(const struct capture *c, uint64_t stored)
 {
-	struct gc_quota quota = {.keep_free = keep_free};
-	unsigned removed = 0;
+	return pending_bound(c, stored) + compressed_max(READ_CHUNK + SPACE_CHECK_STEP);
+}
 
-	if (gc_store_lock(c->store) < 0)
-		return;
-	gc_store_vacuum(c->store, &quota, NULL, &removed);
-	gc_store_unlock(c->store);
+/* Near a limit, the raw bytes that can still be stored before the next look, so that a core
+ * takes what is left above it instead of stopping a whole margin short (with many CPUs the
+ * writer's buffers alone are hundreds of MiB). 0 when not even a chunk fits. */
+static uint64_t step_within(const struct capture *c, uint64_t headroom, uint64_t stored)
+{
+	uint64_t reserved = pending_bound(c, stored) + COMPRESS_SLACK, step;
+
+	if (headroom <= reserved)
+		return 0;
+	step = headroom - reserved;
+	step -= step / 64; /* leaves room for compressed_max's 1/128 */
+	return step > 2 * READ_CHUNK ? step - READ_CHUNK : 0;
 }
 
 static void check_space(struct capture *c)
 {
-	uint64_t fs_size, fs_free, keep_free, max_use, stored, margin = space_margin(c);
+	uint64_t stored = gc_zwriter_stored_bytes(c->writer), step;
+	struct gc_room_request req = {
+	    .incoming = space_margin(c, stored),
+	    .entry_bytes = stored,
+	};
+	struct gc_room room;
 	char a[32], b[32];
 
-	if (filesystem_space(c->core_fd, &fs_size, &fs_free) < 0)
+	if (gc_store_make_room(c->store, &c->space, &req, &room) < 0 || room.limit == GC_ROOM_FITS)
 		return;
-	keep_free = gc_size_resolve(&c->config->keep_free, fs_size);
-	if (fs_free < keep_free + margin) {
-		vacuum_for_space(c, keep_free + margin);
-		if (filesystem_space(c->core_fd, &fs_size, &fs_free) < 0)
-			return;
+	step = step_within(c, room.headroom, stored);
+	if (step > 0) {
+		c->next_space_check = c->raw_bytes + step;
+		return;
 	}
-	if (fs_free < keep_free + margin) {
-		gc_format_bytes(fs_free, a, sizeof(a));
-		gc_format_bytes(keep_free, b, sizeof(b));
+	gc_format_bytes(room.limit_bytes, b, sizeof(b));
+	if (room.limit == GC_ROOM_KEEP_FREE) {
+		gc_format_bytes(room.fs_free, a, sizeof(a));
 		stop_storing(c, "disk nearly full, %s free and KeepFree=%s", a, b);
-		return;
-	}
-	max_use = gc_size_resolve(&c->config->max_use, fs_size);
-	stored = gc_zwriter_stored_bytes(c->writer);
-	if (max_use && stored + margin > max_use) {
-		gc_format_bytes(max_use, b, sizeof(b));
+	} else {
 		stop_storing(c, "the compressed core reached MaxUse=%s", b);
 	}
 }
@@ -435,20 +442,13 @@ static void describe_cost(const struct capture *c, struct gc_meta *m)
 	}
 }
 
+/* The new entry is in: older ones go until every limit holds again. */
 static void apply_quota(struct capture *c, const char *keep_id)
 {
-	uint64_t used, fs_size, fs_free;
-	struct gc_quota quota = {.max_cores = c->config->max_cores};
-	unsigned removed = 0;
+	struct gc_room_request req = {.keep_id = keep_id, .flags = GC_ROOM_ALL_LIMITS};
+	struct gc_room room;
 
-	if (gc_store_usage(c->store, &used, &fs_size, &fs_free) < 0)
-		return;
-	quota.max_use = gc_size_resolve(&c->config->max_use, fs_size);
-	quota.keep_free = gc_size_resolve(&c->config->keep_free, fs_size);
-	if (gc_store_lock(c->store) < 0)
-		return;
-	gc_store_vacuum(c->store, &quota, keep_id, &removed);
-	gc_store_unlock(c->store);
+	(void)gc_store_make_room(c->store, &c->space, &req, &room);
 }
 
 static int commit_entry(struct capture *c, struct gc_meta *m)
@@ -493,28 +493,31 @@ static void note_analysis(struct gc_meta *m, enum gc_analysis outcome, const cha
 		gc_log(LOG_WARNING, "the analysis of %s %s; the core is stored", m->id, why);
 }
 
-/* STORE/ID/.goroutines.tmp, where the child writes the Go report; renamed into place when
+/* STORE/ID/goroutines, where the child writes the Go report; it gets its name only when
  * the child succeeded. */
-static int open_report(struct capture *c, const char *id)
+static int open_report(struct capture *c, const char *id, struct gc_store_file **ret)
 {
-	char path[PATH_MAX];
+	int r;
 
 	if (!c->gobin.is_go)
 		return -EBADF;
-	snprintf(path, sizeof(path), "%s/.goroutines.tmp", id);
-	return openat(gc_store_dirfd(c->store), path,
-		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	r = gc_store_file_new(c->store, id, GC_ENTRY_GOROUTINES, ret);
+	if (r < 0)
+		return gc_log_errno(LOG_WARNING, r, "cannot create the Go report of %s", id);
+	return gc_store_file_fd(*ret);
 }
 
-static void finish_report(struct capture *c, const char *id, bool ok)
+static void finish_report(struct gc_store_file *report, const char *id, bool ok)
 {
-	char from[PATH_MAX], to[PATH_MAX];
-	int dir = gc_store_dirfd(c->store);
+	int r;
 
-	snprintf(from, sizeof(from), "%s/.goroutines.tmp", id);
-	snprintf(to, sizeof(to), "%s/goroutines", id);
-	if (!ok || renameat(dir, from, dir, to) < 0)
-		unlinkat(dir, from, 0);
+	if (!ok) {
+		gc_store_file_abort(report);
+		return;
+	}
+	r = gc_store_file_commit(report);
+	if (r < 0)
+		gc_log_errno(LOG_WARNING, r, "cannot store the Go report of %s", id);
 }
 
 static void merge_outcome(struct gc_meta *m, int r, enum gc_sandbox_outcome outcome,
@@ -562,6 +565,7 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 	    .n_keep_fds = ELEMENTSOF(keep), /* negative ones are skipped */
 	};
 	enum gc_sandbox_outcome outcome = GC_SANDBOX_FAILED;
+	struct gc_store_file *report = NULL;
 	_cleanup_free_ char *output = NULL;
 	int r;
 
@@ -571,7 +575,7 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 		 * now rather than one frame at a time as the analysis asks. */
 		if (req.core_fd >= 0)
 			(void)posix_fadvise(req.core_fd, 0, 0, POSIX_FADV_WILLNEED);
-		req.report_fd = keep[1] = open_report(c, m->id);
+		req.report_fd = keep[1] = open_report(c, m->id, &report);
 		uint64_t start = gc_clock_usec(CLOCK_MONOTONIC);
 
 		r = req.core_fd < 0
@@ -580,10 +584,8 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 		GC_META_SET(m, analysis_usec, gc_clock_usec(CLOCK_MONOTONIC) - start);
 		if (req.core_fd >= 0)
 			close(req.core_fd);
-		if (req.report_fd >= 0) {
-			close(req.report_fd);
-			finish_report(c, m->id, r >= 0 && outcome == GC_SANDBOX_OK);
-		}
+		if (report)
+			finish_report(report, m->id, r >= 0 && outcome == GC_SANDBOX_OK);
 		merge_outcome(m, r, outcome, output);
 	}
 	if (!m->comm || !*m->comm) {
@@ -640,14 +642,15 @@ static int recompress(int in_fd, int out_fd, void *userdata)
 				   &job->stored_size);
 }
 
-/* The second file is at most as large as the first: it must fit above KeepFree too. */
+/* The second file is at most as large as the first: it must fit above KeepFree too, and is
+ * not worth removing a crash for. MaxUse is what the store keeps, not a passing copy. */
 static bool room_for_copy(struct capture *c, uint64_t size)
 {
-	uint64_t fs_size, fs_free;
+	struct gc_room_request req = {.incoming = size, .flags = GC_ROOM_NO_REMOVE};
+	struct gc_room room;
 
-	if (filesystem_space(gc_store_dirfd(c->store), &fs_size, &fs_free) < 0)
-		return false;
-	return fs_free >= gc_size_resolve(&c->config->keep_free, fs_size) + size;
+	return gc_store_make_room(c->store, &c->space, &req, &room) >= 0 &&
+	       room.limit != GC_ROOM_KEEP_FREE;
 }
 
 /* Frames stored at a faster level than Level= while the kernel waited are compressed again
@@ -720,6 +723,9 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	struct capture c = {
 	    .request = request,
 	    .config = request->config,
+	    .space = {.max_use = request->config->max_use,
+		      .keep_free = request->config->keep_free,
+		      .max_cores = request->config->max_cores},
 	    .proc = GC_PROC_INFO_INIT,
 	    .core_fd = -EBADF,
 	    .pipe_limit = -1,

@@ -422,7 +422,7 @@ const char *gc_entry_id(const struct gc_entry *entry)
 
 int gc_entry_open_core(struct gc_entry *entry)
 {
-	int fd = openat(entry->tmpfd, "core.zst", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int fd = openat(entry->tmpfd, GC_ENTRY_CORE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
 	return fd < 0 ? negative_errno() : fd;
 }
@@ -447,7 +447,7 @@ static int sync_entry_files(struct gc_entry *entry)
 {
 	_cleanup_close_ int fd = -EBADF;
 
-	fd = openat(entry->tmpfd, "core.zst", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(entry->tmpfd, GC_ENTRY_CORE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno != ENOENT)
 		return negative_errno();
 	if (fd >= 0 && fsync(fd) < 0)
@@ -497,7 +497,7 @@ static int entry_rename_locked(struct gc_entry *entry, const struct gc_meta *met
 				break;
 		}
 
-		r = write_meta_with_id(entry->tmpfd, "meta", meta, id);
+		r = write_meta_with_id(entry->tmpfd, GC_ENTRY_META, meta, id);
 		if (r < 0)
 			return r;
 		gc_log(LOG_DEBUG, "Entry %s was taken meanwhile, committing as %s", entry->id, id);
@@ -512,7 +512,7 @@ int gc_entry_commit(struct gc_entry *entry, struct gc_meta *meta)
 	char *final_id;
 	int r;
 
-	r = write_meta_with_id(entry->tmpfd, "meta", meta, entry->id);
+	r = write_meta_with_id(entry->tmpfd, GC_ENTRY_META, meta, entry->id);
 	if (r < 0)
 		return r;
 	r = sync_entry_files(entry);
@@ -562,7 +562,7 @@ static int read_entry_meta(int dir_fd, const char *id, struct gc_meta *ret)
 	size_t size;
 	int r;
 
-	path = name_printf("%s/meta", id);
+	path = name_printf("%s/" GC_ENTRY_META, id);
 	if (!path)
 		return -ENOMEM;
 	r = read_file_at(dir_fd, path, &text, &size);
@@ -742,7 +742,7 @@ int gc_store_open_core(struct gc_store *store, const char *id)
 
 	if (!id_is_valid(id))
 		return -EINVAL;
-	path = name_printf("%s/core.zst", id);
+	path = name_printf("%s/" GC_ENTRY_CORE, id);
 	if (!path)
 		return -ENOMEM;
 	fd = openat(store->dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -778,71 +778,143 @@ int gc_store_open_file(struct gc_store *store, const char *id, const char *name)
 	return TAKE_FD(fd);
 }
 
-/* Readers see the old or the new meta, never a half-written one. */
-int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta)
-{
-	_cleanup_close_ int fd = -EBADF;
-	_cleanup_free_ char *text = NULL;
-	int r;
+/* ---- files added to committed entries ---- */
 
-	if (!id_is_valid(meta->id))
-		return -EINVAL;
-	fd = openat(store->dirfd, meta->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return negative_errno();
-	r = gc_meta_format(meta, &text);
-	if (r < 0)
-		return r;
-	r = write_file_synced(fd, ".meta.tmp", text);
-	if (r >= 0 && renameat(fd, ".meta.tmp", fd, "meta") < 0)
-		r = negative_errno();
-	if (r < 0) {
-		unlinkat(fd, ".meta.tmp", 0);
-		return r;
-	}
-	if (fsync(fd) < 0)
-		return negative_errno();
-	return 0;
+struct gc_store_file {
+	struct gc_store *store;
+	int dir_fd; /* STORE/ID */
+	int fd;	    /* the unnamed file */
+	char *name;
+};
+
+static void store_file_free(struct gc_store_file *file)
+{
+	if (file->fd >= 0)
+		close(file->fd);
+	if (file->dir_fd >= 0)
+		close(file->dir_fd);
+	free(file->name);
+	free(file);
 }
 
-/* The new core is written to an unnamed file, so nothing half-written ever has a name; it is
- * linked and renamed over core.zst under the store lock, so a vacuum never removes an entry
- * while a file appears in it. Readers keep the old file through their open fds. */
-int gc_store_rewrite_core(struct gc_store *store, const char *id, gc_rewrite_fn rewrite,
-			  void *userdata)
+int gc_store_file_new(struct gc_store *store, const char *id, const char *name,
+		      struct gc_store_file **ret)
 {
-	_cleanup_close_ int dir_fd = -EBADF, in_fd = -EBADF, out_fd = -EBADF;
-	char proc_path[64];
-	int r;
+	_cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
+	struct gc_store_file *file;
 
-	if (!id_is_valid(id))
+	if (!id_is_valid(id) || !file_name_is_valid(name))
 		return -EINVAL;
 	dir_fd = openat(store->dirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dir_fd < 0)
 		return negative_errno();
-	in_fd = openat(dir_fd, "core.zst", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	out_fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	if (in_fd < 0 || out_fd < 0)
-		return negative_errno();
-	r = rewrite(in_fd, out_fd, userdata);
-	if (r >= 0 && fsync(out_fd) < 0)
+	fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EISDIR ? -EOPNOTSUPP : negative_errno();
+	file = calloc(1, sizeof(*file));
+	if (!file || !(file->name = strdup(name))) {
+		free(file);
+		return -ENOMEM;
+	}
+	file->store = store;
+	file->dir_fd = TAKE_FD(dir_fd);
+	file->fd = TAKE_FD(fd);
+	*ret = file;
+	return 0;
+}
+
+int gc_store_file_fd(const struct gc_store_file *file)
+{
+	return file->fd;
+}
+
+/* Linked under a hidden name and renamed over the old file, so that readers see the old or
+ * the new one; a hidden name left by a killed commit is replaced by the next one. */
+static int link_file_locked(struct gc_store_file *file)
+{
+	_cleanup_free_ char *hidden = name_printf(".%s.new", file->name);
+	char proc_path[64];
+	int r = 0;
+
+	if (!hidden)
+		return -ENOMEM;
+	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", file->fd);
+	(void)unlinkat(file->dir_fd, hidden, 0);
+	if (linkat(AT_FDCWD, proc_path, file->dir_fd, hidden, AT_SYMLINK_FOLLOW) < 0 ||
+	    renameat(file->dir_fd, hidden, file->dir_fd, file->name) < 0)
 		r = negative_errno();
 	if (r < 0)
-		return r;
-	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", out_fd);
-	r = gc_store_lock(store);
-	if (r < 0)
-		return r;
-	(void)unlinkat(dir_fd, ".core.zst.new", 0);
-	if (linkat(AT_FDCWD, proc_path, dir_fd, ".core.zst.new", AT_SYMLINK_FOLLOW) < 0 ||
-	    renameat(dir_fd, ".core.zst.new", dir_fd, "core.zst") < 0)
-		r = negative_errno();
-	if (r < 0)
-		(void)unlinkat(dir_fd, ".core.zst.new", 0);
-	gc_store_unlock(store);
-	if (r == 0 && fsync(dir_fd) < 0)
-		r = negative_errno();
+		(void)unlinkat(file->dir_fd, hidden, 0);
 	return r;
+}
+
+/* Under the store lock, so that a vacuum never removes an entry while a file appears in
+ * it: the entry is either gone (the link fails) or stays until the file has its name. */
+int gc_store_file_commit(struct gc_store_file *file)
+{
+	int r = 0;
+
+	if (fsync(file->fd) < 0)
+		r = negative_errno();
+	if (r >= 0)
+		r = gc_store_lock(file->store);
+	if (r >= 0) {
+		r = link_file_locked(file);
+		gc_store_unlock(file->store);
+	}
+	if (r >= 0 && fsync(file->dir_fd) < 0)
+		r = negative_errno();
+	store_file_free(file);
+	return r;
+}
+
+void gc_store_file_abort(struct gc_store_file *file)
+{
+	if (file)
+		store_file_free(file);
+}
+
+/* Readers see the old or the new meta, never a half-written one. */
+int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta)
+{
+	struct gc_store_file *file = NULL;
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = gc_store_file_new(store, meta->id, GC_ENTRY_META, &file);
+	if (r < 0)
+		return r;
+	r = gc_meta_format(meta, &text);
+	if (r >= 0)
+		r = gc_write_all(file->fd, text, strlen(text));
+	if (r < 0) {
+		gc_store_file_abort(file);
+		return r;
+	}
+	return gc_store_file_commit(file);
+}
+
+/* The new core is a store file: nothing half-written ever has a name, and readers keep the
+ * old core through their open fds. */
+int gc_store_rewrite_core(struct gc_store *store, const char *id, gc_rewrite_fn rewrite,
+			  void *userdata)
+{
+	_cleanup_close_ int in_fd = -EBADF;
+	struct gc_store_file *file = NULL;
+	int r;
+
+	in_fd = gc_store_open_core(store, id);
+	if (in_fd < 0)
+		return in_fd;
+	r = gc_store_file_new(store, id, GC_ENTRY_CORE, &file);
+	if (r < 0)
+		return r;
+	r = rewrite(in_fd, file->fd, userdata);
+	if (r < 0) {
+		gc_store_file_abort(file);
+		return r;
+	}
+	return gc_store_file_commit(file);
 }
 
 /* ---- space ---- */
@@ -990,6 +1062,11 @@ static int remove_entry(struct gc_store *store, const char *id, uint64_t *bytes)
 	return 0;
 }
 
+/* Limits in bytes, 0 = none. */
+struct gc_quota {
+	uint64_t max_use, keep_free, max_cores;
+};
+
 struct vacuum_state {
 	const struct gc_quota *quota;
 	uint64_t count, used, fs_free;
@@ -1048,8 +1125,10 @@ static int vacuum_entries(struct gc_store *store, struct vacuum_state *s, const 
 	return 0;
 }
 
-int gc_store_vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
-		    unsigned *removed)
+/* Removes the oldest entries (never keep_id) until the quota holds, and stale .tmp-* dirs of
+ * writers that are gone. Called with the lock held. */
+static int vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
+		  unsigned *removed)
 {
 	struct vacuum_state state = {.quota = quota};
 	unsigned count = 0;
@@ -1066,5 +1145,66 @@ int gc_store_vacuum(struct gc_store *store, const struct gc_quota *quota, const 
 		return r;
 	if (removed)
 		*removed = count;
+	return 0;
+}
+
+/* ---- the space policy ---- */
+
+static uint64_t add_saturating(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* A removal that fails is logged by the vacuum; the answer then says what is left. */
+static void vacuum_under_lock(struct gc_store *store, const struct gc_quota *quota,
+			      const char *keep_id, unsigned *removed)
+{
+	int r = gc_store_lock(store);
+
+	if (r < 0) {
+		gc_log_errno(LOG_WARNING, r, "Cannot lock store %s to make room", store->path);
+		return;
+	}
+	r = vacuum(store, quota, keep_id, removed);
+	if (r < 0)
+		gc_log_errno(LOG_WARNING, r, "Cannot vacuum store %s", store->path);
+	gc_store_unlock(store);
+}
+
+int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
+		       const struct gc_room_request *req, struct gc_room *ret)
+{
+	struct gc_room room = {};
+	uint64_t fs_size, keep_free, max_use, needed;
+	bool all = req->flags & GC_ROOM_ALL_LIMITS;
+	int r;
+
+	r = store_fs(store, &fs_size, &room.fs_free);
+	if (r < 0)
+		return r;
+	keep_free = gc_size_resolve(&policy->keep_free, fs_size);
+	max_use = gc_size_resolve(&policy->max_use, fs_size);
+	needed = add_saturating(keep_free, req->incoming);
+	if (!(req->flags & GC_ROOM_NO_REMOVE) && (all || room.fs_free < needed)) {
+		struct gc_quota quota = {
+		    .keep_free = needed,
+		    .max_use = all ? max_use : 0,
+		    .max_cores = all ? policy->max_cores : 0,
+		};
+
+		vacuum_under_lock(store, &quota, req->keep_id, &room.removed);
+		r = store_fs(store, &fs_size, &room.fs_free);
+		if (r < 0)
+			return r;
+	}
+	room.headroom = room.fs_free > keep_free ? room.fs_free - keep_free : 0;
+	if (max_use > 0)
+		room.headroom =
+		    MIN(room.headroom, max_use > req->entry_bytes ? max_use - req->entry_bytes : 0);
+	if (room.fs_free < needed)
+		room.limit = GC_ROOM_KEEP_FREE, room.limit_bytes = keep_free;
+	else if (max_use > 0 && add_saturating(req->entry_bytes, req->incoming) > max_use)
+		room.limit = GC_ROOM_MAX_USE, room.limit_bytes = max_use;
+	*ret = room;
 	return 0;
 }

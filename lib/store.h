@@ -5,6 +5,11 @@
  *   STORE/.tmp-ID/               an entry being written (never listed)
  *   STORE/ID/core.zst            the core, zstd seekable format (absent when not stored)
  *   STORE/ID/meta                metadata, one `key=value` per line (meta.h)
+ *   STORE/ID/goroutines          the Go report, added after commit (goreport.h)
+ *
+ * Files added to a committed entry, or replacing one of its files, are written unnamed
+ * (O_TMPFILE) and linked into place whole (gc_store_file_new), so no name ever shows a
+ * half-written file, even when the writer is killed.
  *
  * ID is YYYYMMDD-HHMMSS-PID (UTC of the crash), with -N appended on a collision. Directory
  * mode 0700, files 0600: cores hold secrets. */
@@ -14,7 +19,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "meta.h"
+
+#define GC_ENTRY_CORE	    "core.zst"
+#define GC_ENTRY_META	    "meta"
+#define GC_ENTRY_GOROUTINES "goroutines"
 
 struct gc_store;
 
@@ -58,6 +68,26 @@ int gc_store_open_core(struct gc_store *store, const char *id);
  * -ENOENT when the entry has no such file, -EINVAL for a bad id or name. */
 int gc_store_open_file(struct gc_store *store, const char *id, const char *name);
 
+struct gc_store_file;
+
+/* Starts STORE/ID/NAME of a committed entry (NAME a plain file name, as for
+ * gc_store_open_file) as an unnamed file, mode 0600: nothing has the name until
+ * gc_store_file_commit. The store must outlive the file. Returns 0 or a negative errno
+ * (-ENOENT: no such entry, -EINVAL: a bad id or name, -EOPNOTSUPP: no O_TMPFILE). */
+int gc_store_file_new(struct gc_store *store, const char *id, const char *name,
+		      struct gc_store_file **ret);
+
+/* The fd to write to (O_WRONLY); it stays the file's, callers must not close it. */
+int gc_store_file_fd(const struct gc_store_file *file);
+
+/* fsyncs the file and gives it its name under the store lock, replacing any file of that
+ * name atomically, then fsyncs the entry. Frees the file, committed or not. On failure the
+ * old file stays, unless only that last fsync failed. */
+int gc_store_file_commit(struct gc_store_file *file);
+
+/* Drops the file unnamed and frees it; NULL is a no-op. */
+void gc_store_file_abort(struct gc_store_file *file);
+
 /* Replaces STORE/ID/core.zst with what rewrite(in_fd, out_fd, userdata) writes to out_fd
  * (an empty unnamed file in the entry) from in_fd (the current core, read-only); rewrite
  * returns 0 or a negative errno. The swap is atomic: any failure leaves the old core.
@@ -69,16 +99,52 @@ int gc_store_rewrite_core(struct gc_store *store, const char *id, gc_rewrite_fn 
 /* Rewrites STORE/ID/meta atomically (for enrichment after capture). */
 int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta);
 
-struct gc_quota {
-	uint64_t max_use;   /* bytes the store may hold, 0 = no limit */
-	uint64_t keep_free; /* bytes to leave free on the filesystem, 0 = no limit */
-	uint64_t max_cores; /* entries, 0 = no limit */
+/* The space limits as configured; sizes may be percentages of the store's filesystem. */
+struct gc_space_policy {
+	struct gc_size max_use;	  /* bytes the store may hold, 0 = no limit */
+	struct gc_size keep_free; /* bytes to leave free on the filesystem, 0 = no limit */
+	uint64_t max_cores;	  /* committed entries, 0 = no limit */
 };
 
-/* Removes the oldest entries (never `keep_id`) until the quota holds, and stale .tmp-* dirs
- * of writers that are gone. Call with the lock held. Reports how many entries went. */
-int gc_store_vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
-		    unsigned *removed);
+enum {
+	/* An entry was committed: remove old entries until MaxCores and MaxUse hold too. */
+	GC_ROOM_ALL_LIMITS = 1 << 0,
+	/* Remove nothing, only tell whether there is room (a copy is not worth a crash). */
+	GC_ROOM_NO_REMOVE = 1 << 1,
+};
 
-/* Bytes used by committed entries, and the filesystem's size and free bytes (statvfs f_bavail). */
+struct gc_room_request {
+	uint64_t incoming;    /* bytes about to be written */
+	uint64_t entry_bytes; /* what the entry they go to holds already */
+	const char *keep_id;  /* an entry never removed (the one just committed), or NULL */
+	unsigned flags;	      /* GC_ROOM_* */
+};
+
+enum gc_room_limit {
+	GC_ROOM_FITS,	   /* there is room */
+	GC_ROOM_KEEP_FREE, /* the filesystem would go below KeepFree */
+	GC_ROOM_MAX_USE,   /* the entry would grow past MaxUse */
+};
+
+struct gc_room {
+	enum gc_room_limit limit;
+	uint64_t limit_bytes; /* that limit, resolved against the filesystem */
+	uint64_t fs_free;     /* the filesystem's free bytes, after any removal */
+	uint64_t headroom;    /* bytes the entry may still take before a limit, UINT64_MAX: none */
+	unsigned removed;     /* entries removed */
+};
+
+/* The store's space policy, whole. Tells whether `incoming` more bytes fit: the filesystem
+ * keeps KeepFree free after them, and their entry (entry_bytes so far) stays within MaxUse;
+ * the other entries are held to MaxUse when one is committed. Unless GC_ROOM_NO_REMOVE, it
+ * first removes the oldest entries (never keep_id) while KeepFree would break, and with
+ * GC_ROOM_ALL_LIMITS while MaxCores or MaxUse break too; stale .tmp-* go then as well. Takes
+ * the store lock to remove. Without GC_ROOM_ALL_LIMITS it costs one statvfs unless something
+ * must go, so a growing core may ask often. Returns 0 with ret filled, or a negative errno
+ * when the filesystem cannot be asked. */
+int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
+		       const struct gc_room_request *req, struct gc_room *ret);
+
+/* Bytes used by the entries (those being written too), and the filesystem's size and free
+ * bytes (statvfs f_bavail). */
 int gc_store_usage(struct gc_store *store, uint64_t *used, uint64_t *fs_size, uint64_t *fs_free);

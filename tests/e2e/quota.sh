@@ -34,4 +34,14 @@ free_kb=$(df -k --output=avail "$T/small" | tail -1)
 check "KeepFree respected ($free_kb KiB free)" test "$free_kb" -ge $((40 * 1024))
 ctl dump latest -o "$T/partial.core"
 check "stored part is a prefix" sh -c "cmp -n \$(stat -c %s '$T/partial.core') '$T/random' '$T/partial.core'"
+
+# 16 MiB above KeepFree: less than a check step and the writer's buffers, but more than a
+# small core needs. It is stored whole (it was stored empty: the handler stopped a whole
+# margin short of KeepFree instead of looking again sooner).
+rm -rf "$STORE"
+printf '[Store]\nKeepFree=80M\nMaxUse=100%%\n' | write_config
+replay 301
+check "small core near KeepFree stored whole" test "$(json_field truncated)" = false
+ctl dump latest -o "$T/small.core"
+check "small core near KeepFree: all of it" cmp "$T/raw.core" "$T/small.core"
 finish

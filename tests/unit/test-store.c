@@ -13,8 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -381,6 +385,7 @@ static void test_update_meta(void **state)
 	assert_int_equal(gc_meta_set_unknown(&meta, "goroutines", "3\n4"), 0);
 	assert_int_equal(gc_store_update_meta(f->store, &meta), 0);
 	assert_false(exists(f, T0_PREFIX "9/.meta.tmp"));
+	assert_false(exists(f, T0_PREFIX "9/.meta.new"));
 	assert_int_equal(mode_of(f, T0_PREFIX "9/meta"), 0600);
 
 	assert_int_equal(gc_store_find(f->store, id, &again), 0);
@@ -394,6 +399,97 @@ static void test_update_meta(void **state)
 	assert_int_equal(gc_store_update_meta(f->store, &bogus), -EINVAL);
 	bogus.id = (char *)"20990101-000000-1";
 	assert_int_equal(gc_store_update_meta(f->store, &bogus), -ENOENT);
+}
+
+static void read_text(int dir_fd, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, size - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+}
+
+/* A file added to a committed entry has no name until commit, replaces an old one whole, and
+ * an abort (or a writer killed before commit) leaves nothing behind. */
+static void test_store_file(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *id = commit_entry(f->store, T0, 14, 0);
+	_cleanup_close_ int dir_fd = -EBADF, old_fd = -EBADF;
+	struct gc_store_file *file = NULL;
+	char entry_dir[256], text[64];
+
+	snprintf(entry_dir, sizeof(entry_dir), "%s/%s", f->path, id);
+	dir_fd = open(entry_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dir_fd >= 0);
+	assert_int_equal(gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &file), 0);
+	assert_int_equal(write(gc_store_file_fd(file), "one", 3), 3);
+	assert_int_equal(count_dir(entry_dir), 1); /* meta only: the file has no name yet */
+	assert_int_equal(gc_store_file_commit(file), 0);
+	assert_int_equal(count_dir(entry_dir), 2);
+	assert_int_equal(mode_of(f, T0_PREFIX "14/" GC_ENTRY_GOROUTINES), 0600);
+	read_text(dir_fd, GC_ENTRY_GOROUTINES, text, sizeof(text));
+	assert_string_equal(text, "one");
+
+	/* A reader keeps the old file; the name moves to the new one. */
+	old_fd = gc_store_open_file(f->store, id, GC_ENTRY_GOROUTINES);
+	assert_true(old_fd >= 0);
+	assert_int_equal(gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &file), 0);
+	assert_int_equal(write(gc_store_file_fd(file), "two", 3), 3);
+	assert_int_equal(gc_store_file_commit(file), 0);
+	read_text(dir_fd, GC_ENTRY_GOROUTINES, text, sizeof(text));
+	assert_string_equal(text, "two");
+	assert_int_equal(pread(old_fd, text, 3, 0), 3);
+	assert_memory_equal(text, "one", 3);
+
+	assert_int_equal(gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &file), 0);
+	assert_int_equal(write(gc_store_file_fd(file), "three", 5), 5);
+	gc_store_file_abort(file);
+	gc_store_file_abort(NULL);
+	read_text(dir_fd, GC_ENTRY_GOROUTINES, text, sizeof(text));
+	assert_string_equal(text, "two");
+	assert_int_equal(count_dir(entry_dir), 2);
+
+	assert_int_equal(gc_store_file_new(f->store, "20990101-000000-1", "x", &file), -ENOENT);
+	assert_int_equal(gc_store_file_new(f->store, "../x", "x", &file), -EINVAL);
+	assert_int_equal(gc_store_file_new(f->store, ".tmp-x", "x", &file), -EINVAL);
+	assert_int_equal(gc_store_file_new(f->store, id, "../meta", &file), -EINVAL);
+	assert_int_equal(gc_store_file_new(f->store, id, ".meta.new", &file), -EINVAL);
+	assert_int_equal(gc_store_file_new(f->store, id, "", &file), -EINVAL);
+	assert_int_equal(count_dir(entry_dir), 2);
+}
+
+/* A writer killed before commit leaves nothing in the entry, and the next one commits. */
+static void test_store_file_killed(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *id = commit_entry(f->store, T0, 15, 0);
+	struct gc_store_file *file = NULL;
+	char entry_dir[256];
+	int status;
+	pid_t pid;
+
+	snprintf(entry_dir, sizeof(entry_dir), "%s/%s", f->path, id);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &file) < 0 ||
+		    write(gc_store_file_fd(file), "half", 4) != 4)
+			_exit(1);
+		raise(SIGKILL);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(count_dir(entry_dir), 1);
+
+	assert_int_equal(gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &file), 0);
+	assert_int_equal(write(gc_store_file_fd(file), "whole", 5), 5);
+	assert_int_equal(gc_store_file_commit(file), 0);
+	assert_int_equal(count_dir(entry_dir), 2);
 }
 
 static void test_usage(void **state)
@@ -640,18 +736,28 @@ static void free_ids(char **ids, unsigned n)
 		free(ids[i]);
 }
 
+/* The vacuum after a commit: every limit, given in bytes. Returns how many entries went. */
+static unsigned vacuum(struct fixture *f, const struct gc_space_policy *policy, const char *keep_id)
+{
+	struct gc_room_request req = {.keep_id = keep_id, .flags = GC_ROOM_ALL_LIMITS};
+	struct gc_room room;
+
+	assert_int_equal(gc_store_make_room(f->store, policy, &req, &room), 0);
+	return room.removed;
+}
+
 static void test_vacuum_max_cores(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_quota quota = {.max_cores = 2};
+	struct gc_space_policy quota = {.max_cores = 2};
 	struct gc_meta *metas;
 	char *ids[5];
-	unsigned removed = 99;
+	unsigned removed;
 	size_t n;
 
 	commit_series(f, ids, 5, 100);
 	assert_int_equal(gc_store_lock(f->store), 0);
-	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	removed = vacuum(f, &quota, NULL);
 	gc_store_unlock(f->store);
 	assert_int_equal(removed, 3);
 	assert_int_equal(infos, 3);
@@ -666,7 +772,7 @@ static void test_vacuum_max_cores(void **state)
 	assert_int_equal(count_dir(f->path), 3);
 
 	/* Within quota: nothing goes. */
-	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	removed = vacuum(f, &quota, NULL);
 	assert_int_equal(removed, 0);
 	free_ids(ids, 5);
 }
@@ -674,20 +780,20 @@ static void test_vacuum_max_cores(void **state)
 static void test_vacuum_max_use(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_quota quota = {.max_use = 160 * 1024};
+	struct gc_space_policy quota = {.max_use = {.value = 160 * 1024}};
 	struct gc_meta *metas;
 	uint64_t used;
-	unsigned removed = 0;
+	unsigned removed;
 	char *ids[5];
 	size_t n;
 
 	/* 64K cores: whether meta takes a block or not, three must go to fit 160K. */
 	commit_series(f, ids, 5, 64 * 1024);
-	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	removed = vacuum(f, &quota, NULL);
 	assert_int_equal(removed, 3);
 	assert_non_null(strstr(last_info, "MaxUse=163840"));
 	assert_int_equal(gc_store_usage(f->store, &used, NULL, NULL), 0);
-	assert_true(used <= quota.max_use);
+	assert_true(used <= quota.max_use.value);
 	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(metas[0].id, ids[3]);
@@ -698,7 +804,8 @@ static void test_vacuum_max_use(void **state)
 static void test_vacuum_keep_id(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_quota cores = {.max_cores = 1}, keep_free = {.keep_free = UINT64_MAX};
+	struct gc_space_policy cores = {.max_cores = 1},
+			       keep_free = {.keep_free = {.value = UINT64_MAX}};
 	struct gc_meta *metas;
 	unsigned removed = 0;
 	char *ids[4];
@@ -706,7 +813,7 @@ static void test_vacuum_keep_id(void **state)
 
 	commit_series(f, ids, 4, 100);
 	/* The oldest is the one being captured right now: it stays, the others go. */
-	assert_int_equal(gc_store_vacuum(f->store, &cores, ids[0], &removed), 0);
+	removed = vacuum(f, &cores, ids[0]);
 	assert_int_equal(removed, 3);
 	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
 	assert_int_equal(n, 1);
@@ -716,7 +823,7 @@ static void test_vacuum_keep_id(void **state)
 	/* A quota that cannot be met removes everything it may, and still succeeds. */
 	free(ids[1]);
 	ids[1] = commit_entry(f->store, T0 + 10000000, 1, 100);
-	assert_int_equal(gc_store_vacuum(f->store, &keep_free, ids[1], &removed), 0);
+	removed = vacuum(f, &keep_free, ids[1]);
 	assert_int_equal(removed, 1);
 	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
 	assert_int_equal(n, 1);
@@ -752,15 +859,15 @@ static void make_tmp(int dir_fd, const char *name, bool old_dir, bool old_core)
 static void test_vacuum_stale_tmp(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_quota none = {};
+	struct gc_space_policy none = {};
 	int dir_fd = gc_store_dirfd(f->store);
-	unsigned removed = 99;
+	unsigned removed;
 
 	make_tmp(dir_fd, ".tmp-20240101-000000-1", true, true);	      /* writer gone */
 	make_tmp(dir_fd, ".tmp-20240101-000000-2", false, false);     /* fresh */
 	make_tmp(dir_fd, ".tmp-20240101-000000-3", true, false);      /* core still growing */
 	make_tmp(dir_fd, ".tmp-del-20240101-000000-4", false, false); /* interrupted removal */
-	assert_int_equal(gc_store_vacuum(f->store, &none, NULL, &removed), 0);
+	removed = vacuum(f, &none, NULL);
 	assert_int_equal(removed, 0);
 	assert_false(exists(f, ".tmp-20240101-000000-1"));
 	assert_true(exists(f, ".tmp-20240101-000000-2"));
@@ -771,7 +878,7 @@ static void test_vacuum_stale_tmp(void **state)
 static void test_vacuum_broken_entry(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_quota quota = {.max_cores = 1};
+	struct gc_space_policy quota = {.max_cores = 1};
 	_cleanup_free_ char *good = commit_entry(f->store, T0, 1, 0);
 	unsigned removed = 0;
 
@@ -780,10 +887,212 @@ static void test_vacuum_broken_entry(void **state)
 	/* Unreadable meta: still takes space, so vacuum removes it, dated by its mtime. */
 	assert_int_equal(mkdirat(gc_store_dirfd(f->store), "junk", 0700), 0);
 	assert_int_equal(utimensat(gc_store_dirfd(f->store), "junk", year_2001, 0), 0);
-	assert_int_equal(gc_store_vacuum(f->store, &quota, NULL, &removed), 0);
+	removed = vacuum(f, &quota, NULL);
 	assert_int_equal(removed, 1);
 	assert_false(exists(f, "junk"));
 	assert_true(exists(f, good));
+}
+
+/* ---- the space policy, on a real small filesystem ---- */
+
+#define SMALL_FS_SIZE (8u << 20)
+#define MIB	      (1u << 20)
+
+/* The tmpfs is mounted in a mount namespace of this process only: whatever happens to the
+ * test, even a SIGKILL, the mount goes with the process and the system is as it was. */
+static bool private_mounts(void)
+{
+	static int done = -1;
+
+	if (done < 0)
+		done = unshare(CLONE_NEWNS) == 0 &&
+		       mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+	return done;
+}
+
+static int setup_small(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char options[32];
+
+	assert_non_null(f);
+	strcpy(f->root, "/tmp/test-store-XXXXXX");
+	assert_non_null(mkdtemp(f->root));
+	snprintf(options, sizeof(options), "size=%u", SMALL_FS_SIZE);
+	if (!private_mounts() || mount("gc-test", f->root, "tmpfs", 0, options) < 0) {
+		*state = f; /* the test skips */
+		return 0;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/store", f->root);
+	assert_int_equal(gc_store_open(f->path, true, &f->store), 0);
+	warnings = infos = 0;
+	*state = f;
+	return 0;
+}
+
+static int teardown_small(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->store) {
+		gc_store_free(f->store);
+		umount2(f->root, MNT_DETACH);
+	}
+	rmdir(f->root);
+	free(f);
+	return 0;
+}
+
+static struct fixture *small_fs(void **state)
+{
+	struct fixture *f = *state;
+
+	if (!f->store)
+		skip(); /* not root, or no mount namespaces */
+	return f;
+}
+
+static uint64_t fs_free(const struct fixture *f)
+{
+	struct statvfs sv;
+
+	assert_int_equal(fstatvfs(gc_store_dirfd(f->store), &sv), 0);
+	return (uint64_t)sv.f_bavail * sv.f_frsize;
+}
+
+static size_t count_entries(const struct fixture *f, const char *first_id)
+{
+	struct gc_meta *metas;
+	size_t n;
+
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	if (first_id && n > 0)
+		assert_string_equal(metas[0].id, first_id);
+	gc_meta_array_free(metas, n);
+	return n;
+}
+
+/* A core being written needs room above KeepFree: the oldest entries go, as few as it takes,
+ * and the answer says there is room. */
+static void test_make_room_keep_free(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {};
+	struct gc_room_request req = {.incoming = MIB};
+	struct gc_room room;
+	char *ids[3];
+
+	commit_series(f, ids, 3, MIB);
+	/* Room for 1 MiB above KeepFree needs 1.5 MiB more: two 1 MiB entries must go. */
+	policy.keep_free.value = fs_free(f) + MIB / 2;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	assert_int_equal(room.removed, 2);
+	assert_true(room.fs_free >= policy.keep_free.value + req.incoming);
+	assert_int_equal(room.fs_free, fs_free(f));
+	assert_int_equal(count_entries(f, ids[2]), 1);
+	assert_non_null(strstr(last_info, "KeepFree="));
+
+	/* Enough room already: nothing goes. */
+	policy.keep_free.value = 0;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	assert_int_equal(room.removed, 0);
+	assert_int_equal(count_entries(f, ids[2]), 1);
+	free_ids(ids, 3);
+}
+
+/* A copy that does not fit is refused, and nothing is removed for it. */
+static void test_make_room_no_remove(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {};
+	struct gc_room_request req = {.incoming = MIB, .flags = GC_ROOM_NO_REMOVE};
+	struct gc_room room;
+	char *ids[3];
+
+	commit_series(f, ids, 3, MIB);
+	policy.keep_free.value = fs_free(f) - MIB / 2;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_KEEP_FREE);
+	assert_int_equal(room.limit_bytes, policy.keep_free.value);
+	assert_int_equal(room.headroom, MIB / 2); /* what is left above KeepFree */
+	assert_int_equal(room.removed, 0);
+	assert_int_equal(count_entries(f, ids[0]), 3);
+
+	req.incoming = MIB / 4;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	free_ids(ids, 3);
+}
+
+/* KeepFree as a share of the filesystem, and one that cannot be met: everything but keep_id
+ * goes, and the answer says why there is still no room. */
+static void test_make_room_cannot(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {.keep_free = {.value = 100, .percent = true}};
+	struct gc_room_request req = {.incoming = 1};
+	struct gc_room room;
+	char *ids[3];
+
+	commit_series(f, ids, 3, MIB);
+	req.keep_id = ids[1];
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_KEEP_FREE);
+	assert_int_equal(room.limit_bytes, SMALL_FS_SIZE);
+	assert_int_equal(room.headroom, 0);
+	assert_int_equal(room.removed, 2);
+	assert_int_equal(count_entries(f, ids[1]), 1);
+	free_ids(ids, 3);
+}
+
+/* MaxUse caps the entry being written: it is no reason to remove others while it grows. */
+static void test_make_room_max_use(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {.max_use = {.value = 50, .percent = true}};
+	struct gc_room_request req = {.incoming = 2 * MIB, .entry_bytes = 2 * MIB};
+	struct gc_room room;
+	char *ids[2];
+
+	commit_series(f, ids, 2, MIB);
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS); /* 4 MiB: at the limit, not past it */
+	req.entry_bytes++;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_MAX_USE);
+	assert_int_equal(room.limit_bytes, SMALL_FS_SIZE / 2);
+	assert_int_equal(room.headroom, SMALL_FS_SIZE / 2 - req.entry_bytes);
+	assert_int_equal(room.removed, 0);
+	assert_int_equal(count_entries(f, ids[0]), 2);
+	free_ids(ids, 2);
+}
+
+/* After a commit every limit holds again, the new entry kept whatever its age. */
+static void test_make_room_all_limits(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {.max_use = {.value = 5 * MIB / 2}};
+	struct gc_room_request req = {.flags = GC_ROOM_ALL_LIMITS};
+	struct gc_room room;
+	char *ids[4];
+
+	commit_series(f, ids, 4, MIB);
+	/* 4 MiB and their metas in a store of at most 2.5 MiB: the two oldest go. */
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	assert_int_equal(room.removed, 2);
+	assert_int_equal(count_entries(f, ids[2]), 2);
+	assert_non_null(strstr(last_info, "MaxUse="));
+
+	policy.max_cores = 1;
+	req.keep_id = ids[2];
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.removed, 1);
+	assert_int_equal(count_entries(f, ids[2]), 1);
+	assert_non_null(strstr(last_info, "MaxCores=1"));
+	free_ids(ids, 4);
 }
 
 #define CHILDREN	  8
@@ -907,6 +1216,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_skips_broken, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_meta, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_file_killed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rewrite_core, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rewrite_core_fails, setup, teardown),
@@ -915,6 +1226,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_vacuum_keep_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vacuum_stale_tmp, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vacuum_broken_entry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_room_keep_free, setup_small, teardown_small),
+	    cmocka_unit_test_setup_teardown(test_make_room_no_remove, setup_small, teardown_small),
+	    cmocka_unit_test_setup_teardown(test_make_room_cannot, setup_small, teardown_small),
+	    cmocka_unit_test_setup_teardown(test_make_room_max_use, setup_small, teardown_small),
+	    cmocka_unit_test_setup_teardown(test_make_room_all_limits, setup_small, teardown_small),
 	    cmocka_unit_test_setup_teardown(test_concurrent_commit, setup, teardown),
 	};
 
