@@ -2,10 +2,10 @@
 /* The Go report's stored form (STORE/ID/goroutines): its writer and its reader.
  *
  * Stored form, version 1: UTF-8 or not, one record per line, fields separated by a tab, the
- * first field names the record. Strings are escaped like the meta file's values (\\ \t \n
- * \r, and \0 for the NUL a label may hold), so that a field never holds a raw tab or newline;
- * a NULL string is the field \N, which no escaped string can be. Numbers are decimal,
- * addresses 0x-hex, booleans 0 or 1.
+ * first field names the record. Strings are escaped as the meta file's values are
+ * (gc_line_escape(): \\ \t \n \r, and \0 for the NUL a label may hold), so that a field never
+ * holds a raw tab or newline; a NULL string is the field \N, which no escaped string can be.
+ * Numbers are decimal, addresses 0x-hex, booleans 0 or 1.
  *
  *   gocrash-goroutines  VERSION
  *   report     GO_MINOR GO_VERSION GOROUTINES_TOTAL REASON SIGNAL SIGNATURE LABELS_SHOWN
@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "goreport-internal.h"
 #include "macro.h"
 #include "util.h"
@@ -54,27 +55,7 @@ static int put_bytes(FILE *f, const char *s, size_t len)
 		fputs_unlocked("\\N", f);
 		return 0;
 	}
-	for (const char *p = s; p < s + len; p++) {
-		switch (*p) {
-		case '\0':
-			fputs_unlocked("\\0", f);
-			break;
-		case '\\':
-			fputs_unlocked("\\\\", f);
-			break;
-		case '\t':
-			fputs_unlocked("\\t", f);
-			break;
-		case '\n':
-			fputs_unlocked("\\n", f);
-			break;
-		case '\r':
-			fputs_unlocked("\\r", f);
-			break;
-		default:
-			putc_unlocked(*p, f);
-		}
-	}
+	gc_line_escape(f, s, len);
 	return len > GC_GO_REPORT_MAX_STRING ? -E2BIG : 0;
 }
 
@@ -247,39 +228,9 @@ static int read_line(struct reader *rd)
 #define BAD_STRING ((char *)-1)
 static char *unescape(char *s, size_t *ret_len)
 {
-	char *out = s;
-
 	if (strcmp(s, "\\N") == 0)
 		return NULL;
-	for (char *p = s; *p; p++) {
-		if (*p != '\\') {
-			*out++ = *p;
-			continue;
-		}
-		switch (*++p) {
-		case '\\':
-			*out++ = '\\';
-			break;
-		case 't':
-			*out++ = '\t';
-			break;
-		case 'n':
-			*out++ = '\n';
-			break;
-		case 'r':
-			*out++ = '\r';
-			break;
-		case '0':
-			*out++ = '\0';
-			break;
-		default:
-			return BAD_STRING;
-		}
-	}
-	*out = '\0';
-	if (ret_len)
-		*ret_len = (size_t)(out - s);
-	return s;
+	return gc_line_unescape(s, strlen(s), s, ret_len) < 0 ? BAD_STRING : s;
 }
 
 static void split_fields(struct reader *rd)
