@@ -156,3 +156,64 @@ int gc_escape_in_place(char **s, unsigned flags)
 	*s = escaped;
 	return 0;
 }
+
+void gc_line_escape(FILE *f, const char *s, size_t len)
+{
+	for (const char *p = s; p < s + len; p++) {
+		switch (*p) {
+		case '\0':
+			fputs_unlocked("\\0", f);
+			break;
+		case '\\':
+			fputs_unlocked("\\\\", f);
+			break;
+		case '\t':
+			fputs_unlocked("\\t", f);
+			break;
+		case '\n':
+			fputs_unlocked("\\n", f);
+			break;
+		case '\r':
+			fputs_unlocked("\\r", f);
+			break;
+		default:
+			putc_unlocked(*p, f);
+		}
+	}
+}
+
+/* What follows a backslash: the byte it stands for, or -1. */
+static int unescaped_byte(char c)
+{
+	switch (c) {
+	case '\\':
+		return '\\';
+	case 't':
+		return '\t';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case '0':
+		return '\0';
+	default:
+		return -1;
+	}
+}
+
+int gc_line_unescape(const char *s, size_t len, char *out, size_t *ret_len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '\\' && (++i >= len || (c = unescaped_byte(s[i])) < 0))
+			return -EBADMSG;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	if (ret_len)
+		*ret_len = n;
+	return 0;
+}

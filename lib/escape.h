@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* The valid UTF-8 sequence at s (at most n bytes): its length, 1 to 4, and its code point in
  * *ret_code (may be NULL). 0 when n is 0 or the bytes are not UTF-8: a stray continuation
@@ -40,3 +41,16 @@ char *gc_escape(const char *s, unsigned flags);
 /* Replaces the malloc'ed string *s (NULL is left alone) by its escaped form when it needs
  * one. Returns 0, or -ENOMEM with *s unchanged. */
 int gc_escape_in_place(char **s, unsigned flags);
+
+/* Escaping for the line formats the store writes (the meta file's values, the stored
+ * goroutines' fields), so that a value never holds a raw newline or tab: \ tab newline CR
+ * and NUL become \\ \t \n \r \0. Not for a terminal: the other bytes pass as they are. */
+
+/* Writes the len bytes at s, escaped, to f, with putc_unlocked(): f is the caller's alone or
+ * locked by it. */
+void gc_line_escape(FILE *f, const char *s, size_t len);
+
+/* Undoes gc_line_escape() on the len bytes at s into out (len + 1 bytes; may be s itself),
+ * NUL-terminated, and sets *ret_len (may be NULL) to the length unescaped, which may hold
+ * NUL from \0. Returns 0, or -EBADMSG on a backslash before anything else or at the end. */
+int gc_line_unescape(const char *s, size_t len, char *out, size_t *ret_len);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The result of the Go analysis of one crash: the reason, the signature and every goroutine's
  * stack. The extractor (goanalyze.c) fills it in the sandboxed child; it is stored with the
- * crash as STORE/ID/goroutines (a line format, see goreport.c) and rendered by gocrashctl as
+ * crash as STORE/ID/goroutines (a line format, see goreport-store.c) and rendered by gocrashctl as
  * the runtime's own traceback text, as JSON, or grouped by identical stacks. */
 #pragma once
 
@@ -132,7 +132,7 @@ const struct gc_goroutine *gc_go_report_crashed(const struct gc_go_report *repor
  * types and bounded; returns 0, -EBADMSG on a damaged file (what was read before the damage
  * is kept and a note says so), -ENOMEM. Writing returns 0, the stream's error, or -E2BIG when
  * a string is longer than GC_GO_REPORT_MAX_STRING (the file is complete but should not be
- * kept: a reader may refuse the line). The format is described at the top of goreport.c. */
+ * kept: a reader may refuse the line). The format is described at the top of goreport-store.c. */
 #define GC_GO_REPORT_MAX_STRING (4u << 20)
 int gc_go_report_write(const struct gc_go_report *report, FILE *f);
 int gc_go_report_read(FILE *f, struct gc_go_report *ret);
@@ -157,7 +157,7 @@ struct gc_go_render {
  * ". A goroutine with a note and no frames prints the note where the runtime prints "goroutine
  * running on other thread; stack unavailable". With crashed_only, only the crashing goroutine. With
  * group, goroutines with the same stack print once, a group of more than one under the header "N
- * goroutines: goroutine A, B, ... [STATUS]:" (see goreport.c). opts may be NULL. */
+ * goroutines: goroutine A, B, ... [STATUS]:" (see goreport-text.c). opts may be NULL. */
 void gc_go_report_print_text(const struct gc_go_report *report, const struct gc_go_render *opts,
 			     FILE *out);
 

@@ -203,28 +203,6 @@ int gc_meta_escape(struct gc_meta *meta)
 	return 0;
 }
 
-static void escape_value(FILE *f, const char *value)
-{
-	for (const char *p = value; *p; p++) {
-		switch (*p) {
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		default:
-			fputc(*p, f);
-		}
-	}
-}
-
 static void format_fields(FILE *f, const struct gc_meta *meta)
 {
 	char buf[GC_META_TEXT_MAX];
@@ -235,7 +213,7 @@ static void format_fields(FILE *f, const struct gc_meta *meta)
 		if (!text)
 			continue;
 		fprintf(f, "%s=", gc_meta_fields[i].key);
-		escape_value(f, text);
+		gc_line_escape(f, text, strlen(text));
 		fputc('\n', f);
 	}
 	for (size_t i = 0; i < meta->n_unknown; i++) {
@@ -245,7 +223,7 @@ static void format_fields(FILE *f, const struct gc_meta *meta)
 		if (!eq || eq == meta->unknown[i])
 			continue;
 		fwrite(meta->unknown[i], 1, eq - meta->unknown[i] + 1, f);
-		escape_value(f, eq + 1);
+		gc_line_escape(f, eq + 1, strlen(eq + 1));
 		fputc('\n', f);
 	}
 }
@@ -273,42 +251,14 @@ int gc_meta_format(const struct gc_meta *meta, char **ret)
 	return 0;
 }
 
-/* Undoes escape_value() on [value, value + size); NULL on a bad escape or an embedded NUL. */
+/* Undoes gc_line_escape() on [value, value + size); NULL on a bad escape or an embedded NUL. */
 static char *unescape_value(const char *value, size_t size)
 {
 	_cleanup_free_ char *out = malloc(size + 1);
-	size_t n = 0;
+	size_t n;
 
-	if (!out)
+	if (!out || gc_line_unescape(value, size, out, &n) < 0 || memchr(out, '\0', n))
 		return NULL;
-	for (size_t i = 0; i < size; i++) {
-		char c = value[i];
-
-		if (c == '\0')
-			return NULL;
-		if (c == '\\') {
-			if (++i >= size)
-				return NULL;
-			switch (value[i]) {
-			case '\\':
-				c = '\\';
-				break;
-			case 'n':
-				c = '\n';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			default:
-				return NULL;
-			}
-		}
-		out[n++] = c;
-	}
-	out[n] = '\0';
 	return TAKE_PTR(out);
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +337,37 @@ static void test_go_report_escape(void **state)
 	gc_go_report_free(&r);
 }
 
+/* The store's line escaping: every byte comes back, no raw newline, tab or CR goes out, and a
+ * backslash that escapes nothing known is refused. */
+static void test_line_escape(void **state)
+{
+	char all[256], *text = NULL, out[sizeof(all) * 2 + 1];
+	size_t size = 0, len = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	for (size_t i = 0; i < sizeof(all); i++)
+		all[i] = (char)i;
+	assert_non_null(f);
+	gc_line_escape(f, all, sizeof(all));
+	assert_int_equal(fclose(f), 0);
+	assert_null(memchr(text, '\n', size));
+	assert_null(memchr(text, '\t', size));
+	assert_null(memchr(text, '\r', size));
+	assert_null(memchr(text, '\0', size));
+	assert_int_equal(gc_line_unescape(text, size, out, &len), 0);
+	assert_int_equal(len, sizeof(all));
+	assert_memory_equal(out, all, sizeof(all));
+	assert_int_equal(gc_line_unescape(text, size, text, NULL), 0); /* in place */
+	assert_memory_equal(text, all, sizeof(all));
+	free(text);
+
+	assert_int_equal(gc_line_unescape("a\\x", 3, out, &len), -EBADMSG);
+	assert_int_equal(gc_line_unescape("a\\", 2, out, &len), -EBADMSG);
+	assert_int_equal(gc_line_unescape("\\\\\\n", 4, out, &len), 0);
+	assert_int_equal(len, 2);
+	assert_string_equal(out, "\\\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +385,7 @@ int main(void)
 	    cmocka_unit_test(test_meta_escape),
 	    cmocka_unit_test(test_kmsg_line),
 	    cmocka_unit_test(test_go_report_escape),
+	    cmocka_unit_test(test_line_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
