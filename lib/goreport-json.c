@@ -13,6 +13,12 @@ static void json_key(FILE *out, const char *key)
 	fprintf(out, ",\"%s\":", key);
 }
 
+static void json_string_field(FILE *out, const char *key, const char *value)
+{
+	json_key(out, key);
+	gc_json_string(out, value);
+}
+
 static void json_addr(FILE *out, const char *key, uint64_t address, bool zero_is_null)
 {
 	json_key(out, key);
@@ -39,7 +45,7 @@ static void json_frames(FILE *out, const struct gc_goroutine *g, bool grouped)
 
 		fputs(i ? ",{\"func\":" : "{\"func\":", out);
 		gc_json_string(out, f->func);
-		json_key(out, "file"), gc_json_string(out, f->file);
+		json_string_field(out, "file", f->file);
 		fprintf(out, ",\"line\":%" PRId32 ",\"inlined\":%s", f->line,
 			f->inlined ? "true" : "false");
 		json_addr(out, "pc", f->pc, false);
@@ -47,7 +53,7 @@ static void json_frames(FILE *out, const struct gc_goroutine *g, bool grouped)
 		if (!grouped) {
 			json_addr(out, "sp", f->sp, false);
 			json_addr(out, "fp", f->fp, false);
-			json_key(out, "args"), gc_json_string(out, f->args);
+			json_string_field(out, "args", f->args);
 		}
 		fputc('}', out);
 	}
@@ -63,7 +69,7 @@ static void json_created_by(FILE *out, const struct gc_goroutine *g)
 	}
 	fputs("{\"func\":", out);
 	gc_json_string(out, g->created_by);
-	json_key(out, "file"), gc_json_string(out, g->created_file);
+	json_string_field(out, "file", g->created_file);
 	fprintf(out, ",\"line\":%" PRId32 ",\"offset\":%" PRIu64 "}", g->created_line,
 		g->created_off);
 }
@@ -99,7 +105,7 @@ static void json_labels(FILE *out, const struct gc_goroutine *g)
 static void json_goroutine(FILE *out, const struct gc_goroutine *g)
 {
 	fprintf(out, "{\"id\":%" PRId64, g->id);
-	json_key(out, "status"), gc_json_string(out, gc_go_status_word(g));
+	json_string_field(out, "status", gc_go_status_word(g));
 	fprintf(out,
 		",\"status_code\":%" PRIu32 ",\"scan\":%s,\"wait_minutes\":%" PRId64
 		",\"locked\":%s,\"crashed\":%s,\"durable\":%s",
@@ -116,7 +122,7 @@ static void json_goroutine(FILE *out, const struct gc_goroutine *g)
 	json_created_by(out, g);
 	json_elided(out, g);
 	json_frames(out, g, false);
-	json_key(out, "note"), gc_json_string(out, g->note);
+	json_string_field(out, "note", g->note);
 	fputc('}', out);
 }
 
@@ -129,7 +135,7 @@ static void json_group(FILE *out, const struct gc_go_report *report,
 	for (size_t i = grp->first; i != SIZE_MAX; i = gr->next[i])
 		fprintf(out, "%s%" PRId64, i == grp->first ? "" : ",", report->goroutines[i].id);
 	fputc(']', out);
-	json_key(out, "status"), gc_json_string(out, gc_go_status_word(first));
+	json_string_field(out, "status", gc_go_status_word(first));
 	fprintf(out,
 		",\"locked\":%s,\"crashed\":%s,\"wait_minutes_min\":%" PRId64
 		",\"wait_minutes_max\":%" PRId64,
@@ -138,7 +144,7 @@ static void json_group(FILE *out, const struct gc_go_report *report,
 	json_created_by(out, first);
 	json_elided(out, first);
 	json_frames(out, first, true);
-	json_key(out, "note"), gc_json_string(out, first->note);
+	json_string_field(out, "note", first->note);
 	fputc('}', out);
 }
 
@@ -180,9 +186,9 @@ void gc_go_report_print_json(const struct gc_go_report *report, const struct gc_
 		opts = &defaults;
 	fputs("{\"go_version\":", out);
 	gc_json_string(out, report->go_version);
-	json_key(out, "reason"), gc_json_string(out, report->reason);
-	json_key(out, "signal"), gc_json_string(out, report->signal);
-	json_key(out, "signature"), gc_json_string(out, report->signature);
+	json_string_field(out, "reason", report->reason);
+	json_string_field(out, "signal", report->signal);
+	json_string_field(out, "signature", report->signature);
 	fprintf(out, ",\"goroutines_total\":%" PRId64 ",\"labels_shown\":%s",
 		report->n_goroutines_total, report->labels_shown ? "true" : "false");
 	json_goroutines(out, report, opts);

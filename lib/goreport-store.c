@@ -396,10 +396,14 @@ static int record_report(struct reader *rd)
 		return r;
 	r = take_string(rd, 2, &version);
 	if (r < 0) {
-		free(reason), free(signal), free(signature);
+		free(reason);
+		free(signal);
+		free(signature);
 		return r;
 	}
-	free(report->go_version), free(report->reason), free(report->signal);
+	free(report->go_version);
+	free(report->reason);
+	free(report->signal);
 	free(report->signature);
 	*report = (struct gc_go_report){
 	    .go_minor = minor,
@@ -468,7 +472,8 @@ static int record_created(struct reader *rd)
 	r = take_strings(rd, 1, (char **const[]){&func, &file}, 2);
 	if (r < 0)
 		return r;
-	free(g->created_by), free(g->created_file);
+	free(g->created_by);
+	free(g->created_file);
 	g->created_by = func;
 	g->created_file = file;
 	g->created_line = line;

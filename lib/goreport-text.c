@@ -83,7 +83,8 @@ static void print_quoted(FILE *out, unsigned minor, const char *s, size_t len)
 		else
 			print_quoted_rune(out, c);
 		n = MAX(n, (size_t)1);
-		s += n, len -= n;
+		s += n;
+		len -= n;
 	}
 	fputc('"', out);
 }

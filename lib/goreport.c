@@ -157,8 +157,10 @@ void gc_goroutine_free(struct gc_goroutine *g)
 		gc_go_frame_free(&g->frames[i]);
 	free(g->frames);
 	free(g->note);
-	for (size_t i = 0; i < g->n_labels; i++)
-		free(g->labels[i].key), free(g->labels[i].value);
+	for (size_t i = 0; i < g->n_labels; i++) {
+		free(g->labels[i].key);
+		free(g->labels[i].value);
+	}
 	free(g->labels);
 	memset(g, 0, sizeof(*g));
 }
@@ -187,7 +189,8 @@ int gc_goroutine_add_label(struct gc_goroutine *g, const char *key, size_t key_l
 	    label.key && label.value ? gc_grow(g->labels, g->n_labels, sizeof(*labels)) : NULL;
 
 	if (!labels) {
-		free(label.key), free(label.value);
+		free(label.key);
+		free(label.value);
 		return -ENOMEM;
 	}
 	g->labels = labels;

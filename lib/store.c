@@ -1077,12 +1077,18 @@ static const char *quota_broken(const struct vacuum_state *s, uint64_t *limit)
 {
 	const struct gc_quota *q = s->quota;
 
-	if (q->max_cores > 0 && s->count > q->max_cores)
-		return *limit = q->max_cores, "MaxCores";
-	if (q->max_use > 0 && s->used > q->max_use)
-		return *limit = q->max_use, "MaxUse";
-	if (q->keep_free > 0 && s->fs_free < q->keep_free)
-		return *limit = q->keep_free, "KeepFree";
+	if (q->max_cores > 0 && s->count > q->max_cores) {
+		*limit = q->max_cores;
+		return "MaxCores";
+	}
+	if (q->max_use > 0 && s->used > q->max_use) {
+		*limit = q->max_use;
+		return "MaxUse";
+	}
+	if (q->keep_free > 0 && s->fs_free < q->keep_free) {
+		*limit = q->keep_free;
+		return "KeepFree";
+	}
 	return NULL;
 }
 
@@ -1201,10 +1207,13 @@ int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *pol
 	if (max_use > 0)
 		room.headroom =
 		    MIN(room.headroom, max_use > req->entry_bytes ? max_use - req->entry_bytes : 0);
-	if (room.fs_free < needed)
-		room.limit = GC_ROOM_KEEP_FREE, room.limit_bytes = keep_free;
-	else if (max_use > 0 && add_saturating(req->entry_bytes, req->incoming) > max_use)
-		room.limit = GC_ROOM_MAX_USE, room.limit_bytes = max_use;
+	if (room.fs_free < needed) {
+		room.limit = GC_ROOM_KEEP_FREE;
+		room.limit_bytes = keep_free;
+	} else if (max_use > 0 && add_saturating(req->entry_bytes, req->incoming) > max_use) {
+		room.limit = GC_ROOM_MAX_USE;
+		room.limit_bytes = max_use;
+	}
 	*ret = room;
 	return 0;
 }
