@@ -711,6 +711,8 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	    .start_usec = gc_clock_usec(CLOCK_MONOTONIC),
 	};
 	struct gc_meta meta = {};
+	/* For as long as the root part runs: parsers refuse here (sandbox.h). */
+	bool was_privileged = gc_sandbox_mark_privileged(true);
 	int r;
 
 	r = capture_run(&c, &meta);
@@ -721,6 +723,7 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 		record_total_cost(&c, &meta);
 	}
 	capture_done(&c);
+	gc_sandbox_mark_privileged(was_privileged);
 	if (r < 0 || !meta.id) {
 		gc_meta_free(&meta);
 		return r;

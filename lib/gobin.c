@@ -8,6 +8,7 @@
 
 #include "gobuildinfo.h"
 #include "macro.h"
+#include "sandbox.h"
 
 static void elf_endp(Elf **elf)
 {
@@ -65,6 +66,8 @@ int gc_gobin_inspect(int fd, struct gc_gobin *ret)
 	struct gc_gobin gobin = {};
 	int r;
 
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
 	r = gc_buildinfo_read_elf(fd, &info);
 	/* Older than Go 1.18 (another build info format) is Go all the same. */
 	gobin.is_go = r >= 0 || r == -EPROTONOSUPPORT || info.go_build_id;

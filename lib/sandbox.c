@@ -21,6 +21,9 @@
 #include "macro.h"
 #include "util.h"
 
+static bool privileged; /* gc_sandbox_mark_privileged() */
+static unsigned refusals;
+
 /* Resolved before fork: getpwnam is not safe in the child of a threaded process. */
 static void resolve_user(const char *name, uid_t *uid, gid_t *gid)
 {
@@ -99,6 +102,7 @@ static _Noreturn void child_main(const struct gc_sandbox_options *o, uid_t uid, 
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
+	privileged = false;
 	if (close_other_fds(o, out_fd) < 0 || drop_privileges(uid, gid) < 0 || set_limits(o) < 0)
 		_exit(125);
 	r = fn(userdata, out_fd);
@@ -232,4 +236,29 @@ int gc_sandbox_run(const struct gc_sandbox_options *o, int (*fn)(void *userdata,
 	out.data[out.size] = '\0';
 	*ret_output = out.data;
 	return 0;
+}
+
+bool gc_sandbox_mark_privileged(bool mark)
+{
+	bool was = privileged;
+
+	privileged = mark;
+	return was;
+}
+
+int gc_sandbox_check_unprivileged(const char *what)
+{
+	if (!privileged)
+		return 0;
+	refusals++;
+	gc_log(LOG_CRIT,
+	       "bug: %s was called in the root part, on input the crashed user "
+	       "controls; refused",
+	       what);
+	return -EPERM;
+}
+
+unsigned gc_sandbox_refusals(void)
+{
+	return refusals;
 }
