@@ -12,7 +12,8 @@ struct gc_gobin {
 };
 
 /* Inspects the ELF executable open on fd (not moved: reads with pread). Returns 0 (a non-Go
- * or non-ELF file is not an error: is_go stays false) or a negative errno on I/O failure. */
+ * or non-ELF file is not an error: is_go stays false), -ENOMEM, or -EPERM in the root part
+ * (sandbox.h: run it through gc_exe_probe() there). */
 int gc_gobin_inspect(int fd, struct gc_gobin *ret);
 
 void gc_gobin_done(struct gc_gobin *gobin);
