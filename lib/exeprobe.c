@@ -74,7 +74,7 @@ static int take_field(const char **p, size_t max, char **ret)
 	return 0;
 }
 
-static int decode_answer(const char *text, struct gc_gobin *ret)
+int gc_exe_probe_parse_answer(const char *text, struct gc_gobin *ret)
 {
 	const char *p = text + strlen(PROBE_MAGIC);
 	struct gc_gobin gobin = {};
@@ -121,5 +121,5 @@ int gc_exe_probe(int fd, const struct gc_exe_probe_limits *limits, struct gc_gob
 		return -ETIMEDOUT;
 	if (outcome != GC_SANDBOX_OK)
 		return -ECHILD;
-	return decode_answer(output, ret);
+	return gc_exe_probe_parse_answer(output, ret);
 }

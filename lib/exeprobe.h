@@ -23,3 +23,7 @@ struct gc_exe_probe_limits {
  * answer is malformed, or another negative errno when it could not be started; ret is left
  * alone on failure. */
 int gc_exe_probe(int fd, const struct gc_exe_probe_limits *limits, struct gc_gobin *ret);
+
+/* The root side's check of the child's answer (exported for the tests): 0 with ret filled, or
+ * -EBADMSG for anything but the exact format, -ENOMEM. */
+int gc_exe_probe_parse_answer(const char *text, struct gc_gobin *ret);

@@ -21,6 +21,7 @@
 #include "capture.h"
 #include "config.h"
 #include "elfcore.h"
+#include "exeprobe.h"
 #include "gobin.h"
 #include "gobuildinfo.h"
 #include "macro.h"
@@ -222,12 +223,60 @@ static void test_guard_refuses(void **state)
 	close(fd);
 }
 
+#define ANSWER "gocrashd-exeprobe 1\n"
+
+/* The only thing the root part reads of the child's: its answer, checked to the byte. */
+static void test_probe_answer(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "gocrashd-exeprobe 2\n1\nab\ngo1.22\n",
+	    ANSWER "2\nab\ngo1.22\n",
+	    ANSWER "1\nab\n",		    /* a line missing */
+	    ANSWER "1\nab\ngo1.22",	    /* no final newline */
+	    ANSWER "1\nab\ngo1.22\nmore\n", /* more after */
+	    ANSWER "1\na\tb\ngo1.22\n",	    /* not printable */
+	    ANSWER "1\na\x80"
+		   "b\ngo1.22\n",
+	    ANSWER "1\r\nab\ngo1.22\n",
+	};
+	char long_id[GC_EXE_PROBE_BUILD_ID_MAX + 2], *text = NULL;
+	struct gc_gobin gobin = {.build_id = NULL};
+
+	(void)state;
+	assert_int_equal(
+	    gc_exe_probe_parse_answer(ANSWER "1\nab/cd\ndevel go1.24-x +0000\n", &gobin), 0);
+	assert_true(gobin.is_go);
+	assert_string_equal(gobin.build_id, "ab/cd");
+	assert_string_equal(gobin.go_version, "devel go1.24-x +0000");
+	gc_gobin_done(&gobin);
+	assert_int_equal(gc_exe_probe_parse_answer(ANSWER "0\n\n\n", &gobin), 0);
+	assert_false(gobin.is_go);
+	assert_null(gobin.build_id);
+	assert_null(gobin.go_version);
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+		assert_int_equal(gc_exe_probe_parse_answer(bad[i], &gobin), -EBADMSG);
+	/* At the bound, and one past it. */
+	memset(long_id, 'a', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 2] = '\0';
+	assert_true(asprintf(&text, ANSWER "1\n%s\n\n", long_id) > 0);
+	assert_int_equal(gc_exe_probe_parse_answer(text, &gobin), 0);
+	gc_gobin_done(&gobin);
+	free(text);
+	long_id[sizeof(long_id) - 2] = 'a';
+	long_id[sizeof(long_id) - 1] = '\0';
+	assert_true(asprintf(&text, ANSWER "1\n%s\n\n", long_id) > 0);
+	assert_int_equal(gc_exe_probe_parse_answer(text, &gobin), -EBADMSG);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_damaged_executables),
 	    cmocka_unit_test(test_go_executable),
 	    cmocka_unit_test(test_guard_refuses),
+	    cmocka_unit_test(test_probe_answer),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
