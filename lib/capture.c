@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "analyze.h"
+#include "exeprobe.h"
 #include "gc-build.h"
 #include "forward.h"
 #include "gobin.h"
@@ -30,6 +31,9 @@
 /* Compression below the kernel's dump and our reader: on 2 CPUs, workers at the same priority
  * took half a CPU from the dump and held the process 35% longer (tests/bench/handlers.sh). */
 #define CAPTURE_WORKER_NICE 10
+/* The crashed process waits while its executable is inspected, which takes about a
+ * millisecond; past this, it counts as unknown (so as Go: the core is stored). */
+#define EXE_PROBE_TIME_LIMIT_USEC 1000000
 
 struct capture {
 	const struct gc_capture_request *request;
@@ -37,6 +41,7 @@ struct capture {
 	struct gc_space_policy space; /* the config's store limits */
 	struct gc_proc_info proc;
 	struct gc_gobin gobin;
+	bool exe_known; /* gobin holds the sandboxed inspection's answer */
 	struct gc_store *store;
 	struct gc_entry *entry;
 	struct gc_zwriter *writer;
@@ -97,15 +102,36 @@ static void collect_process(struct capture *c)
 			       c->pipe_limit == 0 ? "0: the kernel does not wait for gocrashd"
 						  : "above 0");
 	}
-	if (c->proc.exe_fd >= 0 && gc_gobin_inspect(c->proc.exe_fd, &c->gobin) < 0)
-		gc_log(LOG_WARNING, "cannot inspect the executable %s",
-		       c->proc.exe ? c->proc.exe : "?");
+}
+
+static uint64_t analysis_memory_limit(const struct capture *c)
+{
+	return c->config->analysis_memory_limit == UINT64_MAX ? 0
+							      : c->config->analysis_memory_limit;
+}
+
+/* The executable is the crashed user's: it is parsed in a sandboxed child, never here. */
+static void inspect_executable(struct capture *c)
+{
+	struct gc_exe_probe_limits limits = {
+	    .time_limit_usec = EXE_PROBE_TIME_LIMIT_USEC,
+	    .memory_limit = analysis_memory_limit(c),
+	};
+	int r;
+
+	if (c->proc.exe_fd < 0)
+		return;
+	r = gc_exe_probe(c->proc.exe_fd, &limits, &c->gobin);
+	c->exe_known = r >= 0;
+	if (r < 0)
+		gc_log_errno(LOG_WARNING, r, "cannot inspect the executable %s, counting it as Go",
+			     c->proc.exe ? c->proc.exe : "?");
 }
 
 /* An unknown executable counts as Go: better a core too many than a Go crash lost. */
 static bool wants_core(const struct capture *c)
 {
-	bool known_non_go = c->proc.exe_fd >= 0 && !c->gobin.is_go;
+	bool known_non_go = c->exe_known && !c->gobin.is_go;
 
 	return !known_non_go || c->config->nongo == GC_NONGO_STORE || c->forward_failed;
 }
@@ -557,9 +583,7 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 	int keep[3] = {-EBADF, -EBADF, c->proc.exe_fd};
 	struct gc_sandbox_options options = {
 	    .time_limit_usec = limit,
-	    .memory_limit = c->config->analysis_memory_limit == UINT64_MAX
-				? 0
-				: c->config->analysis_memory_limit,
+	    .memory_limit = analysis_memory_limit(c),
 	    .output_limit = 1 << 20,
 	    .keep_fds = keep,
 	    .n_keep_fds = ELEMENTSOF(keep), /* negative ones are skipped */
@@ -603,6 +627,7 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 	if (c->request->pid > 0 && !c->request->exe_path)
 		c->pipe_limit = gc_handler_pipe_limit();
 	collect_process(c);
+	inspect_executable(c);
 	if (!wants_core(c) && c->config->nongo == GC_NONGO_FORWARD)
 		forward_core(c);
 	if (!wants_core(c) && c->config->nongo == GC_NONGO_SKIP)
@@ -733,6 +758,8 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	    .start_usec = gc_clock_usec(CLOCK_MONOTONIC),
 	};
 	struct gc_meta meta = {};
+	/* For as long as the root part runs: parsers refuse here (sandbox.h). */
+	bool was_privileged = gc_sandbox_mark_privileged(true);
 	int r;
 
 	r = capture_run(&c, &meta);
@@ -743,6 +770,7 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 		record_total_cost(&c, &meta);
 	}
 	capture_done(&c);
+	gc_sandbox_mark_privileged(was_privileged);
 	if (r < 0 || !meta.id) {
 		gc_meta_free(&meta);
 		return r;

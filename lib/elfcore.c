@@ -20,6 +20,7 @@
 
 #include "elfcore.h"
 #include "macro.h"
+#include "sandbox.h"
 
 #define NOTES_MAX  (UINT64_C(64) << 20) /* the kernel's notes are a few KiB per thread */
 #define PHDRS_MAX  (UINT64_C(1) << 20)	/* vm.max_map_count is 65530 by default */
@@ -827,8 +828,11 @@ void gc_core_parser_finish(struct gc_core_parser *p)
 
 int gc_core_parser_new(struct gc_core_parser **ret)
 {
-	struct gc_core_parser *p = calloc(1, sizeof(*p));
+	struct gc_core_parser *p;
 
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
+	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	region_start(&p->ehdr_region, 0, EHDR_SIZE);

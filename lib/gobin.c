@@ -8,6 +8,7 @@
 
 #include "gobuildinfo.h"
 #include "macro.h"
+#include "sandbox.h"
 
 static void elf_endp(Elf **elf)
 {
@@ -65,7 +66,12 @@ int gc_gobin_inspect(int fd, struct gc_gobin *ret)
 	struct gc_gobin gobin = {};
 	int r;
 
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
 	r = gc_buildinfo_read_elf(fd, &info);
+	/* Out of memory says nothing about the file: not a "not Go". */
+	if (r == -ENOMEM)
+		return r;
 	/* Older than Go 1.18 (another build info format) is Go all the same. */
 	gobin.is_go = r >= 0 || r == -EPROTONOSUPPORT || info.go_build_id;
 	gobin.go_version = TAKE_PTR(info.go_version);

@@ -11,9 +11,9 @@ struct gc_gobin {
 	char *build_id;	  /* GNU build id as hex, else the Go build id, else NULL */
 };
 
-/* Inspects the ELF executable open on fd (not moved: reads with pread). Best effort, so it
- * returns 0 every time: a file that is not ELF, not Go or cannot be read leaves is_go false,
- * and a field that cannot be read or allocated stays NULL. Free with gc_gobin_done(). */
+/* Inspects the ELF executable open on fd (not moved: reads with pread). Returns 0 (a non-Go
+ * or non-ELF file is not an error: is_go stays false), -ENOMEM, or -EPERM in the root part
+ * (sandbox.h: run it through gc_exe_probe() there). */
 int gc_gobin_inspect(int fd, struct gc_gobin *ret);
 
 void gc_gobin_done(struct gc_gobin *gobin);

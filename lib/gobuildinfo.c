@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "sandbox.h"
 
 #define BUILDINFO_MAGIC	      "\xff Go buildinf:"
 #define BUILDINFO_MAGIC_SIZE  14
@@ -103,6 +104,8 @@ int gc_buildinfo_read(gc_read_mem_fn read, void *userdata, uint64_t start, uint6
 	size_t version_size, modinfo_size;
 	int r;
 
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
 	r = find_magic(read, userdata, start, end, &addr);
 	if (r < 0)
 		return r;
@@ -251,6 +254,8 @@ int gc_buildinfo_parse_modinfo(const char *modinfo, size_t size, struct gc_build
 	const char *p, *end;
 	int r = 0;
 
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
 	/* Framed by cmd/go's 16-byte infoStart/infoEnd sentinels (debug/buildinfo's check). */
 	if (size >= 2 * SENTINEL_SIZE + 1 && modinfo[size - SENTINEL_SIZE - 1] == '\n') {
 		modinfo += SENTINEL_SIZE;
@@ -324,6 +329,8 @@ int gc_go_build_id_from_notes(const void *notes, size_t size, char **ret)
 	const uint8_t *p = notes;
 	size_t off = 0;
 
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
 	/* Elf64_Nhdr and Elf32_Nhdr are the same three 4-byte words; desc is 4-aligned here. */
 	while (off <= size && size - off >= 12) {
 		uint32_t namesz, descsz, type;
@@ -439,6 +446,8 @@ int gc_buildinfo_read_elf(int fd, struct gc_buildinfo *ret)
 	Elf *elf;
 	int r;
 
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EIO;
 	elf = elf_begin(fd, ELF_C_READ, NULL);

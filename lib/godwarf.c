@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "sandbox.h"
 
 /* Named struct types, then the variables whose (unnamed) struct type is wanted. */
 enum {
@@ -172,10 +173,13 @@ static bool field_value(struct types *ty, const char *dwarf_name, uint32_t *ret)
 
 int gc_go_layout_from_dwarf(int fd, unsigned minor, struct gc_go_layout *ret, size_t *n_missing)
 {
-	Dwarf *dw = dwarf_begin(fd, DWARF_C_READ);
 	struct types ty = {};
 	size_t missing = 0;
+	Dwarf *dw;
 
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
+	dw = dwarf_begin(fd, DWARF_C_READ);
 	if (!dw)
 		return -ENODATA;
 	find_types(dw, &ty);

@@ -9,6 +9,7 @@
 
 #include "golayout.h"
 #include "macro.h"
+#include "sandbox.h"
 
 #define MAX_ENTRIES   256
 #define MAX_ENTRY_LEN 128
@@ -86,6 +87,8 @@ int gc_go_strtab_hints(int fd, struct gc_go_strtab_hint hints[GC_GO_N_HINTS])
 	Elf_Scn *scn = NULL;
 
 	memset(hints, 0, GC_GO_N_HINTS * sizeof(*hints));
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EIO;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "sandbox.h"
 
 /* Bounds that no real binary reaches; they keep a garbage table from looping for long. */
 #define MAX_NFUNC	  (1u << 24)
@@ -653,6 +654,8 @@ int gc_pclntab_image_load(int fd, const struct gc_go_layout *layout, struct gc_p
 	Elf *elf;
 	int r;
 
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EIO;
 	elf = elf_begin(fd, ELF_C_READ, NULL);

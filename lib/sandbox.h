@@ -4,6 +4,7 @@
  * when the wall-clock limit passes. Its output comes back through a pipe, bounded in size. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -35,3 +36,19 @@ enum gc_sandbox_outcome {
  * when the child could not be started. */
 int gc_sandbox_run(const struct gc_sandbox_options *options, int (*fn)(void *userdata, int out_fd),
 		   void *userdata, enum gc_sandbox_outcome *ret_outcome, char **ret_output);
+
+/* The root part's rule: nothing the crashed user controls (the executable, the core) is
+ * parsed in it. gc_capture() marks its process while it runs; the entry points of the
+ * parsers (gobin, gobuildinfo, pclntab, gostrtab, godwarf, elfcore) begin with
+ * gc_sandbox_check_unprivileged() and refuse in a marked process. A child of
+ * gc_sandbox_run() is unmarked before its function runs. */
+
+/* Marks (true) or unmarks this process as the root part. Returns the previous mark. */
+bool gc_sandbox_mark_privileged(bool privileged);
+
+/* 0 where untrusted input may be parsed; in a marked process -EPERM, logged as the bug it is
+ * (naming the parser, what) and counted. */
+int gc_sandbox_check_unprivileged(const char *what);
+
+/* How often a parser refused in this process: a capture that keeps the rule leaves it be. */
+unsigned gc_sandbox_refusals(void);
