@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -19,9 +20,10 @@
 #include "log.h"
 #include "macro.h"
 
-#define LEVEL_MIN   (-7)
-#define LEVEL_MAX   19
-#define THREADS_MAX 64
+#define LEVEL_MIN	(-7)
+#define LEVEL_MAX	19
+#define THREADS_MAX	64
+#define CONFIG_FILE_MAX (1 << 20)
 
 _Static_assert(GC_DEFAULT_LEVEL >= LEVEL_MIN && GC_DEFAULT_LEVEL <= LEVEL_MAX,
 	       "the default-level build option must lie within Level='s range -7..19");
@@ -643,25 +645,45 @@ static char *read_line(char *buf, int size, void *userdata)
 	return buf;
 }
 
+/* Opens a configuration file for reading: a regular file of at most CONFIG_FILE_MAX bytes.
+ * O_NONBLOCK, so that a FIFO in its place cannot hold the handler (and with it the crashed
+ * process) in open(). Returns 1 with *ret set, 0 when it does not exist, or a logged -errno. */
+static int open_config(const char *path, FILE **ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return gc_log_errno(LOG_WARNING, errno, "%s: cannot open, ignoring it", path);
+	if (fstat(fd, &st) < 0)
+		return gc_log_errno(LOG_WARNING, errno, "%s: cannot stat, ignoring it", path);
+	if (S_ISDIR(st.st_mode))
+		return gc_log_errno(LOG_WARNING, EISDIR, "%s: cannot read, ignoring it", path);
+	if (!S_ISREG(st.st_mode))
+		return gc_log_errno(LOG_WARNING, EINVAL, "%s: not a regular file, ignoring it",
+				    path);
+	if (st.st_size > CONFIG_FILE_MAX)
+		return gc_log_errno(LOG_WARNING, EFBIG, "%s: larger than %d bytes, ignoring it",
+				    path, CONFIG_FILE_MAX);
+	*ret = fdopen(fd, "re");
+	if (!*ret)
+		return gc_log_errno(LOG_WARNING, errno, "%s: cannot open, ignoring it", path);
+	TAKE_FD(fd);
+	return 1;
+}
+
 /* Applies one file over config. A missing file is fine; others are logged and returned. */
 static int load_file(struct gc_config *config, const char *path)
 {
 	_cleanup_fclose_ FILE *file = NULL;
 	struct parse_state state = {.config = config, .path = path};
-	struct stat st;
 	int r;
 
-	file = fopen(path, "re");
-	if (!file) {
-		if (errno == ENOENT)
-			return 0;
-		return gc_log_errno(LOG_WARNING, errno, "%s: cannot open, ignoring it", path);
-	}
-	if (fstat(fileno(file), &st) < 0)
-		return gc_log_errno(LOG_WARNING, errno, "%s: cannot stat, ignoring it", path);
-	if (S_ISDIR(st.st_mode))
-		return gc_log_errno(LOG_WARNING, EISDIR, "%s: cannot read, ignoring it", path);
-
+	r = open_config(path, &file);
+	if (r <= 0)
+		return r;
 	state.file = file;
 	r = ini_parse_stream(read_line, &state, handle_key, &state);
 	free(state.line);

@@ -515,6 +515,40 @@ static void test_unreadable_directory(void **state)
 	gc_config_free(&config);
 }
 
+/* A FIFO, a device or a huge file as the configuration: refused at once, drop-ins still
+ * apply. The alarm turns a hang (open() of a FIFO waits for a writer) into a failure. */
+static void test_not_regular(void **state)
+{
+	struct gc_config config;
+	FILE *f;
+
+	assert_int_equal(mkfifo(conf_path, 0644), 0);
+	write_dropin("10-a.conf", "[Store]\nMaxCores=3\n");
+	gc_config_init(&config);
+	alarm(10);
+	assert_int_equal(gc_config_load(&config, conf_path), -EINVAL);
+	alarm(0);
+	assert_int_equal(config.max_cores, 3);
+	assert_true(logged(conf_path, "not a regular file", NULL));
+	gc_config_free(&config);
+
+	assert_int_equal(unlink(conf_path), 0);
+	assert_int_equal(symlink("/dev/zero", conf_path), 0);
+	gc_config_init(&config);
+	assert_int_equal(gc_config_load(&config, conf_path), -EINVAL);
+	gc_config_free(&config);
+
+	assert_int_equal(unlink(conf_path), 0);
+	f = fopen(conf_path, "we");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), 2 << 20), 0);
+	fclose(f);
+	gc_config_init(&config);
+	assert_int_equal(gc_config_load(&config, conf_path), -EFBIG);
+	assert_int_equal(config.max_cores, 3);
+	gc_config_free(&config);
+}
+
 static int load_unreadable(void)
 {
 	struct gc_config config;
@@ -830,6 +864,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_line_handling, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unreadable_directory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unreadable_eacces, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_parse_size, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_size_resolve, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_format_roundtrip, setup, teardown),
