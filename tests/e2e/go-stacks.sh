@@ -154,7 +154,7 @@ for goroot in $toolchains; do
 	(extend_window "$goroot" "$T/goroot-$v" && cd "$SRC/tests/go/exitsyscall" &&
 		GOROOT=$T/goroot-$v "$goroot/bin/go" build -o "$exe" .) ||
 		{ fail "go $v exitsyscall: build"; continue; }
-	GOTRACEBACK=crash try "go $v exitsyscall" "$exe" panic
+	GOTRACEBACK=crash CRASH_TIMEOUT=60 try "go $v exitsyscall" "$exe" panic
 	check "go $v exitsyscall: caught in the window" grep -q '^syscall.Syscall(' "$T/stderr"
 	rm -rf "${T:?}/goroot-$v"
 done

@@ -135,6 +135,8 @@ build_c_crasher() { # build_c_crasher NAME: a 2-thread C program that segfaults
 
 crash() { # crash PROGRAM [ARGS]: run it, expect death by a signal
 	local rc=0
-	(cd "$T" && ulimit -c unlimited && exec "$@") 2>"$T/stderr" || rc=$?
+	# CRASH_TIMEOUT=N: a program that hangs instead is killed (no core) after N seconds.
+	(cd "$T" && ulimit -c unlimited && exec ${CRASH_TIMEOUT:+timeout -s KILL "$CRASH_TIMEOUT"} "$@") \
+		2>"$T/stderr" || rc=$?
 	[ "$rc" -gt 128 ] || { echo "expected a crash from $*, exit code $rc"; return 1; }
 }

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -22,6 +23,9 @@ func spin() {
 }
 
 func main() {
+	// More Ps than goroutines: with the window held open for 200 ms, four spinners on two
+	// Ps kept every P in a system call, and the sleeping main goroutine's timer never ran.
+	runtime.GOMAXPROCS(8)
 	for i := 0; i < 4; i++ {
 		go spin()
 	}
