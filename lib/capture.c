@@ -94,13 +94,14 @@ static void collect_process(struct capture *c)
 	} else if (req->pid > 0) {
 		gc_proc_collect(req->pid, &c->proc);
 		if (c->proc.check != GC_PROC_DUMPING)
-			gc_log(LOG_WARNING,
-			       "/proc/%d is %s: its process is not the one whose core this is "
-			       "(kernel.core_pipe_limit is %s), so nothing of it is used",
+			gc_log(LOG_WARNING, "/proc/%d is %s, so nothing of it is used%s",
 			       (int)req->pid,
-			       c->proc.check == GC_PROC_GONE ? "gone" : "not dumping core",
-			       c->pipe_limit == 0 ? "0: the kernel does not wait for gocrashd"
-						  : "above 0");
+			       c->proc.check == GC_PROC_GONE
+				   ? "gone"
+				   : "not dumping core (another process's)",
+			       c->pipe_limit == 0 ? " (kernel.core_pipe_limit is 0: the kernel "
+						    "does not wait for gocrashd)"
+						  : "");
 	}
 }
 

@@ -64,31 +64,41 @@ static int write_text(const char *path, const char *text)
 	return gc_write_all(fd, text, strlen(text));
 }
 
-int64_t gc_handler_pipe_limit(void)
+static int read_pipe_limit(unsigned *ret)
 {
 	_cleanup_free_ char *limit = NULL;
 	char *end;
 	unsigned long value;
+	int r = read_line(CORE_PIPE_LIMIT, &limit);
 
-	if (read_line(CORE_PIPE_LIMIT, &limit) < 0)
-		return -1;
+	if (r < 0)
+		return r;
 	errno = 0;
 	value = strtoul(limit, &end, 10);
-	return errno || end == limit || value > INT32_MAX ? -1 : (int64_t)value;
+	if (errno || end == limit || value > INT32_MAX)
+		return -EBADMSG;
+	*ret = (unsigned)value;
+	return 0;
+}
+
+int64_t gc_handler_pipe_limit(void)
+{
+	unsigned limit;
+
+	return read_pipe_limit(&limit) < 0 ? -1 : (int64_t)limit;
 }
 
 int gc_handler_current(char **ret_pattern, unsigned *ret_pipe_limit)
 {
-	_cleanup_free_ char *pattern = NULL, *limit = NULL;
+	_cleanup_free_ char *pattern = NULL;
 	int r;
 
 	r = read_line(CORE_PATTERN, &pattern);
 	if (r < 0)
 		return r;
-	r = read_line(CORE_PIPE_LIMIT, &limit);
+	r = read_pipe_limit(ret_pipe_limit);
 	if (r < 0)
 		return r;
-	*ret_pipe_limit = (unsigned)strtoul(limit, NULL, 10);
 	*ret_pattern = TAKE_PTR(pattern);
 	return 0;
 }
