@@ -1,9 +1,29 @@
 /* SPDX-License-Identifier: MIT */
-/* What a stored core says about the crash, worked out in the sandboxed child: everything that
- * parses data the crashed process controlled runs here, never in the root handler. */
+/* The analysis side's only interface (its code is in lib/analysis/, built as its own library,
+ * whose headers the root side cannot include): what the executable and a stored core say about
+ * the crash, worked out in the sandboxed child. Everything that parses data the crashed process
+ * controlled runs there, never in the root handler; its parsers refuse to run in the root part
+ * (sandbox.h). */
 #pragma once
 
+#include <stdbool.h>
+
 #include "store.h"
+
+/* What the executable says about itself: is it Go, which version, which build id. This is
+ * the minimum the capture needs for its policy and metadata; the Go analysis goes deeper. */
+struct gc_gobin {
+	bool is_go;
+	char *go_version; /* "go1.22.12", from .go.buildinfo */
+	char *build_id;	  /* GNU build id as hex, else the Go build id, else NULL */
+};
+
+/* Inspects the ELF executable open on fd (not moved: reads with pread). Returns 0 (a non-Go
+ * or non-ELF file is not an error: is_go stays false), -ENOMEM, or -EPERM in the root part
+ * (there, run it through gc_exe_probe(), exeprobe.h). */
+int gc_gobin_inspect(int fd, struct gc_gobin *ret);
+
+void gc_gobin_done(struct gc_gobin *gobin);
 
 struct gc_analyze_request {
 	int core_fd;   /* the stored core (core.zst) */

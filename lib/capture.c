@@ -14,7 +14,6 @@
 #include "exeprobe.h"
 #include "gc-build.h"
 #include "forward.h"
-#include "gobin.h"
 #include "handler.h"
 #include "journal.h"
 #include "log.h"

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "gobin.h"
+#include "analyze.h"
 
 #define GC_EXE_PROBE_BUILD_ID_MAX   256 /* hex GNU build id or Go build id, in bytes */
 #define GC_EXE_PROBE_GO_VERSION_MAX 128 /* "go1.22.12", "devel go1.24-... +0000 X:..." */

@@ -1,10 +1,10 @@
 #!/bin/bash
-# Writes lib/golayout.c's entry for a Go release from the DWARF of a program that release's
+# Writes lib/analysis/golayout.c's entry for a Go release from the DWARF of a program that release's
 # toolchain builds, so that adding a release is running this and reviewing a diff:
 #
 #   tests/golayout-entry.sh /usr/lib/go-1.27 > /tmp/entry.c
 #
-# The fields and their DWARF names are read from lib/golayout.c (FIELD lines),
+# The fields and their DWARF names are read from lib/analysis/golayout.c (FIELD lines),
 # the one place that maps them; a field the DWARF does not have is written GC_NO_FIELD.
 set -euo pipefail
 goroot=${1:?usage: golayout-entry.sh GOROOT}
@@ -25,7 +25,7 @@ minor=${version#go1.}
 minor=${minor%%[!0-9]*}
 
 printf '    /* %s, from its DWARF by tests/golayout-entry.sh */\n    {\n\t.minor = %s,\n' "$version" "$minor"
-sed -n 's/^ *FIELD(\([a-z0-9_]*\), "\([^"]*\)"),$/\1 \2/p' "$src/lib/golayout.c" |
+sed -n 's/^ *FIELD(\([a-z0-9_]*\), "\([^"]*\)"),$/\1 \2/p' "$src/lib/analysis/golayout.c" |
 	while read -r member dwarf; do
 		off=$(awk -v k="$dwarf" '$1 == k { print $2; exit }' "$work/dump")
 		printf '\t.%s = %s,\n' "$member" "${off:-GC_NO_FIELD}"

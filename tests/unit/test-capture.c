@@ -22,7 +22,7 @@
 #include "config.h"
 #include "elfcore.h"
 #include "exeprobe.h"
-#include "gobin.h"
+#include "analyze.h"
 #include "gobuildinfo.h"
 #include "macro.h"
 #include "meta.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "gobin.h"
+#include "analyze.h"
 
 #include <gelf.h>
 #include <stdint.h>
