@@ -130,11 +130,13 @@ struct status {
 	unsigned pipe_limit, previous_limit;
 	const char *persistent;
 	struct gc_config config;
+	const char *config_path;
 	char *config_text;
 	const char *store_path;
 	struct gc_meta *crashes;
 	size_t n_crashes;
 	bool have_usage;
+	int store_error; /* why the store could not be read, negative errno */
 	uint64_t used, fs_size, fs_free;
 };
 
@@ -157,12 +159,21 @@ static const char *boot_state(void)
 
 static void gather_store(struct ctl *ctl, struct status *s)
 {
+	int r;
+
 	s->store_path = ctl->store_dir ? ctl->store_dir : s->config.directory;
-	if (gc_store_open(s->store_path, false, &ctl->store) < 0)
+	s->store_error = gc_store_open(s->store_path, false, &ctl->store);
+	if (s->store_error < 0)
 		return;
-	if (gc_store_list(ctl->store, &s->crashes, &s->n_crashes) < 0)
+	r = gc_store_list(ctl->store, &s->crashes, &s->n_crashes);
+	if (r < 0) {
+		s->store_error = r;
 		s->n_crashes = 0;
-	s->have_usage = gc_store_usage(ctl->store, &s->used, &s->fs_size, &s->fs_free) >= 0;
+	}
+	r = gc_store_usage(ctl->store, &s->used, &s->fs_size, &s->fs_free);
+	s->have_usage = r >= 0;
+	if (r < 0 && s->store_error >= 0)
+		s->store_error = r;
 }
 
 static void gather_status(struct ctl *ctl, struct status *s)
@@ -174,6 +185,7 @@ static void gather_status(struct ctl *ctl, struct status *s)
 	s->persistent = boot_state();
 	gc_config_init(&s->config);
 	gc_config_load(&s->config, ctl->config_path);
+	s->config_path = ctl->config_path;
 	if (gc_config_format(&s->config, &s->config_text) < 0)
 		s->config_text = NULL;
 	gather_store(ctl, s);
@@ -229,12 +241,17 @@ static void print_status(struct status *s)
 		       s->config.max_cores);
 		print_quota("Used", s->used, "MaxUse", &s->config.max_use, s->fs_size);
 		print_quota("Free", s->fs_free, "KeepFree", &s->config.keep_free, s->fs_size);
-	} else {
-		printf("%18s: the store does not exist yet\n", "");
 	}
+	if (s->store_error == -ENOENT)
+		printf("%18s: the store does not exist yet\n", "");
+	else if (s->store_error == -EACCES || s->store_error == -EPERM)
+		printf("%18s: cannot read the store: %s (root only)\n", "",
+		       strerror(-s->store_error));
+	else if (s->store_error < 0)
+		printf("%18s: cannot read the store: %s\n", "", strerror(-s->store_error));
 	if (s->n_crashes > 0 && gc_meta_escape(&s->crashes[s->n_crashes - 1]) >= 0)
 		print_last_crash(s);
-	printf("\nEffective configuration (%s and its drop-ins):\n%s", GC_CONFIG_FILE,
+	printf("\nEffective configuration (%s and its drop-ins):\n%s", s->config_path,
 	       s->config_text ? s->config_text : "?\n");
 }
 
