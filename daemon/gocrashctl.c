@@ -21,6 +21,7 @@
 #include "json.h"
 #include "log.h"
 #include "macro.h"
+#include "select.h"
 #include "store.h"
 #include "util.h"
 #include "zseek.h"
@@ -38,16 +39,23 @@ static void log_to_stderr(int priority, const char *message, void *userdata)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: gocrashctl [OPTIONS] COMMAND [ID]\n\n"
+		"Usage: gocrashctl [OPTIONS] [COMMAND] [MATCH...]\n\n"
 		"Commands:\n"
-		"  list            list stored crashes, oldest first\n"
-		"  info ID         show one crash (ID from list, a unique prefix, or latest)\n"
-		"  dump ID -o FILE write the uncompressed core to FILE (stdout if not a tty)\n"
-		"  stacks ID       the goroutines of a Go crash, as the runtime prints them\n"
+		"  list [MATCH...]   list stored crashes, oldest first (the default)\n"
+		"  info [MATCH...]   show the last matching crash\n"
+		"  dump [MATCH...]   write its uncompressed core to -o FILE (stdout if not a tty)\n"
+		"  stacks [MATCH...] its goroutines, as the Go runtime prints them\n"
 		"  enable          make gocrashd the core handler, now and at boot\n"
 		"  disable         restore the previous core handler, now and at boot\n"
 		"  status          the active handler, configuration, store use, last crash\n\n"
+		"MATCH: an ID or its prefix, a PID, a command name, /path/of/executable,\n"
+		"  UNIT.service, or FIELD=VALUE (a field of info --json); see gocrashctl(1)\n\n"
 		"Options:\n"
+		"  -S, --since=TIME, -U, --until=TIME\n"
+		"                  crashes in this window (journalctl's syntax: -1h, today, ...)\n"
+		"  -n N            (list) the last N crashes; -1: the last one\n"
+		"  -r, --reverse   (list) newest first\n"
+		"  --signature=SIG crashes whose signature starts with SIG\n"
 		"  --store=DIR     store directory (default: from the configuration)\n"
 		"  --config=FILE   configuration file (default %s)\n"
 		"  --json          JSON output\n"
@@ -134,27 +142,81 @@ static void list_line(const struct gc_meta *m, size_t columns)
 	putchar('\n');
 }
 
+static bool selecting(const struct ctl *ctl)
+{
+	return ctl->selection.n_matches || ctl->selection.since_usec || ctl->selection.until_usec;
+}
+
+/* The stored crashes the matches and --since/--until select, oldest first. */
+static int select_entries(struct ctl *ctl, struct gc_meta **ret, size_t *n_ret)
+{
+	struct gc_meta *metas = NULL;
+	size_t n = 0, kept = 0;
+	int r;
+
+	r = gc_store_list(ctl->store, &metas, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (!gc_selection_matches(&ctl->selection, &metas[i])) {
+			gc_meta_free(&metas[i]);
+			continue;
+		}
+		metas[kept++] = metas[i];
+	}
+	*ret = metas;
+	*n_ret = kept;
+	return 0;
+}
+
+/* list -n N and -r: the last N, newest first if asked. */
+static void order_for_list(const struct ctl *ctl, struct gc_meta *metas, size_t *n)
+{
+	size_t skip = ctl->lines && ctl->lines < *n ? *n - ctl->lines : 0;
+
+	for (size_t i = 0; i < skip; i++)
+		gc_meta_free(&metas[i]);
+	memmove(metas, metas + skip, (*n - skip) * sizeof(*metas));
+	*n -= skip;
+	for (size_t i = 0; ctl->reverse && i < *n / 2; i++) {
+		struct gc_meta t = metas[i];
+
+		metas[i] = metas[*n - 1 - i];
+		metas[*n - 1 - i] = t;
+	}
+}
+
+static void print_list_json(const struct gc_meta *metas, size_t n)
+{
+	fputc('[', stdout);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', stdout);
+		gc_json_meta(stdout, &metas[i]);
+	}
+	fputs("]\n", stdout);
+}
+
 static int verb_list(struct ctl *ctl, int argc, char **argv)
 {
 	struct gc_meta *metas = NULL;
 	size_t n = 0;
 	int r;
 
-	r = gc_store_list(ctl->store, &metas, &n);
+	r = select_entries(ctl, &metas, &n);
 	if (r < 0) {
 		gc_log_errno(LOG_ERR, r, "cannot list %s", gc_store_path(ctl->store));
 		return 1;
 	}
+	order_for_list(ctl, metas, &n);
 	if (ctl->json) {
-		fputc('[', stdout);
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				fputc(',', stdout);
-			gc_json_meta(stdout, &metas[i]);
-		}
-		fputs("]\n", stdout);
+		print_list_json(metas, n);
 	} else if (n == 0) {
-		fprintf(stderr, "No crashes stored in %s.\n", gc_store_path(ctl->store));
+		if (selecting(ctl))
+			fprintf(stderr, "No crashes match%s%s in %s.\n", ctl->match_text ? " " : "",
+				ctl->match_text ? ctl->match_text : "", gc_store_path(ctl->store));
+		else
+			fprintf(stderr, "No crashes stored in %s.\n", gc_store_path(ctl->store));
 	} else {
 		size_t columns = terminal_columns();
 
@@ -169,7 +231,7 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 		gc_log_errno(LOG_ERR, r, "cannot list the crashes");
 		return 1;
 	}
-	return EXIT_OK;
+	return selecting(ctl) && n == 0 ? EXIT_NOT_FOUND : EXIT_OK;
 }
 
 static int find_entry(struct ctl *ctl, const char *id, struct gc_meta *ret)
@@ -181,6 +243,37 @@ static int find_entry(struct ctl *ctl, const char *id, struct gc_meta *ret)
 	else if (r < 0)
 		gc_log(LOG_ERR, "no crash \"%s\" in %s", id, gc_store_path(ctl->store));
 	return r;
+}
+
+/* The crash info, dump and stacks mean: the one an ID names (a prefix that names more than
+ * one is an error, as ever), else the last one the matches select. */
+static int find_selected(struct ctl *ctl, const char *verb, struct gc_meta *ret)
+{
+	struct gc_meta *metas = NULL;
+	size_t n = 0;
+	int r;
+
+	if (gc_selection_is_id(&ctl->selection) && !ctl->selection.since_usec &&
+	    !ctl->selection.until_usec)
+		return find_entry(ctl, ctl->selection.matches[0].value, ret);
+	r = select_entries(ctl, &metas, &n);
+	if (r < 0)
+		return gc_log_errno(LOG_ERR, r, "cannot list %s", gc_store_path(ctl->store));
+	if (n == 0) {
+		if (selecting(ctl))
+			gc_log(LOG_ERR, "%s: no crash matches%s%s", verb,
+			       ctl->match_text ? " " : "",
+			       ctl->match_text ? ctl->match_text : " the selection");
+		else
+			gc_log(LOG_ERR, "%s: no crashes stored in %s", verb,
+			       gc_store_path(ctl->store));
+		free(metas);
+		return -ENOENT;
+	}
+	*ret = metas[n - 1];
+	metas[n - 1] = (struct gc_meta){};
+	gc_meta_array_free(metas, n);
+	return 0;
 }
 
 static void info_line(const char *label, const char *value)
@@ -344,7 +437,7 @@ static int verb_info(struct ctl *ctl, int argc, char **argv)
 	struct gc_meta meta = {};
 	int r = 0;
 
-	if (find_entry(ctl, argv[1], &meta) < 0)
+	if (find_selected(ctl, argv[0], &meta) < 0)
 		return EXIT_NOT_FOUND;
 	if (ctl->json) {
 		gc_json_meta(stdout, &meta);
@@ -398,7 +491,7 @@ static int verb_stacks(struct ctl *ctl, int argc, char **argv)
 	struct gc_meta meta = {};
 	int r;
 
-	if (find_entry(ctl, argv[1], &meta) < 0)
+	if (find_selected(ctl, argv[0], &meta) < 0)
 		return EXIT_NOT_FOUND;
 	r = read_goroutines(ctl, &meta, &report);
 	if (r < 0) {
@@ -450,7 +543,7 @@ static int verb_dump(struct ctl *ctl, int argc, char **argv)
 	uint64_t size = 0;
 	int r;
 
-	if (find_entry(ctl, argv[1], &meta) < 0)
+	if (find_selected(ctl, argv[0], &meta) < 0)
 		return EXIT_NOT_FOUND;
 	core_fd = gc_store_open_core(ctl->store, meta.id);
 	if (core_fd < 0) {
@@ -482,17 +575,37 @@ static int verb_dump(struct ctl *ctl, int argc, char **argv)
 
 struct verb {
 	const char *name;
-	int min_args, max_args; /* counting the verb itself */
-	bool needs_store;	/* the store must exist and is opened before run */
+	bool matches;	  /* takes MATCH arguments (else none) */
+	bool needs_store; /* the store must exist and is opened before run */
 	int (*run)(struct ctl *ctl, int argc, char **argv);
 };
 
 static const struct verb verbs[] = {
-    {"list", 1, 1, true, verb_list},	  {"info", 2, 2, true, verb_info},
-    {"dump", 2, 2, true, verb_dump},	  {"stacks", 2, 2, true, verb_stacks},
-    {"enable", 1, 1, false, verb_enable}, {"disable", 1, 1, false, verb_disable},
-    {"status", 1, 1, false, verb_status},
+    {"list", true, true, verb_list},	   {"info", true, true, verb_info},
+    {"dump", true, true, verb_dump},	   {"stacks", true, true, verb_stacks},
+    {"enable", false, false, verb_enable}, {"disable", false, false, verb_disable},
+    {"status", false, false, verb_status},
 };
+
+static int parse_count(const char *text, uint64_t *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoull(text, &end, 10);
+	return errno || end == text || *end || *ret == 0 || text[0] == '-' ? -EINVAL : 0;
+}
+
+static int parse_time_option(const char *option, const char *text, uint64_t *ret)
+{
+	if (gc_parse_time(text, gc_clock_usec(CLOCK_REALTIME), ret) < 0) {
+		gc_log(LOG_ERR, "%s: not a time: \"%s\" (see gocrashctl(1))", option, text);
+		return -EINVAL;
+	}
+	if (*ret == 0)
+		*ret = 1; /* 0 means no bound */
+	return 0;
+}
 
 static int parse_options(int argc, char **argv, struct ctl *ctl)
 {
@@ -504,14 +617,18 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	    {"group", no_argument, NULL, 'G'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"unit", required_argument, NULL, 'u'},
-	    {"root", required_argument, NULL, 'r'},
+	    {"root", required_argument, NULL, 'R'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"until", required_argument, NULL, 'U'},
+	    {"reverse", no_argument, NULL, 'r'},
+	    {"signature", required_argument, NULL, 'g'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:h", long_options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "o:hS:U:n:r1", long_options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			ctl->store_dir = optarg;
@@ -531,8 +648,31 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 		case 'o':
 			ctl->output = optarg;
 			break;
-		case 'r':
+		case 'R':
 			ctl->root = optarg;
+			break;
+		case 'S':
+		case 'U':
+			if (parse_time_option(c == 'S' ? "--since" : "--until", optarg,
+					      c == 'S' ? &ctl->selection.since_usec
+						       : &ctl->selection.until_usec) < 0)
+				return -EINVAL;
+			break;
+		case 'n':
+			if (parse_count(optarg, &ctl->lines) < 0) {
+				gc_log(LOG_ERR, "-n: not a number of crashes: %s", optarg);
+				return -EINVAL;
+			}
+			break;
+		case '1':
+			ctl->lines = 1;
+			break;
+		case 'r':
+			ctl->reverse = true;
+			break;
+		case 'g':
+			if (gc_selection_add_signature(&ctl->selection, optarg) < 0)
+				return -EINVAL;
 			break;
 		case 'u':
 			ctl->units = reallocarray(ctl->units, ctl->n_units + 1, sizeof(char *));
@@ -569,10 +709,57 @@ int open_store(struct ctl *ctl)
 	return r;
 }
 
+static const struct verb *find_verb(const char *name)
+{
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (strcmp(name, verbs[i].name) == 0)
+			return &verbs[i];
+	gc_log(LOG_ERR, "unknown command \"%s\" (see gocrashctl --help)", name);
+	return NULL;
+}
+
+/* The verb's arguments: MATCHes for those that take them ("latest", the old spelling of no
+ * match, is still understood), nothing for the others. */
+static int parse_matches(struct ctl *ctl, const struct verb *verb, int argc, char **argv)
+{
+	size_t len = 0;
+	int r;
+
+	for (int i = 1; i < argc; i++) {
+		if (!verb->matches) {
+			gc_log(LOG_ERR, "%s: takes no argument, got \"%s\"", verb->name, argv[i]);
+			return -EINVAL;
+		}
+		if (strcmp(argv[i], "latest") == 0)
+			continue;
+		r = gc_selection_add(&ctl->selection, argv[i]);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			gc_log(LOG_ERR,
+			       "%s: not a match: \"%s\" (no such field; see gocrashctl(1))",
+			       verb->name, argv[i]);
+			return r;
+		}
+		len += strlen(argv[i]) + 1;
+	}
+	if (len == 0)
+		return 0;
+	ctl->match_text = calloc(len, 1);
+	if (!ctl->match_text)
+		return -ENOMEM;
+	for (int i = 1, n = 0; i < argc; i++)
+		if (strcmp(argv[i], "latest") != 0)
+			n += sprintf(ctl->match_text + n, "%s%s", n ? " " : "", argv[i]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	static char *default_verb[] = {"list", NULL};
 	struct ctl ctl = {.config_path = GC_CONFIG_FILE};
-	const struct verb *verb = NULL;
+	const struct verb *verb;
+	char **args;
 	int r, n_args;
 
 	gc_log_set(log_to_stderr, NULL);
@@ -580,17 +767,20 @@ int main(int argc, char **argv)
 	if (r != 0)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	n_args = argc - optind;
-	for (size_t i = 0; n_args > 0 && i < ELEMENTSOF(verbs); i++)
-		if (strcmp(argv[optind], verbs[i].name) == 0)
-			verb = &verbs[i];
-	if (!verb || n_args < verb->min_args || n_args > verb->max_args) {
-		usage(stderr);
-		return EXIT_USAGE;
+	args = argv + optind;
+	if (n_args == 0) {
+		args = default_verb; /* as coredumpctl: list */
+		n_args = 1;
 	}
+	verb = find_verb(args[0]);
+	if (!verb || parse_matches(&ctl, verb, n_args, args) < 0)
+		return EXIT_USAGE;
 	if (verb->needs_store && open_store(&ctl) < 0)
 		return EXIT_NOT_FOUND;
-	r = verb->run(&ctl, n_args, argv + optind);
+	r = verb->run(&ctl, n_args, args);
 	gc_store_free(ctl.store);
+	gc_selection_done(&ctl.selection);
+	free(ctl.match_text);
 	free(ctl.units);
 	return r;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "select.h"
 #include "store.h"
 
 enum { EXIT_OK = 0, EXIT_NOT_FOUND = 1, EXIT_USAGE = 2 };
@@ -18,6 +19,10 @@ struct ctl {
 	bool crashed_only; /* stacks --crashed */
 	bool group;	   /* stacks --group */
 	const char *root;
+	struct gc_selection selection; /* the matches, --since, --until */
+	uint64_t lines;		       /* list -n N, 0 for all */
+	bool reverse;		       /* list -r: newest first */
+	char *match_text;	       /* the matches as given, for messages; NULL for none */
 	char **units;
 	size_t n_units;
 	struct gc_store *store;

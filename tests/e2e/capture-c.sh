@@ -67,4 +67,25 @@ check "replay stored" test "$(count_entries)" = 2
 ctl dump "$(json_field id)" -o "$T/replayed.core"
 check "replay dump is byte-identical" cmp "$T/raw.core" "$T/replayed.core"
 check "replay takes comm from argv/notes" test "$(json_field comm)" = crash-c
+
+# Choosing a crash as with coredumpctl: matches, a time window, the last one by default.
+n_of() { ctl --json list "$@" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+last_id() { ctl --json "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
+pid1=$(ctl --json list | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["pid"])')
+check "list PID: the kernel's crash only" test "$(n_of "$pid1")" = 1
+check "list PID PID: either" test "$(n_of "$pid1" 4242)" = 2
+check "list COMM: both" test "$(n_of crash-c)" = 2
+check "list COMM PID: both must hold" test "$(n_of crash-c 4242)" = 1
+check "list FIELD=VALUE" test "$(n_of signal=SIGSEGV pid=4242)" = 1
+check "list --since=-1h: both" test "$(n_of --since=-1h)" = 2
+check "list --until=-1h: none, exit 1" sh -c "'$GOCRASHCTL' --store='$STORE' list --until=-1h; test \$? = 1"
+check "list -1: the last" test "$(n_of -1)" = 1
+check "list -r: newest first" test "$(ctl --json list -r | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["pid"])')" = 4242
+check "no command: list" sh -c "'$GOCRASHCTL' --store='$STORE' | grep -q '^$id '"
+check "info without a match: the last crash" test "$(last_id info)" = "$(json_field id)"
+check "info PID" test "$(last_id info "$pid1")" = "$id"
+check "info with no match: said, exit 1" sh -c "'$GOCRASHCTL' --store='$STORE' info 777 2>&1 | grep -q 'info: no crash matches 777'"
+check "stacks of a C crash: said" sh -c "! '$GOCRASHCTL' --store='$STORE' stacks $pid1"
+check "unknown command: said" sh -c "'$GOCRASHCTL' --store='$STORE' lsit 2>&1 | grep -q 'unknown command \"lsit\"'"
+check "unknown field: said" sh -c "'$GOCRASHCTL' --store='$STORE' list foo=1 2>&1 | grep -q 'not a match: \"foo=1\"'"
 finish
