@@ -2,7 +2,10 @@
 /* gocrashctl: list, inspect and restore the crashes gocrashd stored. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,13 +312,89 @@ static void format_usec(uint64_t usec, char *buf, size_t size)
 		snprintf(buf, size, "%.3fs", usec / 1e6);
 }
 
-/* The lines that say more than their field: PID with the comm, Core with the sizes, Go with
- * the version, Truncated with why. Returns false for the other fields. */
+/* A user or group id with its name on this system, when it has one. */
+static void print_id(const char *label, int64_t id, bool group)
+{
+	char buf[4096];
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	const char *name = NULL;
+
+	if (id >= 0 && id <= UINT32_MAX - 1 && !group &&
+	    getpwuid_r((uid_t)id, &pw, buf, sizeof(buf), &pwp) == 0 && pwp)
+		name = pwp->pw_name;
+	else if (id >= 0 && id <= UINT32_MAX - 1 && group &&
+		 getgrgid_r((gid_t)id, &gr, buf, sizeof(buf), &grp) == 0 && grp)
+		name = grp->gr_name;
+	if (name)
+		printf("%16s: %" PRId64 " (%s)\n", label, id, name);
+	else
+		printf("%16s: %" PRId64 "\n", label, id);
+}
+
+/* si_code as <asm-generic/siginfo.h> names it: the codes every signal can have, then those
+ * of the fault signals. */
+static const char *signal_code_name(int signal, int64_t code)
+{
+	static const struct {
+		int signal; /* 0: any */
+		int64_t code;
+		const char *name;
+	} codes[] = {
+	    {0, 0, "SI_USER"},		 {0, 0x80, "SI_KERNEL"},      {0, -1, "SI_QUEUE"},
+	    {0, -2, "SI_TIMER"},	 {0, -3, "SI_MESGQ"},	      {0, -4, "SI_ASYNCIO"},
+	    {0, -5, "SI_SIGIO"},	 {0, -6, "SI_TKILL"},	      {SIGSEGV, 1, "SEGV_MAPERR"},
+	    {SIGSEGV, 2, "SEGV_ACCERR"}, {SIGSEGV, 3, "SEGV_BNDERR"}, {SIGSEGV, 4, "SEGV_PKUERR"},
+	    {SIGBUS, 1, "BUS_ADRALN"},	 {SIGBUS, 2, "BUS_ADRERR"},   {SIGBUS, 3, "BUS_OBJERR"},
+	    {SIGILL, 1, "ILL_ILLOPC"},	 {SIGILL, 2, "ILL_ILLOPN"},   {SIGILL, 3, "ILL_ILLADR"},
+	    {SIGILL, 4, "ILL_ILLTRP"},	 {SIGILL, 5, "ILL_PRVOPC"},   {SIGFPE, 1, "FPE_INTDIV"},
+	    {SIGFPE, 2, "FPE_INTOVF"},	 {SIGFPE, 3, "FPE_FLTDIV"},   {SIGFPE, 4, "FPE_FLTOVF"},
+	    {SIGFPE, 5, "FPE_FLTUND"},	 {SIGFPE, 6, "FPE_FLTRES"},   {SIGFPE, 7, "FPE_FLTINV"},
+	    {SIGTRAP, 1, "TRAP_BRKPT"},	 {SIGTRAP, 2, "TRAP_TRACE"},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(codes); i++)
+		if ((codes[i].signal == 0 || codes[i].signal == signal) && codes[i].code == code)
+			return codes[i].name;
+	return NULL;
+}
+
+/* The lines that say more than their field: PID with the comm, ids with names, Core with the
+ * sizes, Go with the version, Truncated with why, the fault code by name. Returns false for
+ * the other fields. */
 static bool print_combined(const struct gc_meta *m, enum gc_meta_field field, const char *label)
 {
 	char buf[128], raw[32], stored[32];
+	const char *name;
 
 	switch (field) {
+	case GC_META_uid:
+	case GC_META_euid:
+		if (gc_meta_has(m, field))
+			print_id(label, field == GC_META_uid ? m->uid : m->euid, false);
+		return true;
+	case GC_META_gid:
+	case GC_META_egid:
+		if (gc_meta_has(m, field))
+			print_id(label, field == GC_META_gid ? m->gid : m->egid, true);
+		return true;
+	case GC_META_dump_mode:
+		if (gc_meta_has(m, field))
+			printf("%16s: %" PRId64 "%s\n", label, m->dump_mode,
+			       m->dump_mode == 1 ? " (the user's)"
+			       : m->dump_mode == 2
+				   ? " (root only: set-id or not dumpable by the user)"
+				   : "");
+		return true;
+	case GC_META_fault_code:
+		if (!gc_meta_has(m, field))
+			return true;
+		name = signal_code_name(m->fault_signal, m->fault_code);
+		if (name)
+			printf("%16s: %" PRId64 " (%s)\n", label, m->fault_code, name);
+		else
+			printf("%16s: %" PRId64 "\n", label, m->fault_code);
+		return true;
 	case GC_META_pid:
 		printf("%16s: %" PRId64 " (%s)\n", label, m->pid, m->comm ? m->comm : "?");
 		return true;
@@ -552,10 +631,14 @@ static int verb_dump(struct ctl *ctl, int argc, char **argv)
 		return EXIT_NOT_FOUND;
 	}
 	r = gc_zreader_open(core_fd, &reader);
-	if (r >= 0 && (out_fd = open_output(ctl)) < 0)
-		r = out_fd;
-	if (r >= 0)
+	if (r >= 0) {
+		out_fd = open_output(ctl); /* says why not itself */
+		if (out_fd < 0) {
+			gc_meta_free(&meta);
+			return EXIT_NOT_FOUND;
+		}
 		r = gc_dump(reader, out_fd, &size);
+	}
 	if (r < 0)
 		gc_log_errno(LOG_ERR, r, "cannot restore the core of %s", meta.id);
 	else if (meta.truncated)

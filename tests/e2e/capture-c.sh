@@ -57,6 +57,9 @@ check "gdb finds main" sh -c "gdb -batch -ex bt '$T/crash-c' '$T/dumped.core' 2>
 check "store is 0700" test "$(stat -c %a "$STORE")" = 700
 check "core is 0600" test "$(stat -c %a "$STORE/$id/core.zst")" = 600
 check "info shows the signal" sh -c "'$GOCRASHCTL' --store='$STORE' info '$id' | grep -q SIGSEGV"
+check "info names the user" sh -c "'$GOCRASHCTL' --store='$STORE' info '$id' | grep -q 'UID: 0 (root)'"
+check "info names the fault code" sh -c "'$GOCRASHCTL' --store='$STORE' info '$id' | grep -q 'Fault Code: 1 (SEGV_MAPERR)'"
+check "info explains the dump mode" sh -c "'$GOCRASHCTL' --store='$STORE' info '$id' | grep -q \"Dump Mode: 1 (the user's)\""
 check "info --json is one object" sh -c "'$GOCRASHCTL' --store='$STORE' --json info latest | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"id\"]==\"$id\"'"
 check "unknown id exits 1" sh -c "'$GOCRASHCTL' --store='$STORE' info nosuchid; test \$? = 1"
 check "bad usage exits 2" sh -c "'$GOCRASHCTL' --store='$STORE' frobnicate; test \$? = 2"

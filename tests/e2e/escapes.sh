@@ -80,6 +80,9 @@ check "tty info: command line escaped" grep -qF '\x1b[2J\x1b[Hroot@host:~# ' "$T
 check "tty info: C1 control escaped" grep -qF 'csi\u009b2J' "$T/info.tty"
 check "tty info: invalid UTF-8 escaped" grep -qF '\xed\xa0\x80\xf4\x90\x80\x80\xc0\xaf\xe2\x82' "$T/info.tty"
 check "tty info: CR and BEL escaped" grep -qF 'over\rwrite\a' "$T/info.tty"
+on_tty dump >"$T/dump.tty" 2>&1 || true
+check "tty dump: refused, said once" test "$(grep -c . "$T/dump.tty")" = 1
+check "... and why" grep -q 'refusing to write a core to a terminal' "$T/dump.tty"
 # Piped, list and info are escaped too: one line per crash, one line per field.
 check "piped list: no raw ESC" sh -c "! '$GOCRASHCTL' --store='$STORE' list | grep -q '$ESC'"
 check "piped info: no raw ESC" sh -c "! '$GOCRASHCTL' --store='$STORE' info latest | grep -q '$ESC'"
