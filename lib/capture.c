@@ -442,6 +442,10 @@ static void describe_process(const struct capture *c, struct gc_meta *m)
 	m->cmdline = strdup_or_null(c->proc.cmdline);
 	m->unit = strdup_or_null(c->proc.unit);
 	m->container_unit = strdup_or_null(c->proc.container_unit);
+	m->user_unit = strdup_or_null(c->proc.user_unit);
+	m->slice = strdup_or_null(c->proc.slice);
+	m->cgroup = strdup_or_null(c->proc.cgroup);
+	m->hostname = gc_hostname();
 	m->build_id = strdup_or_null(c->gobin.build_id);
 	m->go = c->gobin.is_go;
 	m->go_version = strdup_or_null(c->gobin.go_version);
@@ -764,7 +768,8 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 
 	r = capture_run(&c, &meta);
 	if (r >= 0 && meta.id && request->journal)
-		gc_journal_crash(&meta, gc_store_path(c.store));
+		gc_journal_crash(&meta, gc_store_path(c.store),
+				 request->config->coredump_compatible);
 	if (r >= 0 && meta.id) {
 		recompress_core(&c, &meta);
 		record_total_cost(&c, &meta);

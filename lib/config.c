@@ -414,6 +414,7 @@ static const struct config_key config_keys[] = {
     KEY("Analysis", "TimeLimitSec", type_unsigned, analysis_time_limit_sec, unsigned, "30",
 	.min = 1, .max = 3600),
     KEY("Analysis", "MemoryLimit", type_size_or_infinity, analysis_memory_limit, uint64_t, "1G"),
+    KEY("Journal", "CoredumpCompatible", type_bool, coredump_compatible, bool, "yes"),
 };
 
 static void *key_field(const struct config_key *key, const struct gc_config *config)

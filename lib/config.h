@@ -30,6 +30,7 @@ struct gc_config {
 	bool adaptive;			  /* [Compression] Adaptive=: faster while behind */
 	unsigned analysis_time_limit_sec; /* [Analysis] TimeLimitSec=, default 30 */
 	uint64_t analysis_memory_limit;	  /* [Analysis] MemoryLimit=, default 1G */
+	bool coredump_compatible;	  /* [Journal] CoredumpCompatible=, default yes */
 };
 
 /* Fills in the defaults. Never fails; gc_config_free() releases it. */

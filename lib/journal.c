@@ -101,7 +101,7 @@ static char *crash_message(const struct gc_meta *meta)
 	return r < 0 ? NULL : message;
 }
 
-#define MAX_JOURNAL_ITEMS 64
+#define MAX_JOURNAL_ITEMS 96
 
 static void free_items(struct iovec *items, size_t n)
 {
@@ -151,7 +151,92 @@ static void add_meta_fields(struct iovec *items, size_t *n, const struct gc_meta
 	}
 }
 
-int gc_journal_crash(const struct gc_meta *meta, const char *store_path)
+/* What journalctl -u UNIT, --user-unit and systemctl status match in entries from UID 0:
+ * the crashed process's units as if journald had attached them (no OBJECT_PID: the PID may
+ * be another process's by the time journald would read /proc). */
+static void add_object_fields(struct iovec *items, size_t *n, const struct gc_meta *meta)
+{
+	char buf[GC_META_TEXT_MAX];
+
+	if (meta->unit)
+		add_field(items, n, "OBJECT_SYSTEMD_UNIT", meta->unit);
+	if (meta->user_unit) {
+		add_field(items, n, "OBJECT_SYSTEMD_USER_UNIT", meta->user_unit);
+		add_field(items, n, "OBJECT_SYSTEMD_OWNER_UID",
+			  gc_meta_text(meta, GC_META_uid, buf));
+	}
+	if (meta->slice)
+		add_field(items, n, "OBJECT_SYSTEMD_SLICE", meta->slice);
+	if (meta->cgroup)
+		add_field(items, n, "OBJECT_SYSTEMD_CGROUP", meta->cgroup);
+	add_field(items, n, "OBJECT_UID", gc_meta_text(meta, GC_META_uid, buf));
+	add_field(items, n, "OBJECT_GID", gc_meta_text(meta, GC_META_gid, buf));
+	if (meta->comm)
+		add_field(items, n, "OBJECT_COMM", meta->comm);
+	if (meta->exe)
+		add_field(items, n, "OBJECT_EXE", meta->exe);
+}
+
+static int send_items(struct iovec *items, size_t n)
+{
+	int r = gc_journal_available() ? sd_journal_sendv(items, n) : -ENOENT;
+
+	free_items(items, n);
+	return r;
+}
+
+/* The crash as systemd-coredump reports it: its MESSAGE_ID, COREDUMP_* fields with its
+ * names, COREDUMP_FILENAME the stored core (zstd, which coredumpctl reads). */
+static int send_coredump_entry(const struct gc_meta *meta, const char *store_path)
+{
+	static const struct {
+		const char *name;
+		enum gc_meta_field field;
+	} fields[] = {
+	    {"COREDUMP_PID", GC_META_pid},
+	    {"COREDUMP_UID", GC_META_uid},
+	    {"COREDUMP_GID", GC_META_gid},
+	    {"COREDUMP_SIGNAL", GC_META_signal},
+	    {"COREDUMP_TIMESTAMP", GC_META_time_usec},
+	    {"COREDUMP_COMM", GC_META_comm},
+	    {"COREDUMP_EXE", GC_META_exe},
+	    {"COREDUMP_CMDLINE", GC_META_cmdline},
+	    {"COREDUMP_UNIT", GC_META_unit},
+	    {"COREDUMP_USER_UNIT", GC_META_user_unit},
+	    {"COREDUMP_SLICE", GC_META_slice},
+	    {"COREDUMP_CGROUP", GC_META_cgroup},
+	    {"COREDUMP_HOSTNAME", GC_META_hostname},
+	    {"GOCRASH_CORE_ID", GC_META_id},
+	};
+	struct iovec items[MAX_JOURNAL_ITEMS];
+	char buf[GC_META_TEXT_MAX], *text = NULL;
+	size_t n = 0;
+
+	if (asprintf(&text, "Process %" PRId64 " (%s) of user %" PRId64 " dumped core.%s%s",
+		     meta->pid, meta->comm ? meta->comm : "?", meta->uid,
+		     meta->go_reason ? "\n\n" : "", meta->go_reason ? meta->go_reason : "") < 0)
+		return -ENOMEM;
+	add_field(items, &n, "MESSAGE", text);
+	free(text);
+	add_field(items, &n, "MESSAGE_ID", GC_COREDUMP_MESSAGE_ID);
+	add_field(items, &n, "PRIORITY", "2");
+	add_field(items, &n, "SYSLOG_IDENTIFIER", "gocrashd");
+	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+		const char *value = gc_meta_text(meta, fields[i].field, buf);
+
+		if (value)
+			add_field(items, &n, fields[i].name, value);
+	}
+	add_field(items, &n, "COREDUMP_SIGNAL_NAME", gc_signal_name(meta->signal));
+	if (meta->truncated)
+		add_field(items, &n, "COREDUMP_TRUNCATED", "1");
+	if (meta->core_stored && store_path &&
+	    asprintf(&text, "COREDUMP_FILENAME=%s/%s/core.zst", store_path, meta->id) >= 0)
+		add_item(items, &n, text);
+	return send_items(items, n);
+}
+
+int gc_journal_crash(const struct gc_meta *meta, const char *store_path, bool coredump_compatible)
 {
 	struct iovec items[MAX_JOURNAL_ITEMS];
 	_cleanup_free_ char *message = crash_message(meta);
@@ -167,15 +252,19 @@ int gc_journal_crash(const struct gc_meta *meta, const char *store_path)
 	if (store_path)
 		add_field(items, &n, "GOCRASH_STORE", store_path);
 	add_meta_fields(items, &n, meta);
+	add_object_fields(items, &n, meta);
 	/* Unknown keys that are journal fields already (GOCRASH_*) go as they are. */
 	for (size_t i = 0; i < meta->n_unknown; i++)
 		if (strncmp(meta->unknown[i], "GOCRASH_", 8) == 0)
 			add_item(items, &n, strdup(meta->unknown[i]));
-	r = gc_journal_available() ? sd_journal_sendv(items, n) : -ENOENT;
-	free_items(items, n);
-	if (r < 0)
+	r = send_items(items, n);
+	if (r < 0) {
 		gc_kmsg(LOG_CRIT, message);
-	return r;
+		return r;
+	}
+	if (coredump_compatible)
+		send_coredump_entry(meta, store_path);
+	return 0;
 }
 
 bool gc_journal_available(void)

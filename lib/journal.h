@@ -7,13 +7,20 @@
 #include "store.h"
 
 #define GC_MESSAGE_ID "aa37c25dc6094cf2b82356229e5578b2"
+/* systemd-coredump's SD_MESSAGE_COREDUMP, which alert rules, journalctl -u and coredumpctl
+ * look for. */
+#define GC_COREDUMP_MESSAGE_ID "fc2e22bc6ee647b6b90729ab34a250b1"
 
 /* "SIGSEGV", or "SIG42" for numbers without a name. Returns a static or thread-local string. */
 const char *gc_signal_name(int signal);
 
-/* Sends the crash entry (PRIORITY=2, GOCRASH_* fields). When journald is unreachable the
- * MESSAGE goes to /dev/kmsg instead. Returns 0 if journald took it, else a negative errno. */
-int gc_journal_crash(const struct gc_meta *meta, const char *store_path);
+/* Sends the crash entry (PRIORITY=2, GOCRASH_* fields, and the OBJECT_SYSTEMD_* fields that
+ * journalctl -u and systemctl status look for in entries from root). With
+ * coredump_compatible, a second entry as systemd-coredump writes it (its MESSAGE_ID and
+ * COREDUMP_* fields, COREDUMP_FILENAME the stored core.zst), for coredumpctl and the alert
+ * rules written for it. When journald is unreachable the MESSAGE goes to /dev/kmsg instead.
+ * Returns 0 if journald took it, else a negative errno. */
+int gc_journal_crash(const struct gc_meta *meta, const char *store_path, bool coredump_compatible);
 
 /* Whether journald's socket exists. sd_journal_send() drops messages silently when it does
  * not, so callers that must not lose a message check first. */

@@ -82,7 +82,7 @@ enum gc_meta_stage {
 /* clang-format off */
 #define GC_META_FIELDS(X)                                                                          \
 	X(id,                   STRING,    CORE,     "GOCRASH_CORE_ID",         "ID")              \
-	X(time_usec,            TIME,      CORE,     NULL,                      "Time")            \
+	X(time_usec,            TIME,      CORE,     "GOCRASH_TIMESTAMP",       "Time")            \
 	X(pid,                  I64,       CORE,     "GOCRASH_PID",             "PID")             \
 	X(uid,                  I64,       CORE,     "GOCRASH_UID",             "UID")             \
 	X(gid,                  I64,       CORE,     "GOCRASH_GID",             "GID")             \
@@ -103,6 +103,11 @@ enum gc_meta_stage {
 	X(unit,                 STRING,    CORE,     "GOCRASH_UNIT",            "Unit")            \
 	/* the service inside a container that runs its own systemd (its cgroup path) */           \
 	X(container_unit,       STRING,    CAPTURE,  "GOCRASH_CONTAINER_UNIT",  "Container Unit")  \
+	/* the user manager's unit (user@UID.service's app.slice/foo.service), slice, cgroup */     \
+	X(user_unit,            STRING,    CAPTURE,  "GOCRASH_USER_UNIT",       "User Unit")       \
+	X(slice,                STRING,    CAPTURE,  "GOCRASH_SLICE",           "Slice")           \
+	X(cgroup,               STRING,    CAPTURE,  "GOCRASH_CGROUP",          "Control Group")   \
+	X(hostname,             STRING,    CAPTURE,  "GOCRASH_HOSTNAME",        "Hostname")        \
 	X(build_id,             STRING,    CORE,     "GOCRASH_BUILD_ID",        "Build ID")        \
 	/* raw bytes received from the kernel, and bytes of core.zst on disk */                    \
 	X(core_size,            BYTES,     CORE,     "GOCRASH_CORE_SIZE",       NULL)              \

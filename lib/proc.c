@@ -171,6 +171,23 @@ static char *read_inner_unit(pid_t pid, const char *unit)
 	return strndup(found, len);
 }
 
+/* Where systemd put it: its cgroup path names the units (the kernel writes it; a user with a
+ * delegated subtree chooses the names below it, so they are shown escaped like the rest). */
+static void read_units(pid_t pid, struct gc_proc_info *info)
+{
+	if (sd_pid_get_unit(pid, &info->unit) < 0)
+		info->unit = NULL;
+	if (sd_pid_get_user_unit(pid, &info->user_unit) < 0)
+		info->user_unit = NULL;
+	if (!info->unit && info->user_unit)
+		info->unit = strdup(info->user_unit); /* as before: the unit it has */
+	if (sd_pid_get_slice(pid, &info->slice) < 0)
+		info->slice = NULL;
+	if (sd_pid_get_cgroup(pid, &info->cgroup) < 0)
+		info->cgroup = NULL;
+	info->container_unit = read_inner_unit(pid, info->unit);
+}
+
 /* What the process's fds and the unit of its PID say; dir keeps it from being another's. */
 static void read_process(pid_t pid, int dir, struct gc_proc_info *info)
 {
@@ -183,9 +200,7 @@ static void read_process(pid_t pid, int dir, struct gc_proc_info *info)
 	info->cmdline = read_proc_text(dir, "cmdline");
 	info->comm = read_proc_text(dir, "comm");
 	read_credentials(dir, info);
-	if (sd_pid_get_unit(pid, &info->unit) < 0 && sd_pid_get_user_unit(pid, &info->unit) < 0)
-		info->unit = NULL;
-	info->container_unit = read_inner_unit(pid, info->unit);
+	read_units(pid, info);
 }
 
 void gc_proc_collect(pid_t pid, struct gc_proc_info *ret)
@@ -219,6 +234,9 @@ void gc_proc_info_done(struct gc_proc_info *info)
 	free(info->comm);
 	free(info->unit);
 	free(info->container_unit);
+	free(info->user_unit);
+	free(info->slice);
+	free(info->cgroup);
 	*info = (struct gc_proc_info)GC_PROC_INFO_INIT;
 }
 

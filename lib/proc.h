@@ -29,6 +29,9 @@ struct gc_proc_info {
 	char *comm;	      /* /proc/PID/comm */
 	char *unit;	      /* systemd unit (system or user), NULL when none */
 	char *container_unit; /* the service inside a container running its own systemd */
+	char *user_unit;      /* the unit of a user's systemd, NULL when none */
+	char *slice;	      /* its slice */
+	char *cgroup;	      /* its cgroup path */
 };
 
 #define GC_PROC_INFO_INIT                                                                          \

@@ -136,6 +136,7 @@ static bool match_one(const struct gc_match *match, const struct gc_meta *m)
 		return streq_or_false(m->exe, match->value);
 	case GC_MATCH_UNIT:
 		return streq_or_false(m->unit, match->value) ||
+		       streq_or_false(m->user_unit, match->value) ||
 		       streq_or_false(m->container_unit, match->value);
 	case GC_MATCH_SIGNATURE:
 		return has_prefix(m->go_signature, match->value);

@@ -23,7 +23,7 @@ enum gc_match_kind {
 	GC_MATCH_PID,	    /* the pid */
 	GC_MATCH_COMM,	    /* comm */
 	GC_MATCH_EXE,	    /* the executable's path */
-	GC_MATCH_UNIT,	    /* the unit, or the container's unit */
+	GC_MATCH_UNIT,	    /* the unit, the user unit, or the container's unit */
 	GC_MATCH_SIGNATURE, /* a prefix of the Go signature */
 	GC_MATCH_FIELD,	    /* FIELD=VALUE: the field's value as the meta file writes it */
 };

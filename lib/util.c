@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "macro.h"
 
@@ -83,4 +84,13 @@ bool gc_ends_with(const char *s, const char *suffix)
 	size_t n = strlen(s), k = strlen(suffix);
 
 	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+char *gc_hostname(void)
+{
+	char name[HOST_NAME_MAX + 1] = "";
+
+	if (gethostname(name, sizeof(name) - 1) < 0 || name[0] == '\0')
+		return NULL;
+	return strdup(name);
 }

@@ -20,6 +20,9 @@ void gc_format_bytes(uint64_t bytes, char *buf, size_t size);
 /* mkdir -p: creates path and its missing parents with mode. Returns 0 or a negative errno. */
 int gc_mkdir_p(const char *path, mode_t mode);
 
+/* This machine's host name, malloc'ed, or NULL. */
+char *gc_hostname(void);
+
 /* The clock in microseconds. */
 uint64_t gc_clock_usec(clockid_t clock);
 

@@ -9,7 +9,8 @@ export DEBIAN_FRONTEND=noninteractive
 build_pkgs=(meson ninja-build gcc pkg-config libsystemd-dev libzstd-dev libelf-dev libdw-dev libinih-dev scdoc)
 # go-md2man and golang-chroma: bookworm's programs built by go1.18, for which Debian has no
 # toolchain (tests/e2e/go118.sh).
-test_pkgs=(libcmocka-dev zstd gdb elfutils binutils systemd systemd-container procps golang-1.19-go
+# systemd-coredump: its coredumpctl reads gocrashd's coredump-compatible entries (e2e-journal).
+test_pkgs=(libcmocka-dev zstd gdb elfutils binutils systemd systemd-container systemd-coredump procps golang-1.19-go
 	go-md2man golang-chroma)
 # Newer Go toolchains: bookworm-backports (1.21-1.23), trixie (1.24) and trixie-backports
 # (1.25-1.27), the trixie suites pinned low so that nothing else is upgraded from them.
@@ -47,8 +48,16 @@ pkgs=("${build_pkgs[@]}")
 need=$(missing "${pkgs[@]}")
 if [ -n "$need" ]; then
 	apt-get update -qq
+	# systemd-coredump's postinst applies its sysctl.d file (core_pattern, core_pipe_limit,
+	# fs.suid_dumpable=2): put back what was there.
+	saved_pattern=$(cat /proc/sys/kernel/core_pattern)
+	saved_pipe_limit=$(cat /proc/sys/kernel/core_pipe_limit)
+	saved_suid_dumpable=$(cat /proc/sys/fs/suid_dumpable)
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $need >/dev/null
+	printf '%s\n' "$saved_pattern" >/proc/sys/kernel/core_pattern 2>/dev/null || true
+	printf '%s\n' "$saved_pipe_limit" >/proc/sys/kernel/core_pipe_limit 2>/dev/null || true
+	printf '%s\n' "$saved_suid_dumpable" >/proc/sys/fs/suid_dumpable 2>/dev/null || true
 fi
 if [ "$what" = test ]; then
 	need=$(missing "${backports_go[@]}" "${trixie_go[@]%/*}")

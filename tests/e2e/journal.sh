@@ -72,6 +72,58 @@ else
 	echo "SKIP (part): no Debian Go toolchain for the Go journal entry"
 fi
 
+# In a unit's cgroup, as systemd would have started it: journalctl -u and coredumpctl see it.
+unit=gctest-$$.service
+before=$(count_entries)
+in_unit_cgroup "system.slice/$unit" "./crash me"
+check "unit crash stored" wait_entries $((before + 1))
+wait_handlers
+uid_=$(json_field id)
+check "... its unit" test "$(json_field unit)" = "$unit"
+check "... its slice" test "$(json_field slice)" = system.slice
+check "... its cgroup" test "$(json_field cgroup)" = "/system.slice/$unit"
+check "... the host name" test "$(json_field hostname)" = "$(hostname)"
+entry=$(journal_entry "$uid_")
+check "GOCRASH_TIMESTAMP, the crash's time" test "$(field GOCRASH_TIMESTAMP)" = "$(json_field time_usec)"
+check "OBJECT_SYSTEMD_UNIT" test "$(field OBJECT_SYSTEMD_UNIT)" = "$unit"
+check "GOCRASH_SLICE" test "$(field GOCRASH_SLICE)" = system.slice
+journalctl --sync 2>/dev/null || true
+journalctl -u "$unit" -o json --no-pager >"$T/unit.json" 2>/dev/null || true
+unit_has() { # unit_has MESSAGE_ID: journalctl -u's output has that entry of this crash
+	python3 -c "import json,sys
+sys.exit(not any(e.get('MESSAGE_ID') == '$1' and e.get('GOCRASH_CORE_ID') == '$uid_'
+                 for e in map(json.loads, open('$T/unit.json'))))"
+}
+check "journalctl -u shows gocrashd's entry" unit_has "$MESSAGE_ID"
+check "... and the coredump-compatible one" unit_has fc2e22bc6ee647b6b90729ab34a250b1
+upid=$(json_field pid)
+if command -v coredumpctl >/dev/null; then
+	coredumpctl --no-pager list "$upid" >"$T/cdlist" 2>&1 || true
+	check "coredumpctl list shows it" grep -q " $upid .*present" "$T/cdlist"
+	coredumpctl --no-pager info "$upid" >"$T/cdinfo" 2>&1 || true
+	check "coredumpctl info: its unit" grep -q "Unit: $unit" "$T/cdinfo"
+	check "coredumpctl info: the stored core" grep -q "Storage: $STORE/$uid_/core.zst" "$T/cdinfo"
+	coredumpctl --no-pager dump "$upid" -o "$T/cd.core" >/dev/null 2>&1 || true
+	ctl dump "$uid_" -o "$T/gc.core"
+	check "coredumpctl dump: the core, byte for byte" cmp "$T/cd.core" "$T/gc.core"
+else
+	fail "coredumpctl is not installed (Debian: systemd-coredump; tests/setup-debian.sh installs it)"
+fi
+write_config <<'EOC'
+[Journal]
+CoredumpCompatible=no
+EOC
+before=$(count_entries)
+in_unit_cgroup "system.slice/$unit" "./crash me"
+check "CoredumpCompatible=no: stored" wait_entries $((before + 1))
+wait_handlers
+nid=$(json_field id)
+entry=$(journal_entry "$nid")
+check "... gocrashd's entry" test -n "$entry"
+journalctl --sync 2>/dev/null || true
+check "... no coredump entry" test -z "$(journalctl -o json --no-pager MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1 GOCRASH_CORE_ID="$nid" 2>/dev/null)"
+write_config </dev/null
+
 # journald unreachable (its socket directory hidden in a private mount namespace): the core is
 # still stored and the summary goes to the kernel log.
 ctl dump "$id" -o "$T/raw.core"

@@ -36,6 +36,7 @@ SAVED_PIPE_LIMIT=$(cat /proc/sys/kernel/core_pipe_limit)
 SAVED_SUID_DUMPABLE=$(cat /proc/sys/fs/suid_dumpable)
 STARTED_JOURNALD=
 PRESERVED=()
+AT_EXIT=() # commands cleanup runs first, in order
 
 preserve() { # preserve FILE...: put these system files back as they were on exit
 	local f
@@ -46,7 +47,8 @@ preserve() { # preserve FILE...: put these system files back as they were on exi
 }
 
 cleanup() {
-	local f
+	local f i
+	for ((i = 0; i < ${#AT_EXIT[@]}; i++)); do eval "${AT_EXIT[i]}" || true; done
 	for f in "${PRESERVED[@]}"; do
 		if [ -e "$T/preserved.${f//\//_}" ]; then cp -a "$T/preserved.${f//\//_}" "$f"; else rm -f "$f"; fi
 	done
@@ -127,6 +129,26 @@ start_journald() {
 		sleep 0.1
 	done
 	skip "systemd-journald did not start"
+}
+
+in_unit_cgroup() { # in_unit_cgroup SLICE/UNIT PROGRAM [ARGS]: run it in that cgroup, as systemd
+	# would have put it (both hierarchies of a hybrid setup), removed at exit
+	local path=$1 d dirs=() p
+	shift
+	if [ -d /sys/fs/cgroup/systemd ]; then dirs+=(/sys/fs/cgroup/systemd); fi
+	if [ -f /sys/fs/cgroup/unified/cgroup.procs ]; then dirs+=(/sys/fs/cgroup/unified); fi
+	if [ -f /sys/fs/cgroup/cgroup.procs ] && [ ${#dirs[@]} -eq 0 ]; then dirs+=(/sys/fs/cgroup); fi
+	for d in "${dirs[@]}"; do
+		mkdir -p "$d/$path"
+		p=$path
+		while [ "$p" != . ] && [ -n "$p" ]; do
+			AT_EXIT+=("rmdir '$d/$p' 2>/dev/null")
+			p=$(dirname "$p")
+		done
+	done
+	local procs=""
+	for d in "${dirs[@]}"; do procs+=" $d/$path/cgroup.procs"; done
+	crash sh -c "for f in$procs; do echo \$\$ >\$f; done; exec \"\$@\"" sh "$@"
 }
 
 build_c_crasher() { # build_c_crasher NAME: a 2-thread C program that segfaults

@@ -159,6 +159,7 @@ static void set_all_non_default(struct gc_config *config)
 	config->adaptive = false;
 	config->analysis_time_limit_sec = 7;
 	config->analysis_memory_limit = 300 << 20;
+	config->coredump_compatible = false;
 }
 
 /* Loads TEXT as the main file into a fresh default configuration. */
@@ -725,7 +726,10 @@ static void test_format_roundtrip(void **state)
 								       "\n"
 								       "[Analysis]\n"
 								       "TimeLimitSec=30\n"
-								       "MemoryLimit=1G\n");
+								       "MemoryLimit=1G\n"
+								       "\n"
+								       "[Journal]\n"
+								       "CoredumpCompatible=yes\n");
 	roundtrip(&config);
 	set_all_non_default(&config);
 	roundtrip(&config);
