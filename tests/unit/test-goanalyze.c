@@ -136,13 +136,16 @@ static int analyze_with(int core_fd, int exe_fd, const struct gc_go_analyze_opti
 {
 	struct gc_zreader *reader;
 	struct gc_memview *view;
+	struct gc_exe *exe;
 	double start = now_s();
 	int r;
 
 	assert_int_equal(gc_zreader_open(core_fd, &reader), 0);
 	assert_int_equal(gc_memview_open(reader, exe_fd, &view), 0);
+	assert_int_equal(gc_exe_open(exe_fd, &exe), 0);
 	*report = (struct gc_go_report){};
-	r = gc_go_analyze(view, exe_fd, opts, report);
+	r = gc_go_analyze(view, exe, opts, report);
+	gc_exe_free(exe);
 	gc_memview_free(view);
 	gc_zreader_free(reader);
 	*seconds = now_s() - start;
@@ -212,10 +215,12 @@ static void learn_target(struct fixture *f)
 	struct gc_go_target t;
 	struct gc_func fn;
 	const char *why = NULL;
+	_cleanup_(gc_exe_freep) struct gc_exe *exe = NULL;
 
 	assert_int_equal(gc_zreader_open(f->stored_fd, &reader), 0);
 	assert_int_equal(gc_memview_open(reader, f->exe_fd, &view), 0);
-	assert_int_equal(gc_go_target_open(&t, view, f->exe_fd, &why), 0);
+	assert_int_equal(gc_exe_open(f->exe_fd, &exe), 0);
+	assert_int_equal(gc_go_target_open(&t, view, exe, &why), 0);
 	f->layout = t.layout;
 	f->allglen_addr = t.allglen_addr;
 	f->allgptr_addr = t.allgptr_addr;

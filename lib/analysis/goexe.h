@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* The crashed program's executable, opened once (libelf over an fd, read with pread, never
+ * mapped: the file may change under the child) and serving what the analysis reads from it:
+ * ELF and program headers, sections, both build ids and the Go build info, read once. Whether
+ * it is the executable that crashed is checked against the core's copy of its first page. */
+#pragma once
+
+#include <gelf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gobuildinfo.h"
+#include "memview.h"
+
+struct gc_exe;
+
+/* Opens the ELF file on fd (borrowed: it must stay open until gc_exe_free()) and reads its
+ * headers, build ids and build info. Returns 0, -EBADMSG when it is not ELF, -ENOMEM, or
+ * -EPERM in the root part. */
+int gc_exe_open(int fd, struct gc_exe **ret);
+struct gc_exe *gc_exe_free(struct gc_exe *exe);
+static inline void gc_exe_freep(struct gc_exe **exe)
+{
+	if (*exe)
+		gc_exe_free(*exe);
+}
+
+int gc_exe_fd(const struct gc_exe *exe);
+const GElf_Ehdr *gc_exe_header(const struct gc_exe *exe);
+/* The program headers (owned by exe); *n gets their number. */
+const GElf_Phdr *gc_exe_phdrs(const struct gc_exe *exe, size_t *n);
+
+/* The GNU build id (NT_GNU_BUILD_ID) as hex, the Go build id (the "Go" note): NULL when the
+ * file has none. Both come from the PT_NOTE segments, so section headers are not needed. */
+const char *gc_exe_gnu_build_id(const struct gc_exe *exe);
+const char *gc_exe_go_build_id(const struct gc_exe *exe);
+
+/* The build info (owned by exe), read at open from .go.buildinfo, else the first writable,
+ * non-executable PT_LOAD. Returns 0 or what gc_buildinfo_read() returned then. */
+int gc_exe_buildinfo(const struct gc_exe *exe, const struct gc_buildinfo **ret);
+
+/* Where a part of the file is loaded: size bytes at file offset `offset`, link address vaddr. */
+struct gc_exe_range {
+	uint64_t vaddr, size, offset;
+};
+
+/* The SHT_PROGBITS section called name. Returns 0 or -ENOENT. */
+int gc_exe_section(const struct gc_exe *exe, const char *name, struct gc_exe_range *ret);
+
+/* Reads size bytes at file offset offset (all of them). Returns 0, -EIO on a short file, or
+ * the errno of pread. */
+int gc_exe_read(const struct gc_exe *exe, uint64_t offset, void *buf, size_t size);
+
+/* The same into a new buffer (free()), for sizes up to 1 GiB. Returns 0, -EBADMSG for an
+ * empty or larger size, -ENOMEM, or as gc_exe_read(). */
+int gc_exe_read_alloc(const struct gc_exe *exe, uint64_t offset, uint64_t size, void **ret);
+
+/* Whether the executable is the one that crashed (gc_exe_check_name() names it for the
+ * entry's exe_check field). */
+enum gc_exe_check {
+	GC_EXE_CHECK_UNKNOWN,
+	GC_EXE_CHECK_MATCH,
+	GC_EXE_CHECK_MISMATCH,
+};
+
+/* Compares exe with the crashed process as the core on view has it: the build ids (GNU, else
+ * Go) in the notes of the core's copy of the executable's first page, else that page itself;
+ * when the core has no copy, NT_PRPSINFO's fname with the executable's name in NT_FILE (a
+ * mismatch only: a name says nothing of the contents). Writes a sentence saying why into
+ * why (size bytes). */
+enum gc_exe_check gc_exe_check_core(const struct gc_exe *exe, struct gc_memview *view, char *why,
+				    size_t size);
+const char *gc_exe_check_name(enum gc_exe_check check);
