@@ -131,7 +131,7 @@ enum gc_meta_stage {
 	X(go_buildmode,         STRING,    ANALYSIS, NULL,                      "Build Mode")      \
 	X(go_cgo,               BOOL,      ANALYSIS, NULL,                      "CGO_ENABLED")     \
 	/* whether the executable analysed is the one that crashed: match, mismatch or unknown */ \
-	/* (gc_exe_check_core(): build ids in the core's copy of its first page) */               \
+	/* (execheck.h: build ids in the core's copy of its first page) */               \
 	X(exe_check,            STRING,    ANALYSIS, "GOCRASH_EXE_CHECK",       "Executable Check") \
 	/* what the analysis could not read, a note a line */                                      \
 	X(go_note,              TEXT,      ANALYSIS, "GOCRASH_GO_NOTE",         "Analysis Note")   \

@@ -9,7 +9,7 @@
 
 #include "elfcore.h"
 #include "goanalyze.h"
-#include "goexe.h"
+#include "execheck.h"
 #include "macro.h"
 #include "memview.h"
 #include "util.h"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The crashed program's executable, opened once (libelf over an fd, read with pread, never
  * mapped: the file may change under the child) and serving what the analysis reads from it:
- * ELF and program headers, sections, both build ids and the Go build info, read once. Whether
- * it is the executable that crashed is checked against the core's copy of its first page. */
+ * ELF and program headers, sections, both build ids and the Go build info, read once.
+ * Whether it is the executable that crashed: execheck.h. */
 #pragma once
 
 #include <gelf.h>
@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include "gobuildinfo.h"
-#include "memview.h"
 
 struct gc_exe;
 
@@ -27,6 +26,8 @@ static inline void gc_exe_freep(struct gc_exe **exe)
 }
 
 int gc_exe_fd(const struct gc_exe *exe);
+/* The libelf handle (owned by exe), for libdw (dwarf_begin_elf()) and symbol tables. */
+Elf *gc_exe_elf(const struct gc_exe *exe);
 const GElf_Ehdr *gc_exe_header(const struct gc_exe *exe);
 /* The program headers (owned by exe); *n gets their number. */
 const GElf_Phdr *gc_exe_phdrs(const struct gc_exe *exe, size_t *n);
@@ -56,19 +57,6 @@ int gc_exe_read(const struct gc_exe *exe, uint64_t offset, void *buf, size_t siz
  * empty or larger size, -ENOMEM, or as gc_exe_read(). */
 int gc_exe_read_alloc(const struct gc_exe *exe, uint64_t offset, uint64_t size, void **ret);
 
-/* Whether the executable is the one that crashed (gc_exe_check_name() names it for the
- * entry's exe_check field). */
-enum gc_exe_check {
-	GC_EXE_CHECK_UNKNOWN,
-	GC_EXE_CHECK_MATCH,
-	GC_EXE_CHECK_MISMATCH,
-};
-
-/* Compares exe with the crashed process as the core on view has it: the build ids (GNU, else
- * Go) in the notes of the core's copy of the executable's first page, else that page itself;
- * when the core has no copy, NT_PRPSINFO's fname with the executable's name in NT_FILE (a
- * mismatch only: a name says nothing of the contents). Writes a sentence saying why into
- * why (size bytes). */
-enum gc_exe_check gc_exe_check_core(const struct gc_exe *exe, struct gc_memview *view, char *why,
-				    size_t size);
-const char *gc_exe_check_name(enum gc_exe_check check);
+/* The GNU build id (as hex) and the Go build id of an ELF note area, as new strings, into
+ * those of *gnu and *go that are still NULL. Returns 0 (found or not) or -ENOMEM. */
+int gc_exe_build_ids_from_notes(const uint8_t *notes, size_t size, char **gnu, char **go);

@@ -262,8 +262,7 @@ static int open_tables(struct gc_go_target *t, const char **why)
 				-EPROTONOSUPPORT);
 	t->layout = gc_go_layout_get(minor, &t->layout_exact);
 	if (t->layout && !t->layout_exact &&
-	    gc_go_layout_from_dwarf(gc_exe_fd(t->exe), minor, &t->dwarf_layout,
-				    &t->dwarf_missing) >= 0) {
+	    gc_go_layout_from_dwarf(t->exe, minor, &t->dwarf_layout, &t->dwarf_missing) >= 0) {
 		t->layout = &t->dwarf_layout;
 		t->layout_dwarf = true;
 	}

@@ -12,7 +12,7 @@
 #include "elfcore.h"
 #include "golayout.h"
 #include "gobuildinfo.h"
-#include "goexe.h"
+#include "execheck.h"
 #include "gostrtab.h"
 #include "memview.h"
 #include "pclntab.h"

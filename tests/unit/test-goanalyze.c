@@ -29,6 +29,7 @@
 #include "goargs.h"
 #include "golayout.h"
 #include "goreport.h"
+#include "execheck.h"
 #include "gotarget.h"
 #include "macro.h"
 #include "memview.h"

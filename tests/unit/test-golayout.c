@@ -276,9 +276,12 @@ static void check_from_dwarf(const struct gc_go_layout *layout, const char *prog
 	struct gc_go_layout from_dwarf;
 	size_t missing = 0, absent = 0;
 	int fd = open(prog, O_RDONLY | O_CLOEXEC);
+	struct gc_exe *exe = NULL;
 
 	assert_true(fd >= 0);
-	assert_int_equal(gc_go_layout_from_dwarf(fd, layout->minor, &from_dwarf, &missing), 0);
+	assert_int_equal(gc_exe_open(fd, &exe), 0);
+	assert_int_equal(gc_go_layout_from_dwarf(exe, layout->minor, &from_dwarf, &missing), 0);
+	gc_exe_free(exe);
 	close(fd);
 	for (size_t i = 0; i < GC_GO_LAYOUT_N_FIELDS; i++) {
 		uint32_t want, got;
