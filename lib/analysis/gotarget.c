@@ -190,7 +190,7 @@ static int find_moduledata(struct gc_go_target *t, const uint64_t (*ranges)[2], 
 static int find_strtabs(struct gc_go_target *t, const uint64_t (*ranges)[2], size_t n)
 {
 	struct gc_go_strtab_hint hints[GC_GO_N_HINTS];
-	int r = gc_go_strtab_hints(gc_exe_fd(t->exe), hints);
+	int r = gc_go_strtab_hints(t->exe, hints);
 
 	return gc_go_strtabs_find(read_mem_cb, t, ranges, n, r < 0 ? NULL : hints, t->bias,
 				  &t->strtabs);
