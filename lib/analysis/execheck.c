@@ -153,15 +153,21 @@ static enum gc_exe_check compare_copy(const struct gc_exe *exe, const struct cor
 static enum gc_exe_check compare_name(const struct gc_core_info *info, const char *path, char *why,
 				      size_t size)
 {
+	static const char deleted[] = " (deleted)"; /* what d_path() adds to an unlinked file */
 	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	size_t len = strlen(base);
 
+	if (len > sizeof(deleted) - 1 && strcmp(base + len - (sizeof(deleted) - 1), deleted) == 0)
+		len -= sizeof(deleted) - 1;
+	len = MIN(len, (size_t)COMM_LEN);
 	if (!info->have_prpsinfo) {
 		snprintf(why, size,
 			 "the core has neither a copy of the executable's headers "
 			 "nor NT_PRPSINFO");
 		return GC_EXE_CHECK_UNKNOWN;
 	}
-	if (strncmp(info->fname, base, COMM_LEN) != 0) {
+	if (strnlen(info->fname, sizeof(info->fname)) != len ||
+	    memcmp(info->fname, base, len) != 0) {
 		snprintf(why, size, "the process was called \"%s\", its executable is %s",
 			 info->fname, path);
 		return GC_EXE_CHECK_MISMATCH;
