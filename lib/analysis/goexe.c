@@ -254,11 +254,6 @@ struct gc_exe *gc_exe_free(struct gc_exe *exe)
 	return NULL;
 }
 
-int gc_exe_fd(const struct gc_exe *exe)
-{
-	return exe->fd;
-}
-
 Elf *gc_exe_elf(const struct gc_exe *exe)
 {
 	return exe->elf;

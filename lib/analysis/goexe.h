@@ -25,7 +25,6 @@ static inline void gc_exe_freep(struct gc_exe **exe)
 		gc_exe_free(*exe);
 }
 
-int gc_exe_fd(const struct gc_exe *exe);
 /* The libelf handle (owned by exe), for libdw (dwarf_begin_elf()) and symbol tables. */
 Elf *gc_exe_elf(const struct gc_exe *exe);
 const GElf_Ehdr *gc_exe_header(const struct gc_exe *exe);
