@@ -135,6 +135,9 @@ enum gc_meta_stage {
 	X(go_vcs_modified,      BOOL_WORD, ANALYSIS, "GOCRASH_VCS_MODIFIED",    "VCS Modified")    \
 	X(go_buildmode,         STRING,    ANALYSIS, NULL,                      "Build Mode")      \
 	X(go_cgo,               BOOL,      ANALYSIS, NULL,                      "CGO_ENABLED")     \
+	/* whether the executable analysed is the one that crashed: match, mismatch or unknown */ \
+	/* (execheck.h: build ids in the core's copy of its first page) */               \
+	X(exe_check,            STRING,    ANALYSIS, "GOCRASH_EXE_CHECK",       "Executable Check") \
 	/* what the analysis could not read, a note a line */                                      \
 	X(go_note,              TEXT,      ANALYSIS, "GOCRASH_GO_NOTE",         "Analysis Note")   \
 	/* the core's notes */                                                                     \

@@ -9,7 +9,7 @@
 
 #include "elfcore.h"
 #include "goanalyze.h"
-#include "gobuildinfo.h"
+#include "execheck.h"
 #include "macro.h"
 #include "memview.h"
 #include "util.h"
@@ -77,24 +77,23 @@ static void describe_crash_site(const struct gc_go_report *report, struct gc_met
 	}
 }
 
-static void describe_build(int exe_fd, struct gc_meta *m)
+static void describe_build(const struct gc_exe *exe, struct gc_meta *m)
 {
-	struct gc_buildinfo b = {};
+	const struct gc_buildinfo *b;
 	_cleanup_free_ char *module = NULL;
 
-	if (gc_buildinfo_read_elf(exe_fd, &b) < 0)
+	if (gc_exe_buildinfo(exe, &b) < 0)
 		return;
-	if (b.mod_path && asprintf(&module, "%s%s%s", b.mod_path, b.mod_version ? " " : "",
-				   b.mod_version ?: "") >= 0)
+	if (b->mod_path && asprintf(&module, "%s%s%s", b->mod_path, b->mod_version ? " " : "",
+				    b->mod_version ?: "") >= 0)
 		m->go_module = TAKE_PTR(module);
-	gc_meta_set_string(&m->go_vcs_revision, b.vcs_revision);
-	gc_meta_set_string(&m->go_vcs_time, b.vcs_time);
-	if (b.vcs_revision)
-		GC_META_SET(m, go_vcs_modified, b.vcs_modified);
-	gc_meta_set_string(&m->go_buildmode, b.buildmode);
-	if (b.cgo_enabled >= 0)
-		GC_META_SET(m, go_cgo, b.cgo_enabled);
-	gc_buildinfo_done(&b);
+	gc_meta_set_string(&m->go_vcs_revision, b->vcs_revision);
+	gc_meta_set_string(&m->go_vcs_time, b->vcs_time);
+	if (b->vcs_revision)
+		GC_META_SET(m, go_vcs_modified, b->vcs_modified);
+	gc_meta_set_string(&m->go_buildmode, b->buildmode);
+	if (b->cgo_enabled >= 0)
+		GC_META_SET(m, go_cgo, b->cgo_enabled);
 }
 
 /* Every note, one per line. */
@@ -140,9 +139,10 @@ static int write_report(const struct gc_go_report *report, int fd)
 }
 
 /* Every goroutine's stack, the reason and the signature: the report goes to report_fd, the
- * summary into m. A program that is not Go is not an error. */
-static int analyze_go(struct gc_memview *view, const struct gc_analyze_request *req,
-		      struct gc_meta *m)
+ * summary into m. A program that is not Go is not an error; the build info of an executable
+ * that is not the one that crashed is not the program's. */
+static int analyze_go(struct gc_memview *view, const struct gc_exe *exe, enum gc_exe_check check,
+		      const struct gc_analyze_request *req, struct gc_meta *m)
 {
 	struct gc_go_analyze_options opts = {
 	    .crash_monotonic_ns = req->crash_monotonic_ns,
@@ -151,13 +151,14 @@ static int analyze_go(struct gc_memview *view, const struct gc_analyze_request *
 	struct gc_go_report report = {};
 	int r;
 
-	if (req->exe_fd < 0 || req->report_fd < 0)
+	if (!exe || req->report_fd < 0)
 		return 0;
-	r = gc_go_analyze(view, req->exe_fd, &opts, &report);
+	r = gc_go_analyze(view, exe, &opts, &report);
 	if (r == -ENOEXEC)
 		return 0;
 	if (r >= 0) {
-		describe_build(req->exe_fd, m);
+		if (check != GC_EXE_CHECK_MISMATCH)
+			describe_build(exe, m);
 		describe_go(&report, m);
 		r = write_report(&report, req->report_fd);
 	}
@@ -195,10 +196,30 @@ static int open_view(const struct gc_analyze_request *req, struct gc_zreader **r
 	return r;
 }
 
+/* The executable, opened once for the whole analysis, and whether it is the one that crashed. */
+static int open_exe(struct gc_memview *view, int exe_fd, struct gc_exe **ret,
+		    enum gc_exe_check *check, struct gc_meta *m)
+{
+	char why[256];
+	int r;
+
+	*check = GC_EXE_CHECK_UNKNOWN;
+	if (exe_fd < 0)
+		return 0;
+	r = gc_exe_open(exe_fd, ret);
+	if (r < 0)
+		return r == -ENOMEM ? r : 0;
+	*check = gc_exe_check_core(*ret, view, why, sizeof(why));
+	gc_meta_set_string(&m->exe_check, gc_exe_check_name(*check));
+	return 0;
+}
+
 int gc_analyze_stored_core(const struct gc_analyze_request *req)
 {
 	_cleanup_(zreader_freep) struct gc_zreader *reader = NULL;
 	_cleanup_(memview_freep) struct gc_memview *view = NULL;
+	_cleanup_(gc_exe_freep) struct gc_exe *exe = NULL;
+	enum gc_exe_check check;
 	struct gc_meta m = {.id = (char *)"analysis"};
 	char error[256];
 	int r;
@@ -207,7 +228,9 @@ int gc_analyze_stored_core(const struct gc_analyze_request *req)
 	if (r >= 0) {
 		m.core_error = gc_memview_info(view)->error;
 		describe_notes(gc_memview_info(view), &m);
-		r = analyze_go(view, req, &m);
+		r = open_exe(view, req->exe_fd, &exe, &check, &m);
+		if (r >= 0)
+			r = analyze_go(view, exe, check, req, &m);
 	}
 	/* Not an ELF core is a finding; anything else (no memory, a corrupt frame) means the
 	 * analysis itself failed, and the parent must not take silence for a clean core. */

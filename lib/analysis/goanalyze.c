@@ -775,15 +775,15 @@ static int check_plausible(struct gc_go_report *report)
 				 why);
 }
 
-int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyze_options *opts,
-		  struct gc_go_report *report)
+int gc_go_analyze(struct gc_memview *view, const struct gc_exe *exe,
+		  const struct gc_go_analyze_options *opts, struct gc_go_report *report)
 {
 	struct gc_go_target t;
 	struct walker w = {.t = &t, .report = report, .opts = opts};
 	const char *why = NULL;
 	int r;
 
-	r = gc_go_target_open(&t, view, exe_fd, &why);
+	r = gc_go_target_open(&t, view, exe, &why);
 	if (t.build.go_version)
 		report->go_version = strdup(t.build.go_version);
 	if (r == -ENOENT && !t.build.go_version && !t.build.modinfo) {

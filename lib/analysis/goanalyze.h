@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "goexe.h"
 #include "goreport.h"
 #include "memview.h"
 
@@ -20,7 +21,9 @@ struct gc_go_analyze_options {
 	uint64_t deadline_usec;
 };
 
-/* Fills report (zeroed by the caller). Returns 0 when report holds a result, partial or
- * not, -ENOMEM, or -ENOEXEC when the executable is not Go (nothing to say). */
-int gc_go_analyze(struct gc_memview *view, int exe_fd, const struct gc_go_analyze_options *opts,
-		  struct gc_go_report *report);
+/* Fills report (zeroed by the caller) from the core on view and its executable exe (borrowed,
+ * NULL when unknown). Returns 0 when report holds a result, partial or not (an executable
+ * that is not the one that crashed gives a report of notes only), -ENOMEM, or -ENOEXEC when
+ * the executable is not Go (nothing to say). */
+int gc_go_analyze(struct gc_memview *view, const struct gc_exe *exe,
+		  const struct gc_go_analyze_options *opts, struct gc_go_report *report);

@@ -3,8 +3,6 @@
 #include "gobuildinfo.h"
 
 #include <errno.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -320,7 +318,6 @@ void gc_buildinfo_done(struct gc_buildinfo *info)
 	free(info->mod_version);
 	free(info->mod_sum);
 	free(info->modinfo);
-	free(info->go_build_id);
 	*info = (struct gc_buildinfo){.cgo_enabled = -1};
 }
 
@@ -356,115 +353,4 @@ int gc_go_build_id_from_notes(const void *notes, size_t size, char **ret)
 		off = desc_off + ((descsz + 3) & ~(size_t)3);
 	}
 	return -ENOENT;
-}
-
-/* File reader for one address range: [vaddr, vaddr + size) lies at offset in the file. */
-struct file_range {
-	int fd;
-	uint64_t vaddr, size, offset;
-};
-
-static int read_file_range(void *userdata, uint64_t vaddr, void *buf, size_t size)
-{
-	struct file_range *fr = userdata;
-	ssize_t n;
-
-	if (vaddr < fr->vaddr || vaddr - fr->vaddr > fr->size ||
-	    size > fr->size - (vaddr - fr->vaddr))
-		return -EFAULT;
-	n = pread(fr->fd, buf, size, (off_t)(fr->offset + vaddr - fr->vaddr));
-	if (n < 0)
-		return negative_errno();
-	return (size_t)n == size ? 0 : -EIO;
-}
-
-/* .go.buildinfo, else the first writable non-executable PT_LOAD (where the linker puts it). */
-static int find_range(Elf *elf, int fd, struct file_range *ret)
-{
-	size_t shstrndx, phnum;
-	Elf_Scn *scn = NULL;
-
-	if (elf_getshdrstrndx(elf, &shstrndx) == 0)
-		while ((scn = elf_nextscn(elf, scn))) {
-			GElf_Shdr sh;
-			const char *name;
-
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
-				continue;
-			name = elf_strptr(elf, shstrndx, sh.sh_name);
-			if (name && strcmp(name, ".go.buildinfo") == 0) {
-				*ret =
-				    (struct file_range){fd, sh.sh_addr, sh.sh_size, sh.sh_offset};
-				return 0;
-			}
-		}
-	if (elf_getphdrnum(elf, &phnum) < 0)
-		return -EBADMSG;
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		if ((ph.p_flags & PF_W) && !(ph.p_flags & PF_X)) {
-			*ret = (struct file_range){fd, ph.p_vaddr, ph.p_filesz, ph.p_offset};
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* The Go build id from the PT_NOTE segments, which survive without section headers. */
-static int elf_go_build_id(Elf *elf, int fd, char **ret)
-{
-	size_t phnum;
-
-	if (elf_getphdrnum(elf, &phnum) < 0)
-		return -EBADMSG;
-	for (size_t i = 0; i < phnum; i++) {
-		_cleanup_free_ uint8_t *notes = NULL;
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_NOTE || ph.p_filesz == 0 ||
-		    ph.p_filesz > (1u << 20))
-			continue;
-		notes = malloc(ph.p_filesz);
-		if (!notes)
-			return -ENOMEM;
-		if (pread(fd, notes, ph.p_filesz, (off_t)ph.p_offset) != (ssize_t)ph.p_filesz)
-			continue;
-		if (gc_go_build_id_from_notes(notes, ph.p_filesz, ret) == 0)
-			return 0;
-	}
-	return -ENOENT;
-}
-
-int gc_buildinfo_read_elf(int fd, struct gc_buildinfo *ret)
-{
-	struct gc_buildinfo info;
-	struct file_range range;
-	char *build_id = NULL;
-	Elf *elf;
-	int r;
-
-	if (gc_sandbox_check_unprivileged(__func__) < 0)
-		return -EPERM;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EIO;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf)
-		return -EBADMSG;
-	r = elf_kind(elf) == ELF_K_ELF ? find_range(elf, fd, &range) : -EBADMSG;
-	if (r >= 0)
-		r = gc_buildinfo_read(read_file_range, &range, range.vaddr,
-				      range.vaddr + range.size, &info);
-	if (r >= 0 && elf_go_build_id(elf, fd, &build_id) == -ENOMEM) {
-		gc_buildinfo_done(&info);
-		r = -ENOMEM;
-	}
-	elf_end(elf);
-	if (r < 0)
-		return r;
-	info.go_build_id = build_id;
-	*ret = info;
-	return 0;
 }

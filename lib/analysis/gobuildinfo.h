@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Build information a Go executable carries about itself (debug/buildinfo, Go 1.18+ inline
  * format): toolchain version, main module, build settings, and the Go build id note. Parsed
- * from raw bytes through a memory reader, so it works on a file or on a core's memory. */
+ * from raw bytes through a memory reader, so it works on a file (goexe.h reads it from the
+ * executable) or on a core's memory. */
 #pragma once
 
 #include <stdbool.h>
@@ -31,9 +32,8 @@ struct gc_buildinfo {
 	int cgo_enabled; /* 1, 0, or -1 when not recorded */
 	bool trimpath;
 	bool vcs_modified;
-	char *modinfo;	   /* the module text without its sentinels, NUL-terminated */
-	char *go_build_id; /* from .note.go.buildid; only set by gc_buildinfo_read_elf() */
-	uint64_t address;  /* where the "\xff Go buildinf:" header was found */
+	char *modinfo;	  /* the module text without its sentinels, NUL-terminated */
+	uint64_t address; /* where the "\xff Go buildinf:" header was found */
 };
 
 /* Scans [start, end) at 16-byte alignment for the build info header, reading through read(),
@@ -45,11 +45,6 @@ int gc_buildinfo_read(gc_read_mem_fn read, void *userdata, uint64_t start, uint6
 /* Parses the module text (with or without its 16-byte sentinels) into ret's module and
  * setting fields; go_version is left alone. Returns 0, -EBADMSG or -ENOMEM. */
 int gc_buildinfo_parse_modinfo(const char *modinfo, size_t size, struct gc_buildinfo *ret);
-
-/* Build info of the ELF file open on fd (read with pread): section .go.buildinfo, else the
- * first writable, non-executable PT_LOAD. Also fills go_build_id from the Go note (found via
- * PT_NOTE, so section headers are not needed). Errors as gc_buildinfo_read(). */
-int gc_buildinfo_read_elf(int fd, struct gc_buildinfo *ret);
 
 /* The Go build id in an ELF note area (name "Go", type 4), as a new string. Returns 0,
  * -ENOENT or -ENOMEM. */

@@ -171,7 +171,8 @@ static bool field_value(struct types *ty, const char *dwarf_name, uint32_t *ret)
 	return false;
 }
 
-int gc_go_layout_from_dwarf(int fd, unsigned minor, struct gc_go_layout *ret, size_t *n_missing)
+int gc_go_layout_from_dwarf(const struct gc_exe *exe, unsigned minor, struct gc_go_layout *ret,
+			    size_t *n_missing)
 {
 	struct types ty = {};
 	size_t missing = 0;
@@ -179,7 +180,7 @@ int gc_go_layout_from_dwarf(int fd, unsigned minor, struct gc_go_layout *ret, si
 
 	if (gc_sandbox_check_unprivileged(__func__) < 0)
 		return -EPERM;
-	dw = dwarf_begin(fd, DWARF_C_READ);
+	dw = dwarf_begin_elf(gc_exe_elf(exe), DWARF_C_READ, NULL);
 	if (!dw)
 		return -ENODATA;
 	find_types(dw, &ty);

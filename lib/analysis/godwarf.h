@@ -6,10 +6,12 @@
 
 #include <stddef.h>
 
+#include "goexe.h"
 #include "golayout.h"
 
 /* Fills *ret for release `minor` with every field of gc_go_layout_fields that the DWARF of
- * the ELF file on fd has; the others are GC_NO_FIELD, and *n_missing gets their count.
+ * the executable has; the others are GC_NO_FIELD, and *n_missing gets their count.
  * Returns 0, -ENODATA when there is no DWARF or no runtime.g in it (a stripped binary), or
  * -ENOMEM. */
-int gc_go_layout_from_dwarf(int fd, unsigned minor, struct gc_go_layout *ret, size_t *n_missing);
+int gc_go_layout_from_dwarf(const struct gc_exe *exe, unsigned minor, struct gc_go_layout *ret,
+			    size_t *n_missing);

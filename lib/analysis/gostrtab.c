@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "goexe.h"
 #include "golayout.h"
 #include "macro.h"
 #include "sandbox.h"
@@ -34,12 +35,6 @@ static const struct spec {
 			      {"SIGNONE: no trap", "SIGHUP: terminal line hangup",
 			       "SIGINT: interrupt"}},
 };
-
-static void elf_endp(Elf **elf)
-{
-	if (*elf)
-		elf_end(*elf);
-}
 
 /* The globals, and their size when it is fixed (0: a struct, whose size is kept). */
 static const struct {
@@ -81,19 +76,14 @@ static void hint_symbols(Elf *elf, Elf_Scn *scn, struct gc_go_strtab_hint *hints
 		}
 }
 
-int gc_go_strtab_hints(int fd, struct gc_go_strtab_hint hints[GC_GO_N_HINTS])
+int gc_go_strtab_hints(const struct gc_exe *exe, struct gc_go_strtab_hint hints[GC_GO_N_HINTS])
 {
-	_cleanup_(elf_endp) Elf *elf = NULL;
+	Elf *elf = gc_exe_elf(exe);
 	Elf_Scn *scn = NULL;
 
 	memset(hints, 0, GC_GO_N_HINTS * sizeof(*hints));
 	if (gc_sandbox_check_unprivileged(__func__) < 0)
 		return -EPERM;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EIO;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF)
-		return -EBADMSG;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
 

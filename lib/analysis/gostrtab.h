@@ -46,10 +46,10 @@ struct gc_go_strtab_hint {
 };
 
 /* Where .symtab puts the tables (hints[0 .. GC_GO_N_STRTABS)) and the globals (after them),
- * from one pass over the executable's .symtab. Returns 0 (hints of absent symbols stay 0),
- * -EBADMSG when fd is not ELF, -EIO. */
+ * from one pass over the executable's .symtab. Returns 0 (hints of absent symbols stay 0). */
 #define GC_GO_N_HINTS (GC_GO_N_STRTABS + GC_GO_N_GLOBALS)
-int gc_go_strtab_hints(int fd, struct gc_go_strtab_hint hints[GC_GO_N_HINTS]);
+struct gc_exe;
+int gc_go_strtab_hints(const struct gc_exe *exe, struct gc_go_strtab_hint hints[GC_GO_N_HINTS]);
 
 /* Finds the tables: at hint + bias when a hint is given and its first entries are right,
  * else by scanning the n_ranges ranges {start, size} (process addresses of writable data)

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "gotarget.h"
 
-#include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "godwarf.h"
 #include "macro.h"
@@ -116,43 +115,18 @@ int gc_go_read_string_at(struct gc_go_target *t, uint64_t ptr, uint64_t len, siz
 	return 0;
 }
 
-/* The executable's ELF header and program headers, and the load bias from AT_ENTRY. */
-static int exe_headers(struct gc_go_target *t, int exe_fd, Elf64_Ehdr *eh)
+/* The load bias from AT_ENTRY. */
+static int load_bias(struct gc_go_target *t)
 {
+	const GElf_Ehdr *eh = gc_exe_header(t->exe);
 	uint64_t entry;
 
-	if (pread(exe_fd, eh, sizeof(*eh), 0) != sizeof(*eh) ||
-	    memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64)
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
 		return -EBADMSG;
 	if (gc_core_auxv(t->info, 9 /* AT_ENTRY */, &entry) < 0)
 		return -ENOENT;
 	t->bias = entry - eh->e_entry;
 	return 0;
-}
-
-/* The first page of the executable is in the core (the kernel dumps ELF headers): a different
- * file there means the executable we were given is not the one that crashed. */
-static bool exe_matches(struct gc_go_target *t, int exe_fd, const Elf64_Ehdr *eh)
-{
-	uint8_t file[PAGE], mem[PAGE];
-	size_t size = MIN((size_t)eh->e_phoff + (size_t)eh->e_phnum * sizeof(Elf64_Phdr), PAGE);
-	uint64_t first = UINT64_MAX;
-
-	for (unsigned i = 0; i < eh->e_phnum && i < 64; i++) {
-		Elf64_Phdr ph;
-
-		if (pread(exe_fd, &ph, sizeof(ph), eh->e_phoff + i * sizeof(ph)) != sizeof(ph))
-			return false;
-		if (ph.p_type == PT_LOAD && ph.p_offset == 0)
-			first = MIN(first, ph.p_vaddr);
-	}
-	if (first == UINT64_MAX)
-		return true; /* nothing to compare with */
-	if (pread(exe_fd, file, size, 0) != (ssize_t)size)
-		return false;
-	if (gc_memview_read(t->view, first + t->bias, mem, size) < 0)
-		return true; /* not in the core: cannot tell */
-	return memcmp(file, mem, size) == 0;
 }
 
 static bool scan_for_moduledata(struct gc_go_target *t, uint64_t start, uint64_t size)
@@ -186,25 +160,22 @@ static bool scan_for_moduledata(struct gc_go_target *t, uint64_t start, uint64_t
 
 /* The executable's writable PT_LOADs with file contents, as process ranges {start, size}:
  * where runtime.firstmoduledata and the runtime's string tables live, relocated in the core. */
-static int writable_ranges(struct gc_go_target *t, int exe_fd, const Elf64_Ehdr *eh,
-			   uint64_t (*ranges)[2], size_t max, size_t *ret)
+static size_t writable_ranges(struct gc_go_target *t, uint64_t (*ranges)[2], size_t max)
 {
+	size_t n_phdrs, n = 0;
+	const GElf_Phdr *phdrs = gc_exe_phdrs(t->exe, &n_phdrs);
 	uint64_t scanned = 0;
-	size_t n = 0;
 
-	for (unsigned i = 0; i < eh->e_phnum && i < 64 && n < max; i++) {
-		Elf64_Phdr ph;
+	for (size_t i = 0; i < n_phdrs && n < max; i++) {
+		const GElf_Phdr *ph = &phdrs[i];
 
-		if (pread(exe_fd, &ph, sizeof(ph), eh->e_phoff + i * sizeof(ph)) != sizeof(ph))
-			return -EIO;
-		if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_W) || scanned >= MODULE_SCAN)
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W) || scanned >= MODULE_SCAN)
 			continue;
-		scanned += ph.p_filesz;
-		ranges[n][0] = ph.p_vaddr + t->bias;
-		ranges[n++][1] = MIN(ph.p_filesz, (uint64_t)MODULE_SCAN);
+		scanned += ph->p_filesz;
+		ranges[n][0] = ph->p_vaddr + t->bias;
+		ranges[n++][1] = MIN(ph->p_filesz, (uint64_t)MODULE_SCAN);
 	}
-	*ret = n;
-	return 0;
+	return n;
 }
 
 static int find_moduledata(struct gc_go_target *t, const uint64_t (*ranges)[2], size_t n)
@@ -216,10 +187,10 @@ static int find_moduledata(struct gc_go_target *t, const uint64_t (*ranges)[2], 
 }
 
 /* Missing tables cost only the status words: the caller notes it. */
-static int find_strtabs(struct gc_go_target *t, int exe_fd, const uint64_t (*ranges)[2], size_t n)
+static int find_strtabs(struct gc_go_target *t, const uint64_t (*ranges)[2], size_t n)
 {
 	struct gc_go_strtab_hint hints[GC_GO_N_HINTS];
-	int r = gc_go_strtab_hints(exe_fd, hints);
+	int r = gc_go_strtab_hints(t->exe, hints);
 
 	return gc_go_strtabs_find(read_mem_cb, t, ranges, n, r < 0 ? NULL : hints, t->bias,
 				  &t->strtabs);
@@ -276,26 +247,28 @@ static void find_special_functions(struct gc_go_target *t)
 	t->fn.goexit = func_entry(t, "runtime.goexit");
 }
 
-static int open_tables(struct gc_go_target *t, int exe_fd, const char **why)
+static int open_tables(struct gc_go_target *t, const char **why)
 {
+	const struct gc_buildinfo *build;
 	unsigned minor;
 	int r;
 
-	r = gc_buildinfo_read_elf(exe_fd, &t->build);
+	r = gc_exe_buildinfo(t->exe, &build);
 	if (r < 0)
 		return why_fail(why, "the executable carries no Go build information", r);
+	t->build = *build;
 	if (gc_go_minor(t->build.go_version, &minor) < 0)
 		return why_fail(why, "the Go version of the executable is not a release",
 				-EPROTONOSUPPORT);
 	t->layout = gc_go_layout_get(minor, &t->layout_exact);
 	if (t->layout && !t->layout_exact &&
-	    gc_go_layout_from_dwarf(exe_fd, minor, &t->dwarf_layout, &t->dwarf_missing) >= 0) {
+	    gc_go_layout_from_dwarf(t->exe, minor, &t->dwarf_layout, &t->dwarf_missing) >= 0) {
 		t->layout = &t->dwarf_layout;
 		t->layout_dwarf = true;
 	}
 	if (!t->layout)
 		return why_fail(why, "Go releases before 1.18 are not supported", -EPROTONOSUPPORT);
-	r = gc_pclntab_image_load(exe_fd, t->layout, &t->image);
+	r = gc_pclntab_image_load(t->exe, t->layout, &t->image);
 	if (r >= 0)
 		r = gc_pclntab_open(t->image.data, t->image.size, &t->tab);
 	if (r < 0)
@@ -303,34 +276,45 @@ static int open_tables(struct gc_go_target *t, int exe_fd, const char **why)
 	return 0;
 }
 
-int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, int exe_fd, const char **why)
+/* An executable that is not the one that crashed would give a wrong report: none. */
+static int check_exe(struct gc_go_target *t, const char **why)
+{
+	char reason[sizeof(t->exe_mismatch) - 48];
+
+	if (gc_exe_check_core(t->exe, t->view, reason, sizeof(reason)) != GC_EXE_CHECK_MISMATCH)
+		return 0;
+	snprintf(t->exe_mismatch, sizeof(t->exe_mismatch),
+		 "the executable does not match the core (%s)", reason);
+	return why_fail(why, t->exe_mismatch, -ESTALE);
+}
+
+int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, const struct gc_exe *exe,
+		      const char **why)
 {
 	uint64_t ranges[16][2];
-	size_t n_ranges = 0;
-	Elf64_Ehdr eh;
+	size_t n_ranges;
 	int r;
 
-	*t = (struct gc_go_target){.view = view, .info = gc_memview_info(view)};
+	*t = (struct gc_go_target){.view = view, .info = gc_memview_info(view), .exe = exe};
 	r = block_cache_new(8192, &t->cache);
 	if (r < 0)
 		return why_fail(why, "out of memory", r);
-	if (exe_fd < 0)
+	if (!exe)
 		return why_fail(why, "the executable is not available", -ENOENT);
-	r = exe_headers(t, exe_fd, &eh);
+	r = load_bias(t);
 	if (r < 0)
 		return why_fail(
-		    why, "the executable is not an ELF file, or the core has no AT_ENTRY", r);
-	if (!exe_matches(t, exe_fd, &eh))
-		return why_fail(why, "the executable does not match the core", -ESTALE);
-	r = open_tables(t, exe_fd, why);
+		    why, "the executable is not a 64-bit ELF file, or the core has no AT_ENTRY", r);
+	r = check_exe(t, why);
+	if (r >= 0)
+		r = open_tables(t, why);
 	if (r < 0)
 		return r;
-	r = writable_ranges(t, exe_fd, &eh, ranges, ELEMENTSOF(ranges), &n_ranges);
-	if (r >= 0)
-		r = find_moduledata(t, ranges, n_ranges);
+	n_ranges = writable_ranges(t, ranges, ELEMENTSOF(ranges));
+	r = find_moduledata(t, ranges, n_ranges);
 	if (r < 0)
 		return why_fail(why, "runtime.firstmoduledata is not in the core", r);
-	r = find_strtabs(t, exe_fd, ranges, n_ranges);
+	r = find_strtabs(t, ranges, n_ranges);
 	if (r < 0)
 		return why_fail(why, "out of memory", r);
 	gc_pclntab_set_text_start(t->tab, t->text);
@@ -346,7 +330,6 @@ void gc_go_target_done(struct gc_go_target *t)
 {
 	gc_pclntab_free(t->tab);
 	gc_pclntab_image_done(&t->image);
-	gc_buildinfo_done(&t->build);
 	gc_go_strtabs_done(&t->strtabs);
 	block_cache_free(t->cache);
 	free(t->pc_memo);

@@ -12,23 +12,26 @@
 #include "elfcore.h"
 #include "golayout.h"
 #include "gobuildinfo.h"
+#include "execheck.h"
 #include "gostrtab.h"
 #include "memview.h"
 #include "pclntab.h"
 
 struct gc_go_target {
-	struct gc_memview *view; /* borrowed */
+	struct gc_memview *view;  /* borrowed */
+	const struct gc_exe *exe; /* borrowed */
 	const struct gc_core_info *info;
 	struct gc_block_cache *cache;  /* gotarget.c's page cache over view */
 	struct gc_pc_memo *pc_memo;    /* gounwind.c's memo of pc -> function and SP delta */
 	struct gc_pclntab_image image; /* the function table, read from the executable */
 	struct gc_pclntab *tab;
-	struct gc_buildinfo build;
+	struct gc_buildinfo build; /* the exe's (a copy of its fields, owned by exe) */
 	const struct gc_go_layout *layout;
 	bool layout_exact;    /* the release's own table */
 	bool layout_dwarf;    /* newer than the tables: read from the executable's DWARF */
 	size_t dwarf_missing; /* fields the DWARF did not have (GC_NO_FIELD) */
 	struct gc_go_layout dwarf_layout;
+	char exe_mismatch[384];	      /* why the executable is not the one that crashed */
 	struct gc_go_strtabs strtabs; /* the runtime's status, wait reason and signal names */
 	uint64_t bias;		      /* load bias: runtime address - link-time address */
 	/* runtime.firstmoduledata, as the process had it (relocated) */
@@ -43,12 +46,12 @@ struct gc_go_target {
 	} fn;
 };
 
-/* Opens the target: build info and function table from the executable on exe_fd (which must
- * be the crashed process's executable: its first page is checked against the core's copy),
- * module data and allgs from the core. Returns 0, or a negative errno with *why set to a
+/* Opens the target: build info and function table from exe (borrowed; NULL when unknown),
+ * which must be the crashed process's executable (gc_exe_check_core(): a mismatch fails with
+ * -ESTALE), module data and allgs from the core. Returns 0, or a negative errno with *why set to a
  * sentence saying what is missing (static string). The target is usable for whatever was
  * found before the failure; gc_go_target_done() frees it in every case. */
-int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, int exe_fd,
+int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, const struct gc_exe *exe,
 		      const char **why);
 void gc_go_target_done(struct gc_go_target *t);
 

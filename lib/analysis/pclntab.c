@@ -4,11 +4,10 @@
 #include "pclntab.h"
 
 #include <errno.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "goexe.h"
 #include "macro.h"
 #include "sandbox.h"
 
@@ -514,76 +513,39 @@ size_t gc_funcname_for_print(const char *name, int minor, char *buf, size_t size
 				close + 1);
 }
 
-/* Largest segment or section read from a file: far above any real Go binary's tables. */
-#define MAX_READ_SIZE ((size_t)1 << 30)
-
-static int pread_alloc(int fd, uint64_t off, uint64_t size, void **ret)
+static int load_section(const struct gc_exe *exe, struct gc_pclntab_image *img)
 {
-	_cleanup_free_ void *buf = NULL;
-	size_t done = 0;
+	struct gc_exe_range range;
 
-	if (size == 0 || size > MAX_READ_SIZE)
-		return -EBADMSG;
-	buf = malloc(size);
-	if (!buf)
-		return -ENOMEM;
-	while (done < size) {
-		ssize_t n = pread(fd, (uint8_t *)buf + done, size - done, (off_t)(off + done));
-		if (n < 0)
-			return negative_errno();
-		if (n == 0)
-			return -EBADMSG;
-		done += (size_t)n;
-	}
-	*ret = TAKE_PTR(buf);
-	return 0;
-}
-
-static int load_section(int fd, Elf *elf, struct gc_pclntab_image *img)
-{
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
-
-	if (elf_getshdrstrndx(elf, &shstrndx) < 0)
+	if (gc_exe_section(exe, ".gopclntab", &range) < 0 &&
+	    gc_exe_section(exe, ".data.rel.ro.gopclntab", &range) < 0)
 		return -ENOENT;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *name;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
-			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || (strcmp(name, ".gopclntab") && strcmp(name, ".data.rel.ro.gopclntab")))
-			continue;
-		img->size = sh.sh_size;
-		img->vaddr = sh.sh_addr;
-		return pread_alloc(fd, sh.sh_offset, sh.sh_size, &img->data);
-	}
-	return -ENOENT;
+	img->size = range.size;
+	img->vaddr = range.vaddr;
+	return gc_exe_read_alloc(exe, range.offset, range.size, &img->data);
 }
 
 /* Without the section (externally linked PIE puts the table in .data.rel.ro), scan every
  * loadable segment for the header. */
-static int load_scan(int fd, Elf *elf, struct gc_pclntab_image *img)
+static int load_scan(const struct gc_exe *exe, struct gc_pclntab_image *img)
 {
-	size_t phnum;
+	size_t n;
+	const GElf_Phdr *phdrs = gc_exe_phdrs(exe, &n);
 
-	if (elf_getphdrnum(elf, &phnum) < 0)
-		return -EBADMSG;
-	for (size_t i = 0; i < phnum; i++) {
+	for (size_t i = 0; i < n; i++) {
+		const GElf_Phdr *ph = &phdrs[i];
 		_cleanup_free_ uint8_t *seg = NULL;
-		GElf_Phdr ph;
 		int64_t off;
 
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || ph.p_filesz == 0)
+		if (ph->p_type != PT_LOAD || ph->p_filesz == 0)
 			continue;
-		if (pread_alloc(fd, ph.p_offset, ph.p_filesz, (void **)&seg) < 0)
+		if (gc_exe_read_alloc(exe, ph->p_offset, ph->p_filesz, (void **)&seg) < 0)
 			continue;
-		off = gc_pclntab_scan(seg, ph.p_filesz);
+		off = gc_pclntab_scan(seg, ph->p_filesz);
 		if (off < 0)
 			continue;
-		img->size = ph.p_filesz - (uint64_t)off;
-		img->vaddr = ph.p_vaddr + (uint64_t)off;
+		img->size = ph->p_filesz - (uint64_t)off;
+		img->vaddr = ph->p_vaddr + (uint64_t)off;
 		img->data = malloc(img->size);
 		if (!img->data)
 			return -ENOMEM;
@@ -619,27 +581,27 @@ bool gc_pclntab_moduledata_at(const struct gc_pclntab *t, const struct gc_go_lay
 	return true;
 }
 
-static void find_moduledata(int fd, Elf *elf, const struct gc_go_layout *layout,
+static void find_moduledata(const struct gc_exe *exe, const struct gc_go_layout *layout,
 			    struct gc_pclntab_image *img)
 {
 	_cleanup_(gc_pclntab_freep) struct gc_pclntab *t = NULL;
 	struct gc_moduledata md;
-	size_t phnum;
+	size_t n;
+	const GElf_Phdr *phdrs = gc_exe_phdrs(exe, &n);
 
-	if (!layout || gc_pclntab_open(img->data, img->size, &t) < 0 ||
-	    elf_getphdrnum(elf, &phnum) < 0)
+	if (!layout || gc_pclntab_open(img->data, img->size, &t) < 0)
 		return;
 	img->text = t->text_start;
-	for (size_t i = 0; i < phnum; i++) {
+	for (size_t i = 0; i < n; i++) {
+		const GElf_Phdr *ph = &phdrs[i];
 		_cleanup_free_ uint8_t *seg = NULL;
-		GElf_Phdr ph;
 
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_W))
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
 			continue;
-		if (pread_alloc(fd, ph.p_offset, ph.p_filesz, (void **)&seg) < 0)
+		if (gc_exe_read_alloc(exe, ph->p_offset, ph->p_filesz, (void **)&seg) < 0)
 			continue;
-		for (size_t off = 0; off + t->ptrsize <= ph.p_filesz; off += t->ptrsize)
-			if (gc_pclntab_moduledata_at(t, layout, seg + off, ph.p_filesz - off,
+		for (size_t off = 0; off + t->ptrsize <= ph->p_filesz; off += t->ptrsize)
+			if (gc_pclntab_moduledata_at(t, layout, seg + off, ph->p_filesz - off,
 						     img->vaddr, &md)) {
 				img->text = md.text;
 				img->gofunc = md.gofunc;
@@ -648,33 +610,22 @@ static void find_moduledata(int fd, Elf *elf, const struct gc_go_layout *layout,
 	}
 }
 
-int gc_pclntab_image_load(int fd, const struct gc_go_layout *layout, struct gc_pclntab_image *ret)
+int gc_pclntab_image_load(const struct gc_exe *exe, const struct gc_go_layout *layout,
+			  struct gc_pclntab_image *ret)
 {
 	struct gc_pclntab_image img = {};
-	Elf *elf;
 	int r;
 
 	if (gc_sandbox_check_unprivileged(__func__) < 0)
 		return -EPERM;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EIO;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf)
-		return -EBADMSG;
-	if (elf_kind(elf) != ELF_K_ELF) {
-		elf_end(elf);
-		return -EBADMSG;
-	}
-	r = load_section(fd, elf, &img);
+	r = load_section(exe, &img);
 	if (r == -ENOENT)
-		r = load_scan(fd, elf, &img);
-	if (r >= 0)
-		find_moduledata(fd, elf, layout, &img);
-	elf_end(elf);
+		r = load_scan(exe, &img);
 	if (r < 0) {
 		free(img.data);
 		return r;
 	}
+	find_moduledata(exe, layout, &img);
 	*ret = img;
 	return 0;
 }

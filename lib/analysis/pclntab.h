@@ -10,6 +10,8 @@
 
 #include "golayout.h"
 
+struct gc_exe;
+
 /* Reads size bytes at virtual address vaddr of the target into buf. Returns 0 or a negative
  * errno (a short read is an error). */
 typedef int (*gc_read_mem_fn)(void *userdata, uint64_t vaddr, void *buf, size_t size);
@@ -158,10 +160,11 @@ struct gc_pclntab_image {
 	uint64_t gofunc; /* firstmoduledata.gofunc; 0 if moduledata was not found */
 };
 
-/* Loads the pclntab of the ELF file open on fd (read with pread): section .gopclntab or
+/* Loads the pclntab of the executable: section .gopclntab or
  * .data.rel.ro.gopclntab, else a scan of the loadable segments (externally linked PIE).
  * text and gofunc come from runtime.firstmoduledata, found in the file's writable data by its
  * pointers to the table (no symbols needed) and read as layout says (NULL: not looked for).
  * Returns 0, -ENOENT, -EBADMSG, -ENOMEM, or -EIO. */
-int gc_pclntab_image_load(int fd, const struct gc_go_layout *layout, struct gc_pclntab_image *ret);
+int gc_pclntab_image_load(const struct gc_exe *exe, const struct gc_go_layout *layout,
+			  struct gc_pclntab_image *ret);
 void gc_pclntab_image_done(struct gc_pclntab_image *img);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The executable's build info and notes, as root reads them from /proc/PID/exe: the input is
- * the whole file (through a memfd, as gc_gobin_inspect reads it), and again as raw memory at
+ * the whole file (through a memfd, opened as a gc_exe as gc_gobin_inspect does, its build
+ * info, build ids and function table read), and again as raw memory at
  * an address taken from its first 8 bytes, so that ranges near 2^64 are tried too. */
 #include <errno.h>
 #include <stdint.h>
@@ -11,6 +12,8 @@
 
 #include "analyze.h"
 #include "gobuildinfo.h"
+#include "goexe.h"
+#include "pclntab.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,18 +34,24 @@ static int mem_read(void *userdata, uint64_t vaddr, void *buf, size_t size)
 
 static void as_file(const uint8_t *data, size_t size)
 {
-	struct gc_buildinfo info;
+	const struct gc_buildinfo *info;
+	struct gc_pclntab_image image;
 	struct gc_gobin gobin;
+	struct gc_exe *exe;
 	int fd = memfd_create("fuzz-buildinfo", MFD_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	if (write(fd, data, size) == (ssize_t)size) {
-		if (gc_buildinfo_read_elf(fd, &info) >= 0)
-			gc_buildinfo_done(&info);
-		if (gc_gobin_inspect(fd, &gobin) >= 0)
-			gc_gobin_done(&gobin);
+	if (write(fd, data, size) == (ssize_t)size && gc_exe_open(fd, &exe) >= 0) {
+		if (gc_exe_buildinfo(exe, &info) >= 0 && !info->go_version)
+			abort();
+		(void)gc_exe_gnu_build_id(exe);
+		if (gc_pclntab_image_load(exe, NULL, &image) >= 0)
+			gc_pclntab_image_done(&image);
+		gc_exe_free(exe);
 	}
+	if (gc_gobin_inspect(fd, &gobin) >= 0)
+		gc_gobin_done(&gobin);
 	close(fd);
 }
 

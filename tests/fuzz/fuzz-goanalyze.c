@@ -63,6 +63,7 @@ static struct {
 	uint8_t *core; /* the raw core, patched during an input and restored after */
 	size_t core_size;
 	int exe_fd, stored_fd;
+	struct gc_exe *exe; /* over exe_fd, for the whole run */
 	struct frame *frames;
 	size_t n_frames;
 	struct region regions[MAX_REGIONS];
@@ -262,7 +263,7 @@ static void find_regions(struct gc_memview *view, const struct gc_go_report *rep
 	const struct gc_go_layout *L;
 	uint64_t allgs;
 
-	if (gc_go_target_open(&t, view, fx.exe_fd, &why) < 0)
+	if (gc_go_target_open(&t, view, fx.exe, &why) < 0)
 		die(why);
 	L = t.layout;
 	fx.n_phdrs = info->n_phdrs;
@@ -307,11 +308,13 @@ static void set_up(void)
 	if (fx.exe_fd < 0 || fx.stored_fd < 0)
 		die("memfd_create failed");
 	write_all(fx.exe_fd, exe, exe_size);
+	if (gc_exe_open(fx.exe_fd, &fx.exe) < 0)
+		die("the executable does not open");
 	compress_all_frames();
 	store_core(NULL);
 	if (gc_zreader_open(fx.stored_fd, &reader) < 0 ||
 	    gc_memview_open(reader, fx.exe_fd, &view) < 0 ||
-	    gc_go_analyze(view, fx.exe_fd, &opts, &report) < 0 || report.n_goroutines == 0)
+	    gc_go_analyze(view, fx.exe, &opts, &report) < 0 || report.n_goroutines == 0)
 		die("the intact core does not analyse");
 	find_regions(view, &report);
 	gc_go_report_free(&report);
@@ -416,7 +419,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (gc_zreader_open(fx.stored_fd, &reader) < 0 ||
 	    gc_memview_open(reader, fx.exe_fd, &view) < 0)
 		die("the patched core does not open");
-	r = gc_go_analyze(view, fx.exe_fd, &opts, &report);
+	r = gc_go_analyze(view, fx.exe, &opts, &report);
 	if (r != 0)
 		die("gc_go_analyze failed");
 	use_report(&report);

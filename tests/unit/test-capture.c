@@ -24,6 +24,7 @@
 #include "exeprobe.h"
 #include "analyze.h"
 #include "gobuildinfo.h"
+#include "goexe.h"
 #include "macro.h"
 #include "meta.h"
 #include "pclntab.h"
@@ -206,6 +207,7 @@ static void test_guard_refuses(void **state)
 	struct gc_core_parser *parser = NULL;
 	struct gc_pclntab_image image;
 	struct gc_buildinfo info;
+	struct gc_exe *opened = NULL;
 	struct gc_gobin gobin;
 	char *id = NULL;
 	int fd = open(exe, O_RDONLY | O_CLOEXEC);
@@ -214,10 +216,10 @@ static void test_guard_refuses(void **state)
 	assert_true(fd >= 0);
 	assert_false(gc_sandbox_mark_privileged(true));
 	assert_int_equal(gc_gobin_inspect(fd, &gobin), -EPERM);
-	assert_int_equal(gc_buildinfo_read_elf(fd, &info), -EPERM);
+	assert_int_equal(gc_exe_open(fd, &opened), -EPERM);
 	assert_int_equal(gc_buildinfo_parse_modinfo("path\tx\n", 7, &info), -EPERM);
 	assert_int_equal(gc_go_build_id_from_notes("", 0, &id), -EPERM);
-	assert_int_equal(gc_pclntab_image_load(fd, NULL, &image), -EPERM);
+	assert_int_equal(gc_pclntab_image_load(NULL, NULL, &image), -EPERM);
 	assert_int_equal(gc_core_parser_new(&parser), -EPERM);
 	assert_int_equal(gc_sandbox_refusals(), refusals + 6);
 	assert_true(gc_sandbox_mark_privileged(false));

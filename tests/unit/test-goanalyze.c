@@ -24,13 +24,16 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "analyze.h"
 #include "goanalyze.h"
 #include "goargs.h"
 #include "golayout.h"
 #include "goreport.h"
+#include "execheck.h"
 #include "gotarget.h"
 #include "macro.h"
 #include "memview.h"
+#include "meta.h"
 #include "zseek.h"
 
 #define CORE_NAME     "go/go1.22-panic.core.zst"
@@ -136,13 +139,16 @@ static int analyze_with(int core_fd, int exe_fd, const struct gc_go_analyze_opti
 {
 	struct gc_zreader *reader;
 	struct gc_memview *view;
+	struct gc_exe *exe;
 	double start = now_s();
 	int r;
 
 	assert_int_equal(gc_zreader_open(core_fd, &reader), 0);
 	assert_int_equal(gc_memview_open(reader, exe_fd, &view), 0);
+	assert_int_equal(gc_exe_open(exe_fd, &exe), 0);
 	*report = (struct gc_go_report){};
-	r = gc_go_analyze(view, exe_fd, opts, report);
+	r = gc_go_analyze(view, exe, opts, report);
+	gc_exe_free(exe);
 	gc_memview_free(view);
 	gc_zreader_free(reader);
 	*seconds = now_s() - start;
@@ -212,10 +218,12 @@ static void learn_target(struct fixture *f)
 	struct gc_go_target t;
 	struct gc_func fn;
 	const char *why = NULL;
+	_cleanup_(gc_exe_freep) struct gc_exe *exe = NULL;
 
 	assert_int_equal(gc_zreader_open(f->stored_fd, &reader), 0);
 	assert_int_equal(gc_memview_open(reader, f->exe_fd, &view), 0);
-	assert_int_equal(gc_go_target_open(&t, view, f->exe_fd, &why), 0);
+	assert_int_equal(gc_exe_open(f->exe_fd, &exe), 0);
+	assert_int_equal(gc_go_target_open(&t, view, exe, &why), 0);
 	f->layout = t.layout;
 	f->allglen_addr = t.allglen_addr;
 	f->allgptr_addr = t.allgptr_addr;
@@ -467,6 +475,44 @@ static void test_deadline(void **state)
 
 /* ---- the wrong executable ---- */
 
+/* What the child's side (gc_analyze_stored_core) records for the stored core on core_fd
+ * with the executable on exe_fd. */
+static void analysis_meta(int core_fd, int exe_fd, struct gc_meta *m)
+{
+	_cleanup_close_ int out_fd = memfd_create("out", MFD_CLOEXEC);
+	_cleanup_close_ int report_fd = memfd_create("goroutines", MFD_CLOEXEC);
+	struct gc_analyze_request req = {
+	    .core_fd = core_fd, .exe_fd = exe_fd, .out_fd = out_fd, .report_fd = report_fd};
+	char text[64 * 1024];
+	ssize_t n;
+
+	assert_true(out_fd >= 0 && report_fd >= 0);
+	assert_int_equal(gc_analyze_stored_core(&req), 0);
+	n = pread(out_fd, text, sizeof(text), 0);
+	assert_true(n > 0 && (size_t)n < sizeof(text));
+	*m = (struct gc_meta){};
+	assert_int_equal(gc_meta_parse(text, (size_t)n, m), 0);
+}
+
+/* The entry of a crash analysed with the wrong executable: exe_check says so, the note says
+ * why, and nothing describes the wrong file's build or goroutines. */
+static void check_entry_mismatch(int core_fd, int exe_fd, const char *why)
+{
+	struct gc_meta m;
+
+	analysis_meta(core_fd, exe_fd, &m);
+	assert_non_null(m.exe_check);
+	assert_string_equal(m.exe_check, "mismatch");
+	assert_non_null(m.go_note);
+	assert_non_null(strstr(m.go_note, "does not match"));
+	assert_non_null(strstr(m.go_note, why));
+	assert_null(m.go_module);
+	assert_null(m.go_reason);
+	assert_null(m.go_signature);
+	assert_false(GC_META_HAS(&m, go_goroutines) && m.go_goroutines > 0);
+	gc_meta_free(&m);
+}
+
 static void check_mismatch(struct fixture *f, int exe_fd, const char *what)
 {
 	struct gc_go_report r;
@@ -480,6 +526,7 @@ static void check_mismatch(struct fixture *f, int exe_fd, const char *what)
 	assert_null(gc_go_report_crashed(&r));
 	assert_null(r.reason);
 	gc_go_report_free(&r);
+	check_entry_mismatch(f->stored_fd, exe_fd, "build id");
 }
 
 static void test_mismatch_c(void **state)
@@ -534,6 +581,139 @@ static void test_mismatch_go(void **state)
 	free(command);
 	assert_true(asprintf(&command, "rm -rf %s", dir) > 0);
 	assert_int_equal(system(command), 0);
+}
+
+/* The right executable: the check matches on the build id and the entry has its build. */
+static void test_exe_check_match(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_zreader *reader;
+	struct gc_memview *view;
+	_cleanup_(gc_exe_freep) struct gc_exe *exe = NULL;
+	char why[256];
+	struct gc_meta m;
+
+	assert_int_equal(gc_zreader_open(f->stored_fd, &reader), 0);
+	assert_int_equal(gc_memview_open(reader, f->exe_fd, &view), 0);
+	assert_int_equal(gc_exe_open(f->exe_fd, &exe), 0);
+	assert_int_equal(gc_exe_check_core(exe, view, why, sizeof(why)), GC_EXE_CHECK_MATCH);
+	assert_string_equal(why, "the Go build id is the core's");
+	gc_memview_free(view);
+	gc_zreader_free(reader);
+	analysis_meta(f->stored_fd, f->exe_fd, &m);
+	assert_string_equal(m.exe_check, "match");
+	assert_non_null(m.go_module);
+	assert_true(m.go_goroutines > 0);
+	gc_meta_free(&m);
+}
+
+/* Replaces every copy of needle in the raw core (needle's length) with repl. */
+static size_t replace_all(uint8_t *core, size_t size, const void *needle, const void *repl,
+			  size_t len)
+{
+	size_t n = 0;
+
+	for (uint8_t *p = core; (p = memmem(p, size - (size_t)(p - core), needle, len));
+	     p += len, n++)
+		memcpy(p, repl, len);
+	return n;
+}
+
+static uint8_t *core_copy(const struct fixture *f)
+{
+	uint8_t *core = malloc(f->core_size);
+
+	assert_non_null(core);
+	memcpy(core, f->core, f->core_size);
+	return core;
+}
+
+/* The core's copy of the executable's first page says another build id: the executable on
+ * disk is not the one that crashed, though it is the fixture's. */
+static void test_exe_check_core_build_id(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(gc_exe_freep) struct gc_exe *exe = NULL;
+	_cleanup_free_ uint8_t *core = core_copy(f);
+	_cleanup_free_ char *other = NULL;
+	int core_fd;
+
+	assert_int_equal(gc_exe_open(f->exe_fd, &exe), 0);
+	assert_non_null(gc_exe_go_build_id(exe));
+	other = strdup(gc_exe_go_build_id(exe));
+	assert_non_null(other);
+	other[0] = other[0] == 'A' ? 'B' : 'A';
+	assert_true(replace_all(core, f->core_size, gc_exe_go_build_id(exe), other, strlen(other)) >
+		    0);
+	core_fd = store_core(core, f->core_size);
+	check_entry_mismatch(core_fd, f->exe_fd, "Go build id");
+	close(core_fd);
+}
+
+/* The ELF header of the executable as the core has it, and where. */
+static uint8_t *exe_header_in_core(const struct fixture *f, uint8_t *core)
+{
+	uint8_t header[sizeof(Elf64_Ehdr)];
+	uint8_t *at;
+
+	assert_int_equal(pread(f->exe_fd, header, sizeof(header), 0), sizeof(header));
+	/* past the core's own header */
+	at = memmem(core + 1, f->core_size - 1, header, sizeof(header));
+	assert_non_null(at);
+	return at;
+}
+
+/* A copy that is not an ELF header proves nothing: unknown, and the analysis goes on. */
+static void test_exe_check_core_garbage(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ uint8_t *core = core_copy(f);
+	struct gc_meta m;
+	int core_fd;
+
+	exe_header_in_core(f, core)[1] = 'X';
+	core_fd = store_core(core, f->core_size);
+	analysis_meta(core_fd, f->exe_fd, &m);
+	close(core_fd);
+	assert_string_equal(m.exe_check, "unknown");
+	assert_true(m.go_goroutines > 0);
+	gc_meta_free(&m);
+}
+
+/* Without the copy (its segment's p_filesz 0, as with a coredump_filter without ELF headers),
+ * the process name decides: a name that is not the executable's is a mismatch. */
+static void test_exe_check_core_name(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ uint8_t *core = core_copy(f);
+	uint64_t header_off = (uint64_t)(exe_header_in_core(f, core) - core);
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)core;
+	char fname[16] = {}, other[16] = "not-the-program";
+	struct gc_meta m;
+	size_t hidden = 0;
+	int core_fd;
+
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr *ph = (Elf64_Phdr *)(core + eh->e_phoff) + i;
+
+		if (ph->p_type == PT_LOAD && ph->p_filesz && ph->p_offset == header_off) {
+			ph->p_filesz = 0;
+			hidden++;
+		}
+	}
+	assert_int_equal(hidden, 1);
+	core_fd = store_core(core, f->core_size);
+	analysis_meta(core_fd, f->exe_fd, &m);
+	close(core_fd);
+	assert_string_equal(m.exe_check, "unknown");
+	assert_true(m.go_goroutines > 0);
+	assert_non_null(m.core_comm);
+	strncpy(fname, m.core_comm, sizeof(fname) - 1);
+	gc_meta_free(&m);
+	assert_true(replace_all(core, f->core_size, fname, other, sizeof(fname)) > 0);
+	core_fd = store_core(core, f->core_size);
+	check_entry_mismatch(core_fd, f->exe_fd, "the process was called");
+	close(core_fd);
 }
 
 /* ---- damaged cores ---- */
@@ -1319,10 +1499,18 @@ static void test_labels(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fixture_report), cmocka_unit_test(test_fixture_text),
-	    cmocka_unit_test(test_deadline),	   cmocka_unit_test(test_mismatch_c),
-	    cmocka_unit_test(test_mismatch_go),	   cmocka_unit_test(test_endless_stack),
-	    cmocka_unit_test(test_damaged_cores),  cmocka_unit_test(test_float_format),
+	    cmocka_unit_test(test_fixture_report),
+	    cmocka_unit_test(test_fixture_text),
+	    cmocka_unit_test(test_deadline),
+	    cmocka_unit_test(test_mismatch_c),
+	    cmocka_unit_test(test_mismatch_go),
+	    cmocka_unit_test(test_exe_check_match),
+	    cmocka_unit_test(test_exe_check_core_build_id),
+	    cmocka_unit_test(test_exe_check_core_garbage),
+	    cmocka_unit_test(test_exe_check_core_name),
+	    cmocka_unit_test(test_endless_stack),
+	    cmocka_unit_test(test_damaged_cores),
+	    cmocka_unit_test(test_float_format),
 	    cmocka_unit_test(test_labels),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "gobuildinfo.h"
+#include "goexe.h"
 #include "golayout.h"
 #include "macro.h"
 #include "pclntab.h"
@@ -251,38 +252,39 @@ static void check_buildinfo(const char *bin, const char *version, const char *bu
 			    const struct mode *mode)
 {
 	_cleanup_close_ int fd = open(bin, O_RDONLY | O_CLOEXEC);
-	struct gc_buildinfo info;
+	_cleanup_(gc_exe_freep) struct gc_exe *exe = NULL;
+	const struct gc_buildinfo *b;
 
 	assert_true(fd >= 0);
-	assert_int_equal(gc_buildinfo_read_elf(fd, &info), 0);
-	assert_string_equal(info.go_version, version);
-	assert_string_equal(info.path, MODULE);
-	assert_string_equal(info.mod_path, MODULE);
-	assert_non_null(info.mod_version);
+	assert_int_equal(gc_exe_open(fd, &exe), 0);
+	assert_int_equal(gc_exe_buildinfo(exe, &b), 0);
+	assert_string_equal(b->go_version, version);
+	assert_string_equal(b->path, MODULE);
+	assert_string_equal(b->mod_path, MODULE);
+	assert_non_null(b->mod_version);
 	/* Go 1.19 does not record -buildmode; later ones always do. */
 	if (strncmp(version, "go1.19", 6) == 0)
-		assert_null(info.buildmode);
+		assert_null(b->buildmode);
 	else {
-		assert_non_null(info.buildmode);
-		assert_string_equal(info.buildmode, mode->buildmode);
+		assert_non_null(b->buildmode);
+		assert_string_equal(b->buildmode, mode->buildmode);
 	}
 	/* tests/go/funcs sits in the project's git tree: the go command stamps it. */
-	if (info.vcs) {
-		assert_string_equal(info.vcs, "git");
-		assert_int_equal(strspn(info.vcs_revision, "0123456789abcdef"), 40);
-		assert_non_null(info.vcs_time);
+	if (b->vcs) {
+		assert_string_equal(b->vcs, "git");
+		assert_int_equal(strspn(b->vcs_revision, "0123456789abcdef"), 40);
+		assert_non_null(b->vcs_time);
 	}
-	assert_int_equal(info.cgo_enabled, mode->cgo);
-	assert_int_equal(info.trimpath, mode->trimpath);
-	assert_string_equal(info.goos, "linux");
-	assert_non_null(info.goarch);
-	assert_int_equal(info.n_deps, 0);
-	assert_string_equal(gc_buildinfo_setting(&info, "-compiler"), "gc");
+	assert_int_equal(b->cgo_enabled, mode->cgo);
+	assert_int_equal(b->trimpath, mode->trimpath);
+	assert_string_equal(b->goos, "linux");
+	assert_non_null(b->goarch);
+	assert_int_equal(b->n_deps, 0);
+	assert_string_equal(gc_buildinfo_setting(b, "-compiler"), "gc");
 	if (strcmp(mode->name, "strip") == 0)
-		assert_string_equal(gc_buildinfo_setting(&info, "-ldflags"), "-s -w");
-	assert_non_null(info.go_build_id);
-	assert_string_equal(info.go_build_id, buildid);
-	gc_buildinfo_done(&info);
+		assert_string_equal(gc_buildinfo_setting(b, "-ldflags"), "-s -w");
+	assert_non_null(gc_exe_go_build_id(exe));
+	assert_string_equal(gc_exe_go_build_id(exe), buildid);
 }
 
 struct sym {
@@ -474,15 +476,14 @@ static void check_scan(const char *bin, const struct gc_pclntab_image *img)
 	close(fm.fd);
 }
 
-/* The runtime layouts of the release that built the binary on fd. */
-static const struct gc_go_layout *layout_of(int fd)
+/* The runtime layouts of the release that built exe. */
+static const struct gc_go_layout *layout_of(const struct gc_exe *exe)
 {
-	struct gc_buildinfo info;
+	const struct gc_buildinfo *info;
 	unsigned minor;
 
-	assert_int_equal(gc_buildinfo_read_elf(fd, &info), 0);
-	assert_int_equal(gc_go_minor(info.go_version, &minor), 0);
-	gc_buildinfo_done(&info);
+	assert_int_equal(gc_exe_buildinfo(exe, &info), 0);
+	assert_int_equal(gc_go_minor(info->go_version, &minor), 0);
 	assert_non_null(gc_go_layout_get(minor, NULL));
 	return gc_go_layout_get(minor, NULL);
 }
@@ -491,6 +492,7 @@ static void check_pclntab(const char *bin, const char *ref, const struct mode *m
 {
 	struct file_mem fm = {.fd = open(bin, O_RDONLY | O_CLOEXEC)};
 	struct gc_pclntab_image img;
+	_cleanup_(gc_exe_freep) struct gc_exe *exe = NULL;
 	_cleanup_(gc_pclntab_freep) struct gc_pclntab *tab = NULL;
 	struct sym syms[64];
 	uint64_t text = 0, gofunc = 0;
@@ -500,7 +502,8 @@ static void check_pclntab(const char *bin, const char *ref, const struct mode *m
 	assert_true(fm.fd >= 0);
 	fm.elf = elf_begin(fm.fd, ELF_C_READ, NULL);
 	assert_non_null(fm.elf);
-	assert_int_equal(gc_pclntab_image_load(fm.fd, layout_of(fm.fd), &img), 0);
+	assert_int_equal(gc_exe_open(fm.fd, &exe), 0);
+	assert_int_equal(gc_pclntab_image_load(exe, layout_of(exe), &img), 0);
 	snprintf(path, sizeof(path), "%s.nm", ref);
 	n = parse_nm(path, syms, ELEMENTSOF(syms), &text, &gofunc);
 	assert_int_equal(img.text, text);

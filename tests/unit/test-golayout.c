@@ -276,9 +276,12 @@ static void check_from_dwarf(const struct gc_go_layout *layout, const char *prog
 	struct gc_go_layout from_dwarf;
 	size_t missing = 0, absent = 0;
 	int fd = open(prog, O_RDONLY | O_CLOEXEC);
+	struct gc_exe *exe = NULL;
 
 	assert_true(fd >= 0);
-	assert_int_equal(gc_go_layout_from_dwarf(fd, layout->minor, &from_dwarf, &missing), 0);
+	assert_int_equal(gc_exe_open(fd, &exe), 0);
+	assert_int_equal(gc_go_layout_from_dwarf(exe, layout->minor, &from_dwarf, &missing), 0);
+	gc_exe_free(exe);
 	close(fd);
 	for (size_t i = 0; i < GC_GO_LAYOUT_N_FIELDS; i++) {
 		uint32_t want, got;
@@ -381,11 +384,14 @@ static void check_strtabs(const char *prog, const struct dump *d, unsigned minor
 	};
 	struct gc_go_strtab_hint hints[GC_GO_N_HINTS];
 	struct gc_go_strtabs by_symbol, by_content;
+	struct gc_exe *exe = NULL;
 	uint64_t ranges[32][2];
 	struct file_mem m;
 	size_t n = file_mem_open(&m, prog, ranges);
 
-	assert_int_equal(gc_go_strtab_hints(m.fd, hints), 0);
+	assert_int_equal(gc_exe_open(m.fd, &exe), 0);
+	assert_int_equal(gc_go_strtab_hints(exe, hints), 0);
+	gc_exe_free(exe);
 	for (size_t k = 0; k < GC_GO_N_STRTABS; k++)
 		assert_true(hints[k].addr != 0);
 	assert_int_equal(gc_go_strtabs_find(file_mem_read, &m, ranges, n, hints, 0, &by_symbol), 0);
