@@ -321,36 +321,49 @@ void gc_buildinfo_done(struct gc_buildinfo *info)
 	*info = (struct gc_buildinfo){.cgo_enabled = -1};
 }
 
-int gc_go_build_id_from_notes(const void *notes, size_t size, char **ret)
+bool gc_elf_note_next(const void *notes, size_t size, size_t *off, struct gc_elf_note *ret)
 {
 	const uint8_t *p = notes;
+	uint32_t words[3]; /* namesz, descsz, type */
+	size_t name_off, desc_off;
+
+	if (*off > size || size - *off < sizeof(words))
+		return false;
+	memcpy(words, p + *off, sizeof(words));
+	name_off = *off + sizeof(words);
+	if (words[0] > size - name_off)
+		return false;
+	desc_off = name_off + ((words[0] + 3) & ~(size_t)3);
+	if (desc_off > size || words[1] > size - desc_off)
+		return false;
+	*ret = (struct gc_elf_note){.type = words[2],
+				    .name = p + name_off,
+				    .namesz = words[0],
+				    .desc = p + desc_off,
+				    .descsz = words[1]};
+	*off = desc_off + ((words[1] + 3) & ~(size_t)3);
+	return true;
+}
+
+int gc_go_build_id_from_notes(const void *notes, size_t size, char **ret)
+{
+	struct gc_elf_note note;
 	size_t off = 0;
 
 	if (gc_sandbox_check_unprivileged(__func__) < 0)
 		return -EPERM;
-	/* Elf64_Nhdr and Elf32_Nhdr are the same three 4-byte words; desc is 4-aligned here. */
-	while (off <= size && size - off >= 12) {
-		uint32_t namesz, descsz, type;
-		size_t name_off = off + 12, desc_off;
+	while (gc_elf_note_next(notes, size, &off, &note)) {
+		char *id;
 
-		memcpy(&namesz, p + off, 4);
-		memcpy(&descsz, p + off + 4, 4);
-		memcpy(&type, p + off + 8, 4);
-		if (namesz > size - name_off)
-			break;
-		desc_off = name_off + ((namesz + 3) & ~(size_t)3);
-		if (desc_off > size || descsz > size - desc_off)
-			break;
 		/* The Go linker writes namesz 4 ("Go\0\0"), the ELF convention would be 3. */
-		if (type == 4 && (namesz == 3 || namesz == 4) &&
-		    memcmp(p + name_off, "Go", 3) == 0) {
-			char *id = strndup((const char *)p + desc_off, descsz);
-			if (!id)
-				return -ENOMEM;
-			*ret = id;
-			return 0;
-		}
-		off = desc_off + ((descsz + 3) & ~(size_t)3);
+		if (note.type != 4 || (note.namesz != 3 && note.namesz != 4) ||
+		    memcmp(note.name, "Go", 3) != 0)
+			continue;
+		id = strndup((const char *)note.desc, note.descsz);
+		if (!id)
+			return -ENOMEM;
+		*ret = id;
+		return 0;
 	}
 	return -ENOENT;
 }

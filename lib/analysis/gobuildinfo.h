@@ -46,6 +46,20 @@ int gc_buildinfo_read(gc_read_mem_fn read, void *userdata, uint64_t start, uint6
  * setting fields; go_version is left alone. Returns 0, -EBADMSG or -ENOMEM. */
 int gc_buildinfo_parse_modinfo(const char *modinfo, size_t size, struct gc_buildinfo *ret);
 
+/* One note of an ELF note area (Elf32_Nhdr and Elf64_Nhdr are the same three 4-byte words;
+ * name and desc 4-aligned), pointing into it. */
+struct gc_elf_note {
+	uint32_t type;
+	const uint8_t *name;
+	uint32_t namesz;
+	const uint8_t *desc;
+	uint32_t descsz;
+};
+
+/* The note at *off of the area, *off moved past it. Returns false at the end, or at a note
+ * that does not fit in the area (the rest is not read). */
+bool gc_elf_note_next(const void *notes, size_t size, size_t *off, struct gc_elf_note *ret);
+
 /* The Go build id in an ELF note area (name "Go", type 4), as a new string. Returns 0,
  * -ENOENT or -ENOMEM. */
 int gc_go_build_id_from_notes(const void *notes, size_t size, char **ret);

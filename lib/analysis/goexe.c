@@ -75,26 +75,15 @@ static char *hex_string(const uint8_t *data, size_t size)
 /* The GNU build id in a note area, as hex. Returns 0, -ENOENT or -ENOMEM. */
 static int gnu_build_id_from_notes(const uint8_t *p, size_t size, char **ret)
 {
+	struct gc_elf_note note;
 	size_t off = 0;
 
-	while (off <= size && size - off >= 12) {
-		uint32_t namesz, descsz, type;
-		size_t name_off = off + 12, desc_off;
-
-		memcpy(&namesz, p + off, 4);
-		memcpy(&descsz, p + off + 4, 4);
-		memcpy(&type, p + off + 8, 4);
-		if (namesz > size - name_off)
-			break;
-		desc_off = name_off + ((namesz + 3) & ~(size_t)3);
-		if (desc_off > size || descsz > size - desc_off)
-			break;
-		if (type == NT_GNU_BUILD_ID && namesz == 4 && memcmp(p + name_off, "GNU", 4) == 0) {
-			*ret = hex_string(p + desc_off, descsz);
+	while (gc_elf_note_next(p, size, &off, &note))
+		if (note.type == NT_GNU_BUILD_ID && note.namesz == 4 &&
+		    memcmp(note.name, "GNU", 4) == 0) {
+			*ret = hex_string(note.desc, note.descsz);
 			return *ret ? 0 : -ENOMEM;
 		}
-		off = desc_off + ((descsz + 3) & ~(size_t)3);
-	}
 	return -ENOENT;
 }
 
