@@ -1450,6 +1450,42 @@ static void test_live_writer_untouched(void **state)
 	close(ready[1]);
 }
 
+/* A .tmp-ID of the previous release has no lock to ask: an hour without change tells. */
+static void test_legacy_tmp_recovered(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_space_policy none = {};
+	_cleanup_free_ uint8_t *data = frame_data(3 * KILL_FRAME);
+	int dir_fd = gc_store_dirfd(f->store), fd;
+	const char *old = ".tmp-" T0_PREFIX "9", *young = ".tmp-" T0_PREFIX "10";
+	char core[128];
+	uint64_t cut;
+
+	for (unsigned i = 0; i < 2; i++) {
+		const char *name = i == 0 ? old : young;
+
+		snprintf(core, sizeof(core), "%s/" GC_ENTRY_CORE, name);
+		assert_int_equal(mkdirat(dir_fd, name, 0700), 0);
+		fd = openat(dir_fd, core, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		assert_true(fd >= 0);
+		cut = write_frames(fd, data, 3, 2);
+		assert_int_equal(ftruncate(fd, cut + 10), 0);
+		close(fd);
+		if (i == 0) {
+			set_old(dir_fd, core);
+			set_old(dir_fd, name);
+		}
+	}
+	assert_int_equal(vacuum(f, &none, NULL), 0);
+	assert_false(exists(f, old));
+	assert_true(exists(f, young));
+	assert_int_equal(count_entries(f, T0_PREFIX "9"), 1);
+	fd = gc_store_open_core(f->store, T0_PREFIX "9");
+	assert_true(fd >= 0);
+	check_prefix(fd, data, 2 * KILL_FRAME);
+	close(fd);
+}
+
 /* ---- a store that cannot be turned against root ---- */
 
 static uid_t nobody_uid(void)
@@ -1617,6 +1653,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_killed_writer_recovered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_killed_writer_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_live_writer_untouched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_legacy_tmp_recovered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_file_checked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_entry_swapped_for_symlink, setup, teardown),
