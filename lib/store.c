@@ -1321,7 +1321,7 @@ static int entry_adopt(struct gc_store *store, const char *tmp_name, int dir_fd,
 /* A dead writer's crash is kept as far as it got: committed as a truncated entry, its core
  * cut to the whole frames, or removed when there is nothing to keep. Returns 1 when it was
  * committed, 0 when there was nothing to keep, or a negative errno (it stays then). */
-static int recover_tmp(struct gc_store *store, const char *name, int dir_fd, char **ret_id)
+static int recover_tmp(struct gc_store *store, const char *name, int dir_fd, struct gc_meta *ret)
 {
 	struct gc_meta meta = {};
 	struct gc_entry *entry = NULL;
@@ -1345,16 +1345,16 @@ static int recover_tmp(struct gc_store *store, const char *name, int dir_fd, cha
 		gc_meta_free(&meta);
 		return r;
 	}
-	*ret_id = TAKE_PTR(meta.id);
-	gc_meta_free(&meta);
+	*ret = meta;
 	return 1;
 }
 
 /* Leftovers of an interrupted removal (.tmp-del-*) go at once: vacuum holds the lock, so no
  * removal runs. A .tmp-ID whose writer is gone is recovered; one being written is left. */
-static void vacuum_one_tmp(struct gc_store *store, int dir_fd, const char *name, uint64_t now)
+static void vacuum_one_tmp(struct gc_store *store, int dir_fd, const char *name, uint64_t now,
+			   gc_recovered_fn found, void *userdata)
 {
-	_cleanup_free_ char *id = NULL;
+	struct gc_meta meta = {};
 	uint64_t bytes = 0;
 	int fd, r;
 
@@ -1367,10 +1367,13 @@ static void vacuum_one_tmp(struct gc_store *store, int dir_fd, const char *name,
 			return;
 		}
 		r = fd < 0 ? (errno == ENOTDIR || errno == ELOOP ? 0 : negative_errno())
-			   : recover_tmp(store, name, fd, &id);
+			   : recover_tmp(store, name, fd, &meta);
 		if (r > 0) {
 			gc_log(LOG_WARNING, "Recovered %s/%s, left by a killed handler, as %s",
-			       store->path, name, id);
+			       store->path, name, meta.id);
+			if (found)
+				found(&meta, userdata);
+			gc_meta_free(&meta);
 			return;
 		}
 		if (r < 0) {
@@ -1386,7 +1389,7 @@ static void vacuum_one_tmp(struct gc_store *store, int dir_fd, const char *name,
 		       bytes);
 }
 
-static int vacuum_tmp(struct gc_store *store)
+static int vacuum_tmp(struct gc_store *store, gc_recovered_fn found, void *userdata)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
@@ -1398,8 +1401,19 @@ static int vacuum_tmp(struct gc_store *store)
 		return fd;
 	while ((de = readdir(dir)))
 		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
-			vacuum_one_tmp(store, fd, de->d_name, now);
+			vacuum_one_tmp(store, fd, de->d_name, now, found, userdata);
 	return 0;
+}
+
+int gc_store_recover(struct gc_store *store, gc_recovered_fn found, void *userdata)
+{
+	int r = gc_store_lock(store);
+
+	if (r < 0)
+		return r;
+	r = vacuum_tmp(store, found, userdata);
+	gc_store_unlock(store);
+	return r;
 }
 
 /* Renamed away first, so that listings never show a half-deleted entry. */
@@ -1502,7 +1516,7 @@ static int vacuum(struct gc_store *store, const struct gc_quota *quota, const ch
 	unsigned count = 0;
 	int r;
 
-	r = vacuum_tmp(store);
+	r = vacuum_tmp(store, NULL, NULL);
 	if (r < 0)
 		return r;
 	r = gc_store_usage(store, &state.used, NULL, &state.fs_free);

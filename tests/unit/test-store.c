@@ -1486,6 +1486,31 @@ static void test_legacy_tmp_recovered(void **state)
 	close(fd);
 }
 
+static void count_recovered(const struct gc_meta *meta, void *userdata)
+{
+	unsigned *n = userdata;
+
+	assert_string_equal(meta->id, T0_PREFIX "4242");
+	assert_true(meta->truncated);
+	(*n)++;
+}
+
+/* gc_store_recover names each crash it commits, so that the handler can journal it. */
+static void test_store_recover_reports(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ uint8_t *data = frame_data(4 * KILL_FRAME);
+	unsigned n = 0;
+
+	wait_killed(spawn_writer(f, data, 2, -1, -1));
+	assert_int_equal(gc_store_recover(f->store, count_recovered, &n), 0);
+	assert_int_equal(n, 1);
+	assert_false(any_tmp(f));
+	assert_int_equal(gc_store_recover(f->store, count_recovered, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count_entries(f, T0_PREFIX "4242"), 1);
+}
+
 /* ---- a store that cannot be turned against root ---- */
 
 static uid_t nobody_uid(void)
@@ -1654,6 +1679,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_killed_writer_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_live_writer_untouched, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_legacy_tmp_recovered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_recover_reports, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_file_checked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_entry_swapped_for_symlink, setup, teardown),
