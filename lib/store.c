@@ -24,16 +24,18 @@
 #include "log.h"
 #include "macro.h"
 
-#define TMP_PREFIX    ".tmp-"
-#define DEL_PREFIX    ".tmp-del-"
-#define META_MAX_SIZE (16u << 20)
-#define MAX_SUFFIX    100000
-/* A writer holds the flock of its .tmp-ID for its whole life and says so with this file in
- * it; a .tmp-ID of an older release has none and goes by this age of its newest file. */
-#define WRITER_MARK	 ".writer"
+#define TMP_PREFIX	 ".tmp-"
+#define DEL_PREFIX	 ".tmp-del-"
+#define META_MAX_SIZE	 (16u << 20)
+#define MAX_SUFFIX	 100000
 #define STALE_TMP_USEC	 (3600ull * 1000000ull)
-#define KILLED_REASON	 "the handler was killed while storing the core"
 #define REMOVE_MAX_DEPTH 8
+
+/* A writer holds the flock of its .tmp-ID for its whole life and says so with this file in
+ * it; a .tmp-ID of an older release has none and goes by STALE_TMP_USEC, the age of its
+ * newest file. */
+#define WRITER_MARK   ".writer"
+#define KILLED_REASON "the handler was killed while storing the core"
 
 struct gc_store {
 	char *path;
