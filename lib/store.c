@@ -1351,38 +1351,50 @@ static int recover_tmp(struct gc_store *store, const char *name, int dir_fd, str
 	return 1;
 }
 
+/* A .tmp-ID: left to a live writer, recovered when its writer is gone. Returns true when it
+ * is dealt with, false when it should go: nothing in it worth keeping, or not what a writer
+ * of ours leaves (-EINVAL: a core that is no file, a name that is no ID, no directory). */
+static bool keep_or_recover_tmp(struct gc_store *store, int dir_fd, const char *name, uint64_t now,
+				gc_recovered_fn found, void *userdata)
+{
+	struct gc_meta meta = {};
+	int fd, r;
+
+	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT; /* committed or aborted meanwhile */
+	if (!tmp_writer_gone(fd, now)) {
+		close(fd);
+		return true;
+	}
+	r = recover_tmp(store, name, fd, &meta);
+	if (r > 0) {
+		gc_log(LOG_WARNING, "Recovered %s/%s, left by a killed handler, as %s", store->path,
+		       name, meta.id);
+		if (found)
+			found(&meta, userdata);
+		gc_meta_free(&meta);
+		return true;
+	}
+	if (r < 0 && r != -EINVAL) {
+		/* Perhaps for a moment (no memory, no space): the next vacuum tries again. */
+		gc_log_errno(LOG_WARNING, r, "Cannot recover %s/%s", store->path, name);
+		return true;
+	}
+	return false;
+}
+
 /* Leftovers of an interrupted removal (.tmp-del-*) go at once: vacuum holds the lock, so no
- * removal runs. A .tmp-ID whose writer is gone is recovered; one being written is left. */
+ * removal runs. */
 static void vacuum_one_tmp(struct gc_store *store, int dir_fd, const char *name, uint64_t now,
 			   gc_recovered_fn found, void *userdata)
 {
-	struct gc_meta meta = {};
 	uint64_t bytes = 0;
-	int fd, r;
+	int r;
 
-	if (strncmp(name, DEL_PREFIX, strlen(DEL_PREFIX)) != 0) {
-		fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0 && errno == ENOENT)
-			return; /* committed or aborted meanwhile */
-		if (fd >= 0 && !tmp_writer_gone(fd, now)) {
-			close(fd);
-			return;
-		}
-		r = fd < 0 ? (errno == ENOTDIR || errno == ELOOP ? 0 : negative_errno())
-			   : recover_tmp(store, name, fd, &meta);
-		if (r > 0) {
-			gc_log(LOG_WARNING, "Recovered %s/%s, left by a killed handler, as %s",
-			       store->path, name, meta.id);
-			if (found)
-				found(&meta, userdata);
-			gc_meta_free(&meta);
-			return;
-		}
-		if (r < 0) {
-			gc_log_errno(LOG_WARNING, r, "Cannot recover %s/%s", store->path, name);
-			return;
-		}
-	}
+	if (strncmp(name, DEL_PREFIX, strlen(DEL_PREFIX)) != 0 &&
+	    keep_or_recover_tmp(store, dir_fd, name, now, found, userdata))
+		return;
 	r = remove_tree(dir_fd, name, 0, &bytes);
 	if (r < 0)
 		gc_log_errno(LOG_WARNING, r, "Failed to remove stale %s/%s", store->path, name);
