@@ -46,7 +46,7 @@ crash ./crash-c
 check "the next crash is committed, the killed one recovered" wait_entries 3
 wait_handlers
 check "no temporary entry left" test -z "$(ls -A "$STORE" | grep '^\.tmp' || true)"
-check "the first crash stays" ctl info "$first"
+check "the first crash stays" sh -c "'$GOCRASHCTL' --store='$STORE' info '$first' >/dev/null"
 info=$(ctl --json info "$id" || true)
 get() { printf '%s' "$info" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
 echo "killed at $left bytes stored; recovered $(get core_size) raw bytes in $(get stored_size)"
