@@ -481,6 +481,16 @@ static void apply_quota(struct capture *c, const char *keep_id)
 	(void)gc_store_make_room(c->store, &c->space, &req, &room);
 }
 
+/* A handler killed before us left its crash in the store: it is committed now, and gets the
+ * journal line it could not send. */
+static void journal_recovered(const struct gc_meta *meta, void *userdata)
+{
+	struct capture *c = userdata;
+
+	if (c->request->journal)
+		gc_journal_crash(meta, gc_store_path(c->store));
+}
+
 static int commit_entry(struct capture *c, struct gc_meta *m)
 {
 	int r;
@@ -494,6 +504,7 @@ static int commit_entry(struct capture *c, struct gc_meta *m)
 		c->entry = NULL;
 	if (r < 0)
 		return gc_log_errno(LOG_ERR, r, "cannot commit the crash entry");
+	(void)gc_store_recover(c->store, journal_recovered, c);
 	apply_quota(c, m->id);
 	return 0;
 }

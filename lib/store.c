@@ -4,6 +4,7 @@
  * name before their files are deleted. */
 #include "store.h"
 #include "util.h"
+#include "zseek.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,11 +31,19 @@
 #define STALE_TMP_USEC	 (3600ull * 1000000ull)
 #define REMOVE_MAX_DEPTH 8
 
+/* A writer holds the flock of its .tmp-ID for its whole life and says so with this file in
+ * it; a .tmp-ID of an older release has none and goes by STALE_TMP_USEC, the age of its
+ * newest file. */
+#define WRITER_MARK   ".writer"
+#define KILLED_REASON "the handler was killed while storing the core"
+
 struct gc_store {
 	char *path;
 	int dirfd;
 	int lockfd;
 	unsigned lock_depth;
+	char *entry_id; /* the committed entry last opened, and its directory */
+	int entry_fd;
 };
 
 struct gc_entry {
@@ -84,10 +93,15 @@ static int read_file_at(int dir_fd, const char *path, char **ret, size_t *ret_si
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0, allocated = 0;
+	struct stat st;
 
-	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
 	for (;;) {
 		ssize_t n;
 
@@ -251,6 +265,82 @@ static void tighten_mode(int fd, const char *path)
 		       (unsigned)(st.st_mode & 07777), (unsigned)(st.st_mode & 0700));
 }
 
+/* Root, or the user running us (gocrashctl on a store of one's own). */
+static bool trusted_uid(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+/* Names a directory for a message, by what the kernel says its path is. */
+static const char *fd_path(int fd, char *buf, size_t size)
+{
+	char proc_path[64];
+	ssize_t n;
+
+	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", fd);
+	n = readlink(proc_path, buf, size - 1);
+	if (n < 0)
+		return "?";
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A directory whose owner is not trusted, or that others can write to (a parent may, when
+ * sticky: there only a child's owner can move it), lets them swap what lies below it. */
+static int check_dir_safe(int fd, const struct stat *st, bool is_store, const char *store_path)
+{
+	char buf[PATH_MAX];
+	const char *why;
+
+	if (!trusted_uid(st->st_uid))
+		why = "owned by another user";
+	else if ((st->st_mode & 022) && (is_store || !(st->st_mode & S_ISVTX)))
+		why = "writable by others";
+	else
+		return 0;
+	gc_log(LOG_ERR, "Refusing store %s: %s%s is %s (uid %u, mode %04o)", store_path,
+	       is_store ? "it" : "its parent ", is_store ? "" : fd_path(fd, buf, sizeof(buf)), why,
+	       (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777));
+	return -EPERM;
+}
+
+/* Root writes every user's cores into the store and deletes in it: whoever can rename the
+ * store or a directory above it can put a directory of theirs in its place, symlinks and
+ * all. So the store and each directory up to / must belong to root (or us) and be writable
+ * by nobody else. Walked up from the open store by "..", so symlinks on the way to it do
+ * not matter: the directories checked are the ones it is in. */
+static int check_store_safe(int store_fd, const char *path)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st, parent;
+	int r;
+
+	if (fstat(store_fd, &st) < 0)
+		return negative_errno();
+	r = check_dir_safe(store_fd, &st, true, path);
+	if (r < 0)
+		return r;
+	fd = fcntl(store_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return negative_errno();
+	for (;;) {
+		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (up < 0)
+			return negative_errno();
+		close(fd);
+		fd = up;
+		if (fstat(fd, &parent) < 0)
+			return negative_errno();
+		if (parent.st_dev == st.st_dev && parent.st_ino == st.st_ino)
+			return 0; /* "/" is its own parent */
+		r = check_dir_safe(fd, &parent, false, path);
+		if (r < 0)
+			return r;
+		st = parent;
+	}
+}
+
 int gc_store_open(const char *path, bool create, struct gc_store **ret)
 {
 	struct gc_store *store;
@@ -266,6 +356,11 @@ int gc_store_open(const char *path, bool create, struct gc_store **ret)
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
+	r = check_store_safe(fd, path);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
 	tighten_mode(fd, path);
 
 	store = calloc(1, sizeof(*store));
@@ -276,6 +371,7 @@ int gc_store_open(const char *path, bool create, struct gc_store **ret)
 	}
 	store->dirfd = fd;
 	store->lockfd = -EBADF;
+	store->entry_fd = -EBADF;
 	*ret = store;
 	return 0;
 }
@@ -286,6 +382,9 @@ void gc_store_free(struct gc_store *store)
 		return;
 	if (store->lockfd >= 0)
 		close(store->lockfd);
+	if (store->entry_fd >= 0)
+		close(store->entry_fd);
+	free(store->entry_id);
 	close(store->dirfd);
 	free(store->path);
 	free(store);
@@ -301,6 +400,26 @@ int gc_store_dirfd(const struct gc_store *store)
 	return store->dirfd;
 }
 
+/* A .lock that is not ours (a FIFO, someone else's file) could block root or be held by
+ * them forever. */
+static int open_lock_file(struct gc_store *store)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+
+	fd = openat(store->dirfd, ".lock",
+		    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode) || !trusted_uid(st.st_uid)) {
+		gc_log(LOG_ERR, "Refusing lock %s/.lock: not a regular file of ours", store->path);
+		return -EPERM;
+	}
+	return TAKE_FD(fd);
+}
+
 /* Nests: commit takes the lock itself, and may run inside a caller's locked section. */
 int gc_store_lock(struct gc_store *store)
 {
@@ -310,9 +429,9 @@ int gc_store_lock(struct gc_store *store)
 		store->lock_depth++;
 		return 0;
 	}
-	fd = openat(store->dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open_lock_file(store);
 	if (fd < 0)
-		return negative_errno();
+		return fd;
 	while (flock(fd, LOCK_EX) < 0) {
 		int r = negative_errno();
 
@@ -335,6 +454,53 @@ void gc_store_unlock(struct gc_store *store)
 	store->lockfd = -EBADF;
 }
 
+/* ---- entry directories ---- */
+
+static void forget_entry_dir(struct gc_store *store)
+{
+	if (store->entry_fd >= 0)
+		close(store->entry_fd);
+	store->entry_fd = -EBADF;
+	free(store->entry_id);
+	store->entry_id = NULL;
+}
+
+/* Keeps a duplicate of fd as the directory of entry id; returns it, or a negative errno. */
+static int remember_entry_dir(struct gc_store *store, const char *id, int fd)
+{
+	char *copy = strdup(id);
+	int dup_fd;
+
+	if (!copy)
+		return -ENOMEM;
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dup_fd < 0) {
+		free(copy);
+		return negative_errno();
+	}
+	forget_entry_dir(store);
+	store->entry_id = copy;
+	store->entry_fd = dup_fd;
+	return dup_fd;
+}
+
+/* STORE/ID, opened once, never through a symlink; later calls on the same id use that
+ * directory, so that a name swapped meanwhile (for a symlink, for another directory) is not
+ * followed. The fd stays the store's. */
+static int entry_dir(struct gc_store *store, const char *id)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	if (!id_is_valid(id))
+		return -EINVAL;
+	if (store->entry_id && strcmp(store->entry_id, id) == 0)
+		return store->entry_fd;
+	fd = openat(store->dirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return negative_errno();
+	return remember_entry_dir(store, id, fd);
+}
+
 /* ---- entries being written ---- */
 
 static void entry_free(struct gc_entry *entry)
@@ -352,11 +518,28 @@ static char *id_with_suffix(const char *base_id, unsigned suffix)
 	return suffix == 0 ? strdup(base_id) : name_printf("%s-%u", base_id, suffix);
 }
 
+/* The writer's lock, for its whole life: when it is free and the mark there, the writer is
+ * dead (vacuum_tmp). Blocking: a vacuum may hold it for a moment, to find no mark yet. */
+static int lock_tmp(int tmp_fd)
+{
+	int fd;
+
+	while (flock(tmp_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return negative_errno();
+	fd =
+	    openat(tmp_fd, WRITER_MARK, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return negative_errno();
+	close(fd);
+	return 0;
+}
+
 /* Reserves the first free ID: neither committed nor being written. mkdirat is the atomic
  * test; a concurrent commit can still take the name later, which commit handles. */
 static int entry_reserve(struct gc_entry *entry)
 {
-	int dir_fd = entry->store->dirfd;
+	int dir_fd = entry->store->dirfd, r;
 
 	for (unsigned suffix = 0; suffix < MAX_SUFFIX; suffix++) {
 		_cleanup_free_ char *id = id_with_suffix(entry->base_id, suffix);
@@ -373,10 +556,11 @@ static int entry_reserve(struct gc_entry *entry)
 		}
 		entry->tmpfd =
 		    openat(dir_fd, tmp_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (entry->tmpfd < 0) {
-			int r = negative_errno();
+		r = entry->tmpfd < 0 ? negative_errno() : lock_tmp(entry->tmpfd);
+		if (r < 0) {
+			uint64_t ignored = 0;
 
-			unlinkat(dir_fd, tmp_name, AT_REMOVEDIR);
+			(void)remove_tree(dir_fd, tmp_name, 0, &ignored);
 			return r;
 		}
 		entry->id = TAKE_PTR(id);
@@ -531,10 +715,13 @@ int gc_entry_commit(struct gc_entry *entry, struct gc_meta *meta)
 	if (r < 0)
 		return r;
 
-	/* Committed: the entry no longer exists as tmp; from here on nothing may fail. */
+	/* Committed: the entry no longer exists as tmp; from here on nothing may fail. The
+	 * directory written stays the one later calls on this id use (entry_dir). */
+	(void)unlinkat(entry->tmpfd, WRITER_MARK, 0);
 	final_id = TAKE_PTR(entry->id);
 	free(meta->id);
 	meta->id = final_id;
+	(void)remember_entry_dir(store, final_id, entry->tmpfd);
 	entry_free(entry);
 	return 0;
 }
@@ -557,15 +744,16 @@ void gc_entry_abort(struct gc_entry *entry)
 
 static int read_entry_meta(int dir_fd, const char *id, struct gc_meta *ret)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_close_ int entry_fd = -EBADF;
+	_cleanup_free_ char *text = NULL;
 	struct gc_meta meta;
 	size_t size;
 	int r;
 
-	path = name_printf("%s/" GC_ENTRY_META, id);
-	if (!path)
-		return -ENOMEM;
-	r = read_file_at(dir_fd, path, &text, &size);
+	entry_fd = openat(dir_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (entry_fd < 0)
+		return negative_errno();
+	r = read_file_at(entry_fd, GC_ENTRY_META, &text, &size);
 	if (r < 0)
 		return r;
 	r = gc_meta_parse(text, size, &meta);
@@ -724,7 +912,7 @@ int gc_store_find(struct gc_store *store, const char *id, struct gc_meta *ret)
 	/* An exact id needs no listing (and wins over entries it is a prefix of). */
 	if (id_is_valid(id)) {
 		r = read_entry_meta(store->dirfd, id, ret);
-		if (r != -ENOENT && r != -ENOTDIR)
+		if (r != -ENOENT && r != -ENOTDIR && r != -ELOOP)
 			return r;
 	}
 	r = gc_store_list(store, &metas, &n);
@@ -733,20 +921,6 @@ int gc_store_find(struct gc_store *store, const char *id, struct gc_meta *ret)
 	r = find_in_list(metas, n, id, ret);
 	gc_meta_array_free(metas, n);
 	return r;
-}
-
-int gc_store_open_core(struct gc_store *store, const char *id)
-{
-	_cleanup_free_ char *path = NULL;
-	int fd;
-
-	if (!id_is_valid(id))
-		return -EINVAL;
-	path = name_printf("%s/" GC_ENTRY_CORE, id);
-	if (!path)
-		return -ENOMEM;
-	fd = openat(store->dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	return fd < 0 ? negative_errno() : fd;
 }
 
 static bool file_name_is_valid(const char *name)
@@ -758,14 +932,15 @@ static bool file_name_is_valid(const char *name)
 /* Neither the entry nor the file may be a symlink, and a FIFO must not block the reader. */
 int gc_store_open_file(struct gc_store *store, const char *id, const char *name)
 {
-	_cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
+	_cleanup_close_ int fd = -EBADF;
 	struct stat st;
+	int dir_fd;
 
 	if (!id_is_valid(id) || !file_name_is_valid(name))
 		return -EINVAL;
-	dir_fd = openat(store->dirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	dir_fd = entry_dir(store, id);
 	if (dir_fd < 0)
-		return negative_errno();
+		return dir_fd;
 	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return negative_errno();
@@ -776,6 +951,11 @@ int gc_store_open_file(struct gc_store *store, const char *id, const char *name)
 	if (fcntl(fd, F_SETFL, 0) < 0)
 		return negative_errno();
 	return TAKE_FD(fd);
+}
+
+int gc_store_open_core(struct gc_store *store, const char *id)
+{
+	return gc_store_open_file(store, id, GC_ENTRY_CORE);
 }
 
 /* ---- files added to committed entries ---- */
@@ -802,10 +982,15 @@ int gc_store_file_new(struct gc_store *store, const char *id, const char *name,
 {
 	_cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
 	struct gc_store_file *file;
+	int entry_fd;
 
 	if (!id_is_valid(id) || !file_name_is_valid(name))
 		return -EINVAL;
-	dir_fd = openat(store->dirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	entry_fd = entry_dir(store, id);
+	if (entry_fd < 0)
+		return entry_fd;
+	/* The file's own: it may outlive the store's cached one. */
+	dir_fd = fcntl(entry_fd, F_DUPFD_CLOEXEC, 3);
 	if (dir_fd < 0)
 		return negative_errno();
 	fd = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
@@ -1004,20 +1189,212 @@ int gc_store_usage(struct gc_store *store, uint64_t *used, uint64_t *fs_size, ui
 
 /* ---- vacuum ---- */
 
-/* A writer keeps its core.zst growing, so an old mtime means the writer is gone. Leftovers of
- * an interrupted removal (.tmp-del-*) go at once: vacuum holds the lock, so no removal runs. */
-static void remove_stale_tmp(struct gc_store *store, int dir_fd, const char *name, uint64_t now)
+/* Whether the writer of the .tmp-ID open as dir_fd is gone: its lock is free and its mark
+ * there (lock_tmp), or, for an entry of an older release without the mark, nothing in it
+ * changed for STALE_TMP_USEC. On true the caller holds the lock through dir_fd. */
+static bool tmp_writer_gone(int dir_fd, uint64_t now)
 {
-	uint64_t bytes = 0, newest;
+	uint64_t bytes, newest;
+
+	if (flock(dir_fd, LOCK_EX | LOCK_NB) < 0)
+		return false; /* alive, or a lock we cannot take: not ours to judge */
+	if (faccessat(dir_fd, WRITER_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return true;
+	if (measure_dir(dir_fd, ".", &bytes, &newest) < 0)
+		return false;
+	return newest + STALE_TMP_USEC <= now;
+}
+
+/* The id in an entry's name, as YYYYMMDD-HHMMSS-PID[-N], or -EINVAL. */
+static int parse_id(const char *id, uint64_t *time_usec, int64_t *pid)
+{
+	struct tm tm = {};
+	const char *rest = strptime(id, "%Y%m%d-%H%M%S-", &tm);
+	char *end;
+	time_t t;
+
+	if (!rest || (t = timegm(&tm)) < 0)
+		return -EINVAL;
+	errno = 0;
+	*pid = strtoll(rest, &end, 10);
+	if (errno || end == rest || (*end != '\0' && *end != '-'))
+		return -EINVAL;
+	*time_usec = (uint64_t)t * 1000000u;
+	return 0;
+}
+
+/* What a writer killed before commit leaves says of its crash: the time and pid in its
+ * name, and the core it got to store. Root alone may read it (uid 0, dump mode 2): whose
+ * it was is not known yet then. */
+static int killed_meta(const char *id, const struct gc_zseek_recovery *rec, struct gc_meta *ret)
+{
+	struct gc_meta meta = {.core_stored = true, .truncated = true};
 	int r;
 
-	if (strncmp(name, DEL_PREFIX, strlen(DEL_PREFIX)) != 0) {
-		if (measure_dir(dir_fd, name, &bytes, &newest) < 0)
-			return;
-		if (newest + STALE_TMP_USEC > now)
-			return;
-		bytes = 0;
+	r = parse_id(id, &meta.time_usec, &meta.pid);
+	if (r < 0)
+		return r;
+	meta.core_size = rec->raw_size;
+	meta.stored_size = rec->stored_size;
+	GC_META_SET(&meta, dump_mode, 2);
+	meta.truncated_reason = strdup(KILLED_REASON);
+	if (!meta.truncated_reason)
+		return -ENOMEM;
+	*ret = meta;
+	return 0;
+}
+
+/* The core a dead writer left: whole (it was killed after finishing it), cut to its whole
+ * frames and made seekable again, or with none of them. Returns 1 when there is a core,
+ * 0 when there is none (no file, or not one whole frame), or a negative errno. */
+static int recover_core(int dir_fd, struct gc_zseek_recovery *rec)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct gc_zreader *reader = NULL;
+	struct stat st;
+	int r;
+
+	fd = openat(dir_fd, GC_ENTRY_CORE, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (gc_zreader_open(fd, &reader) == 0) {
+		*rec = (struct gc_zseek_recovery){gc_zreader_frames(reader),
+						  gc_zreader_size(reader), st.st_size};
+		gc_zreader_free(reader);
+		return 1;
 	}
+	r = gc_zseek_recover(fd, rec);
+	if (r < 0)
+		return r;
+	if (rec->n_frames > 0 && fsync(fd) < 0)
+		return negative_errno();
+	return rec->n_frames > 0;
+}
+
+/* The meta of a dead writer's entry: the one it wrote at commit when it got that far (the
+ * core was finished then), else one made from its name and what is left of its core.
+ * Returns 1 with *ret set, 0 when nothing is worth keeping, or a negative errno. */
+static int recovered_meta(int dir_fd, const char *id, struct gc_meta *ret)
+{
+	struct gc_zseek_recovery rec = {};
+	_cleanup_free_ char *text = NULL;
+	size_t size;
+	int core, r;
+
+	core = recover_core(dir_fd, &rec);
+	if (core < 0)
+		return core;
+	r = read_file_at(dir_fd, GC_ENTRY_META, &text, &size);
+	if (r >= 0 && gc_meta_parse(text, size, ret) >= 0)
+		return 1;
+	if (core == 0)
+		return 0;
+	r = killed_meta(id, &rec, ret);
+	return r < 0 ? r : 1;
+}
+
+/* Takes over a dead writer's entry, dir_fd (owned, holding its lock) and all. */
+static int entry_adopt(struct gc_store *store, const char *tmp_name, int dir_fd,
+		       struct gc_entry **ret)
+{
+	struct gc_entry *entry = calloc(1, sizeof(*entry));
+
+	if (!entry) {
+		close(dir_fd);
+		return -ENOMEM;
+	}
+	entry->store = store;
+	entry->tmpfd = dir_fd;
+	entry->tmp_name = strdup(tmp_name);
+	entry->id = strdup(tmp_name + strlen(TMP_PREFIX));
+	entry->base_id = strdup(tmp_name + strlen(TMP_PREFIX));
+	if (!entry->tmp_name || !entry->id || !entry->base_id) {
+		entry_free(entry);
+		return -ENOMEM;
+	}
+	*ret = entry;
+	return 0;
+}
+
+/* A dead writer's crash is kept as far as it got: committed as a truncated entry, its core
+ * cut to the whole frames, or removed when there is nothing to keep. Returns 1 when it was
+ * committed, 0 when there was nothing to keep, or a negative errno (it stays then). */
+static int recover_tmp(struct gc_store *store, const char *name, int dir_fd, struct gc_meta *ret)
+{
+	struct gc_meta meta = {};
+	struct gc_entry *entry = NULL;
+	int r;
+
+	if (!id_is_valid(name + strlen(TMP_PREFIX))) {
+		close(dir_fd);
+		return 0;
+	}
+	r = recovered_meta(dir_fd, name + strlen(TMP_PREFIX), &meta);
+	if (r <= 0) {
+		close(dir_fd);
+		return r;
+	}
+	r = entry_adopt(store, name, dir_fd, &entry);
+	if (r >= 0)
+		r = gc_entry_commit(entry, &meta);
+	if (r < 0) {
+		if (entry)
+			entry_free(entry);
+		gc_meta_free(&meta);
+		return r;
+	}
+	*ret = meta;
+	return 1;
+}
+
+/* A .tmp-ID: left to a live writer, recovered when its writer is gone. Returns true when it
+ * is dealt with, false when it should go: nothing in it worth keeping, or not what a writer
+ * of ours leaves (-EINVAL: a core that is no file, a name that is no ID, no directory). */
+static bool keep_or_recover_tmp(struct gc_store *store, int dir_fd, const char *name, uint64_t now,
+				gc_recovered_fn found, void *userdata)
+{
+	struct gc_meta meta = {};
+	int fd, r;
+
+	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT; /* committed or aborted meanwhile */
+	if (!tmp_writer_gone(fd, now)) {
+		close(fd);
+		return true;
+	}
+	r = recover_tmp(store, name, fd, &meta);
+	if (r > 0) {
+		gc_log(LOG_WARNING, "Recovered %s/%s, left by a killed handler, as %s", store->path,
+		       name, meta.id);
+		if (found)
+			found(&meta, userdata);
+		gc_meta_free(&meta);
+		return true;
+	}
+	if (r < 0 && r != -EINVAL) {
+		/* Perhaps for a moment (no memory, no space): the next vacuum tries again. */
+		gc_log_errno(LOG_WARNING, r, "Cannot recover %s/%s", store->path, name);
+		return true;
+	}
+	return false;
+}
+
+/* Leftovers of an interrupted removal (.tmp-del-*) go at once: vacuum holds the lock, so no
+ * removal runs. */
+static void vacuum_one_tmp(struct gc_store *store, int dir_fd, const char *name, uint64_t now,
+			   gc_recovered_fn found, void *userdata)
+{
+	uint64_t bytes = 0;
+	int r;
+
+	if (strncmp(name, DEL_PREFIX, strlen(DEL_PREFIX)) != 0 &&
+	    keep_or_recover_tmp(store, dir_fd, name, now, found, userdata))
+		return;
 	r = remove_tree(dir_fd, name, 0, &bytes);
 	if (r < 0)
 		gc_log_errno(LOG_WARNING, r, "Failed to remove stale %s/%s", store->path, name);
@@ -1026,7 +1403,7 @@ static void remove_stale_tmp(struct gc_store *store, int dir_fd, const char *nam
 		       bytes);
 }
 
-static int vacuum_tmp(struct gc_store *store)
+static int vacuum_tmp(struct gc_store *store, gc_recovered_fn found, void *userdata)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
@@ -1038,8 +1415,19 @@ static int vacuum_tmp(struct gc_store *store)
 		return fd;
 	while ((de = readdir(dir)))
 		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
-			remove_stale_tmp(store, fd, de->d_name, now);
+			vacuum_one_tmp(store, fd, de->d_name, now, found, userdata);
 	return 0;
+}
+
+int gc_store_recover(struct gc_store *store, gc_recovered_fn found, void *userdata)
+{
+	int r = gc_store_lock(store);
+
+	if (r < 0)
+		return r;
+	r = vacuum_tmp(store, found, userdata);
+	gc_store_unlock(store);
+	return r;
 }
 
 /* Renamed away first, so that listings never show a half-deleted entry. */
@@ -1052,6 +1440,8 @@ static int remove_entry(struct gc_store *store, const char *id, uint64_t *bytes)
 	del_name = name_printf(DEL_PREFIX "%s", id);
 	if (!del_name)
 		return -ENOMEM;
+	if (store->entry_id && strcmp(store->entry_id, id) == 0)
+		forget_entry_dir(store);
 	(void)remove_tree(store->dirfd, del_name, 0, &ignored);
 	if (renameat(store->dirfd, id, store->dirfd, del_name) < 0)
 		return negative_errno();
@@ -1140,7 +1530,7 @@ static int vacuum(struct gc_store *store, const struct gc_quota *quota, const ch
 	unsigned count = 0;
 	int r;
 
-	r = vacuum_tmp(store);
+	r = vacuum_tmp(store, NULL, NULL);
 	if (r < 0)
 		return r;
 	r = gc_store_usage(store, &state.used, NULL, &state.fs_free);

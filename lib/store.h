@@ -2,7 +2,8 @@
 /* The crash store: one directory per crash, created hidden and renamed into place whole.
  *
  *   STORE/.lock                  flock(2) held while creating, committing or vacuuming
- *   STORE/.tmp-ID/               an entry being written (never listed)
+ *   STORE/.tmp-ID/               an entry being written (never listed); its writer holds
+ *                                its flock and marks it with .tmp-ID/.writer
  *   STORE/ID/core.zst            the core, zstd seekable format (absent when not stored)
  *   STORE/ID/meta                metadata, one `key=value` per line (meta.h)
  *   STORE/ID/goroutines          the Go report, added after commit (goreport.h)
@@ -28,7 +29,10 @@
 
 struct gc_store;
 
-/* Opens (creating with mode 0700 when missing) the store directory. */
+/* Opens (creating with mode 0700 when missing) the store directory. Refuses it, -EPERM with
+ * the directory at fault logged, when it or a directory above it is owned by a user other
+ * than root and us, or writable by others (a parent may be when sticky): they could swap
+ * the store. */
 int gc_store_open(const char *path, bool create, struct gc_store **ret);
 void gc_store_free(struct gc_store *store);
 const char *gc_store_path(const struct gc_store *store);
@@ -54,16 +58,31 @@ int gc_entry_commit(struct gc_entry *entry, struct gc_meta *meta);
 /* Removes the temporary directory and frees the entry. */
 void gc_entry_abort(struct gc_entry *entry);
 
+/* Under the store lock, deals with the .tmp-ID of writers that are gone: a writer holds the
+ * flock of its .tmp-ID from gc_entry_new to its end, so a free lock says it died (one of an
+ * older release, without lock, counts as gone when nothing in it changed for an hour). Its
+ * crash is committed as an entry flagged truncated, its core cut to the whole zstd frames
+ * (gc_zseek_recover), or removed when not one frame is whole; found (may be NULL) is called
+ * with each committed entry's meta, which stays the store's. Entries being written are not
+ * touched. The space policy's vacuum does this too, silently. Returns 0 or a negative errno
+ * when the store cannot be locked or read. */
+typedef void (*gc_recovered_fn)(const struct gc_meta *meta, void *userdata);
+int gc_store_recover(struct gc_store *store, gc_recovered_fn found, void *userdata);
+
 /* Lists committed entries, oldest first (by time, then id). */
 int gc_store_list(struct gc_store *store, struct gc_meta **ret, size_t *n_ret);
 
 /* Finds an entry by id, unique id prefix, or "latest". -ENOENT, or -EINVAL when ambiguous. */
 int gc_store_find(struct gc_store *store, const char *id, struct gc_meta *ret);
 
-/* Opens STORE/ID/core.zst read-only. */
+/* Opens STORE/ID/core.zst read-only, as gc_store_open_file does. */
 int gc_store_open_core(struct gc_store *store, const char *id);
 
-/* Opens STORE/ID/NAME, a regular file of a committed entry (NAME a plain file name such as
+/* The entry directory STORE/ID is opened once (never through a symlink) and kept: the calls
+ * below on the same id, and those after gc_entry_commit on the id it gave, work in that very
+ * directory, so a name swapped meanwhile for a symlink or another directory is not followed.
+ *
+ * Opens STORE/ID/NAME, a regular file of a committed entry (NAME a plain file name such as
  * "goroutines"), read-only with O_CLOEXEC|O_NOFOLLOW. Returns the fd, which the caller owns,
  * -ENOENT when the entry has no such file, -EINVAL for a bad id or name. */
 int gc_store_open_file(struct gc_store *store, const char *id, const char *name);

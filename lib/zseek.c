@@ -1135,3 +1135,189 @@ int gc_zseek_recompress(int in_fd, int out_fd, const struct gc_zwriter_options *
 	gc_zreader_free(reader);
 	return r;
 }
+
+/* ---- Recovery -------------------------------------------------------------------------- */
+
+#define ZSTD_FRAME_MAGIC  0xFD2FB528u
+#define FRAME_HEADER_MAX  18
+#define BLOCK_HEADER_SIZE 3
+#define BLOCK_SIZE_MAX	  (128u << 10)
+#define FRAME_CHECKSUM	  4
+
+struct frame_header {
+	size_t size;
+	uint64_t raw_size;
+	bool checksum;
+};
+
+/* The header of the zstd frame at offset (RFC 8878 3.1.1.1), of a frame as our writer makes
+ * them: with its content size. -EBADMSG for anything else, a skippable frame (where a seek
+ * table starts) or a cut header included. */
+static int read_frame_header(int fd, uint64_t offset, uint64_t file_size, struct frame_header *ret)
+{
+	static const uint8_t dict_id_sizes[] = {0, 1, 2, 4};
+	static const uint8_t content_size_sizes[] = {0, 2, 4, 8};
+	uint8_t h[FRAME_HEADER_MAX];
+	size_t avail = MIN(sizeof(h), file_size - offset), size, fcs_size;
+	uint64_t raw_size = 0;
+	bool single_segment;
+	int r;
+
+	if (avail < 6)
+		return -EBADMSG;
+	r = pread_all(fd, h, avail, offset);
+	if (r < 0)
+		return r;
+	if (get_le32(h) != ZSTD_FRAME_MAGIC || (h[4] & 0x08))
+		return -EBADMSG;
+	single_segment = h[4] & 0x20;
+	fcs_size = content_size_sizes[h[4] >> 6];
+	if (fcs_size == 0 && single_segment)
+		fcs_size = 1;
+	size = 5 + !single_segment + dict_id_sizes[h[4] & 3];
+	if (fcs_size == 0 || size + fcs_size > avail)
+		return -EBADMSG;
+	for (size_t i = 0; i < fcs_size; i++)
+		raw_size |= (uint64_t)h[size + i] << (8 * i);
+	if (fcs_size == 2)
+		raw_size += 256;
+	if (raw_size > MAX_FRAME_RAW_SIZE)
+		return -EBADMSG;
+	*ret = (struct frame_header){size + fcs_size, raw_size, h[4] & 0x04};
+	return 0;
+}
+
+/* Where the frame at offset ends, found by its block headers; -EBADMSG when the file ends
+ * inside it or it is not a frame we write. */
+static int frame_end(int fd, uint64_t offset, uint64_t file_size, uint64_t *end, uint32_t *raw_size)
+{
+	struct frame_header header;
+	uint64_t pos;
+	bool last = false;
+	int r;
+
+	r = read_frame_header(fd, offset, file_size, &header);
+	if (r < 0)
+		return r;
+	pos = offset + header.size;
+	while (!last) {
+		uint8_t b[BLOCK_HEADER_SIZE];
+		uint32_t block, type, size;
+
+		if (file_size - pos < BLOCK_HEADER_SIZE)
+			return -EBADMSG;
+		r = pread_all(fd, b, sizeof(b), pos);
+		if (r < 0)
+			return r;
+		block = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16;
+		last = block & 1;
+		type = (block >> 1) & 3;
+		size = block >> 3;
+		if (type == 3 || size > BLOCK_SIZE_MAX)
+			return -EBADMSG;
+		pos += BLOCK_HEADER_SIZE + (type == 1 ? 1 : size); /* an RLE block stores a byte */
+		if (pos > file_size)
+			return -EBADMSG;
+	}
+	pos += header.checksum ? FRAME_CHECKSUM : 0;
+	if (pos > file_size || pos - offset > UINT32_MAX)
+		return -EBADMSG;
+	*end = pos;
+	*raw_size = header.raw_size;
+	return 0;
+}
+
+static int seek_table_build(const struct seek_entry *entries, size_t n, uint8_t **ret,
+			    size_t *ret_size)
+{
+	size_t size = SKIPPABLE_HEADER_SIZE + n * 8 + FOOTER_SIZE;
+	uint8_t *table = malloc(size), *p = table;
+
+	if (!table)
+		return -ENOMEM;
+	put_le32(p, SKIPPABLE_MAGIC);
+	put_le32(p + 4, size - SKIPPABLE_HEADER_SIZE);
+	p += SKIPPABLE_HEADER_SIZE;
+	for (size_t i = 0; i < n; i++, p += 8) {
+		put_le32(p, entries[i].stored_size);
+		put_le32(p + 4, entries[i].raw_size);
+	}
+	put_le32(p, n);
+	p[4] = 0; /* descriptor: no checksums */
+	put_le32(p + 5, SEEKABLE_MAGIC);
+	*ret = table;
+	*ret_size = size;
+	return 0;
+}
+
+/* The whole frames from the start of fd, in *ret (malloc'ed), and where they end. */
+static int scan_frames(int fd, uint64_t file_size, struct seek_entry **ret, size_t *n_ret,
+		       uint64_t *end_ret)
+{
+	_cleanup_free_ struct seek_entry *entries = NULL;
+	size_t n = 0, allocated = 0;
+	uint64_t offset = 0;
+
+	while (offset < file_size && n < MAX_FRAMES) {
+		uint64_t end;
+		uint32_t raw_size;
+		int r = frame_end(fd, offset, file_size, &end, &raw_size);
+
+		if (r == -EBADMSG)
+			break;
+		if (r < 0)
+			return r;
+		if (n == allocated) {
+			size_t more = MAX(allocated * 2, (size_t)64);
+			struct seek_entry *e = reallocarray(entries, more, sizeof(*e));
+
+			if (!e)
+				return -ENOMEM;
+			entries = e;
+			allocated = more;
+		}
+		entries[n++] = (struct seek_entry){end - offset, raw_size};
+		offset = end;
+	}
+	*ret = TAKE_PTR(entries);
+	*n_ret = n;
+	*end_ret = offset;
+	return 0;
+}
+
+int gc_zseek_recover(int fd, struct gc_zseek_recovery *ret)
+{
+	_cleanup_free_ struct seek_entry *entries = NULL;
+	_cleanup_free_ uint8_t *table = NULL;
+	struct gc_zseek_recovery rec = {};
+	size_t n = 0, table_size;
+	uint64_t end;
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	r = scan_frames(fd, st.st_size, &entries, &n, &end);
+	if (r < 0)
+		return r;
+	if (n > 0) {
+		r = seek_table_build(entries, n, &table, &table_size);
+		if (r < 0)
+			return r;
+		if (ftruncate(fd, (off_t)end) < 0)
+			return negative_errno();
+		if (lseek(fd, (off_t)end, SEEK_SET) < 0)
+			return negative_errno();
+		r = gc_write_all(fd, table, table_size);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		rec.raw_size += entries[i].raw_size;
+	rec.n_frames = n;
+	rec.stored_size = n > 0 ? end + table_size : 0;
+	*ret = rec;
+	return 0;
+}

@@ -111,3 +111,17 @@ void gc_zreader_free(struct gc_zreader *reader);
  * a damaged stream or n_levels not matching its frames, or another negative errno. */
 int gc_zseek_recompress(int in_fd, int out_fd, const struct gc_zwriter_options *options,
 			const int8_t *levels, size_t n_levels, uint64_t *stored_size);
+
+struct gc_zseek_recovery {
+	size_t n_frames;      /* whole frames kept */
+	uint64_t raw_size;    /* the raw bytes they hold */
+	uint64_t stored_size; /* the file's size now, seek table included */
+};
+
+/* Makes a stream a writer left without seek table (it was killed before finish) seekable:
+ * keeps the whole frames from the start, each found by its header and block headers (not
+ * decompressed: `zstd -t` and the reader check their checksums), cuts the file after the
+ * last of them and appends the seek table. fd must be open for writing. With no whole frame
+ * at all the file is left as it was and ret->n_frames is 0. Returns 0 or a negative errno
+ * (-EINVAL when fd is not a regular file). */
+int gc_zseek_recover(int fd, struct gc_zseek_recovery *ret);

@@ -1205,6 +1205,448 @@ static void test_concurrent_commit(void **state)
 	assert_int_equal(warnings, 0);
 }
 
+/* ---- killed writers, recovered ---- */
+
+#define KILL_FRAME (64u << 10)
+#define KILLED	   "the handler was killed while storing the core"
+
+/* Bytes that compress a little and differ frame to frame. */
+static uint8_t *frame_data(size_t size)
+{
+	uint8_t *p = malloc(size);
+	uint32_t x = 12345;
+
+	assert_non_null(p);
+	for (size_t i = 0; i < size; i++) {
+		x = x * 1103515245u + 12345u;
+		p[i] = (i % 7 == 0) ? (uint8_t)(x >> 16) : (uint8_t)('a' + i % 13);
+	}
+	return p;
+}
+
+/* A whole stream of n frames in path; returns where frame `cut_frame` starts. */
+static uint64_t write_frames(int fd, const uint8_t *data, unsigned n, unsigned cut_frame)
+{
+	struct gc_zwriter_options options = {.level = 1, .threads = 1, .frame_size = KILL_FRAME};
+	struct gc_zwriter *w;
+	struct gc_zreader *reader;
+	uint64_t offset;
+	uint32_t size;
+
+	assert_int_equal(gc_zwriter_new(fd, &options, &w), 0);
+	assert_int_equal(gc_zwriter_write(w, data, (size_t)n * KILL_FRAME), 0);
+	assert_int_equal(gc_zwriter_finish(w, NULL, NULL), 0);
+	gc_zwriter_free(w);
+	assert_int_equal(gc_zreader_open(fd, &reader), 0);
+	assert_int_equal(gc_zreader_frames(reader), n);
+	assert_int_equal(gc_zreader_frame_stored(reader, cut_frame, &offset, &size), 0);
+	gc_zreader_free(reader);
+	return offset;
+}
+
+static void check_prefix(int fd, const uint8_t *data, size_t size)
+{
+	struct gc_zreader *reader;
+	_cleanup_free_ uint8_t *buf = malloc(size + 1);
+
+	assert_non_null(buf);
+	assert_int_equal(gc_zreader_open(fd, &reader), 0);
+	assert_int_equal(gc_zreader_size(reader), size);
+	assert_int_equal(gc_zreader_pread(reader, buf, size + 1, 0), (ssize_t)size);
+	assert_memory_equal(buf, data, size);
+	gc_zreader_free(reader);
+}
+
+/* A stream cut inside a frame, or inside its seek table, keeps its whole frames. */
+static void test_zseek_recover(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ uint8_t *data = frame_data(5 * KILL_FRAME);
+	struct gc_zseek_recovery rec;
+	char path[192], cmd[256];
+	uint64_t cut;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cut.zst", f->root);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	cut = write_frames(fd, data, 5, 4);
+	assert_int_equal(ftruncate(fd, cut + 100), 0); /* frame 4 cut short */
+	assert_int_equal(gc_zreader_open(fd, &(struct gc_zreader *){NULL}), -EBADMSG);
+	assert_int_equal(gc_zseek_recover(fd, &rec), 0);
+	assert_int_equal(rec.n_frames, 4);
+	assert_int_equal(rec.raw_size, 4 * KILL_FRAME);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(rec.stored_size, st.st_size);
+	check_prefix(fd, data, 4 * KILL_FRAME);
+	snprintf(cmd, sizeof(cmd), "zstd -q -t %s", path);
+	assert_int_equal(system(cmd), 0);
+
+	/* Killed while writing the seek table: all frames stay. */
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	cut = write_frames(fd, data, 5, 4);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(ftruncate(fd, st.st_size - 5), 0);
+	assert_int_equal(gc_zseek_recover(fd, &rec), 0);
+	assert_int_equal(rec.n_frames, 5);
+	check_prefix(fd, data, 5 * KILL_FRAME);
+
+	/* Not one whole frame: the file stays as it was. */
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	cut = write_frames(fd, data, 2, 1);
+	assert_int_equal(ftruncate(fd, cut - 1), 0);
+	assert_int_equal(gc_zseek_recover(fd, &rec), 0);
+	assert_int_equal(rec.n_frames, 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, cut - 1);
+	close(fd);
+	unlink(path);
+}
+
+/* A handler, killed with SIGKILL after `frames` whole frames (and half of the next) reached
+ * its core; with ready_fd >= 0 it says so there instead and waits, alive, for a byte on
+ * hold_fd. */
+static pid_t spawn_writer(struct fixture *f, const uint8_t *data, unsigned frames, int hold_fd,
+			  int ready_fd)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct gc_zwriter_options options = {
+		    .level = 1, .threads = 1, .frame_size = KILL_FRAME};
+		struct gc_store *store;
+		struct gc_entry *entry;
+		struct gc_zwriter *w;
+		char byte;
+		int fd;
+
+		if (gc_store_open(f->path, false, &store) < 0 ||
+		    gc_entry_new(store, T0, 4242, &entry) < 0 ||
+		    (fd = gc_entry_open_core(entry)) < 0 || gc_zwriter_new(fd, &options, &w) < 0)
+			_exit(1);
+		/* Each write past a frame hands the previous one over; the last half stays. */
+		if (gc_zwriter_write(w, data, (size_t)frames * KILL_FRAME + KILL_FRAME / 2) < 0)
+			_exit(2);
+		/* Until the whole frames are out: the file stops growing at what was stored. */
+		for (uint64_t seen = UINT64_MAX; frames > 0;) {
+			uint64_t stored = gc_zwriter_stored_bytes(w);
+
+			if (stored > 0 && stored == seen && lseek(fd, 0, SEEK_END) == (off_t)stored)
+				break;
+			seen = stored;
+			usleep(50000);
+		}
+		if (ready_fd >= 0) {
+			(void)!write(ready_fd, "r", 1);
+			(void)!read(hold_fd, &byte, 1);
+			_exit(0);
+		}
+		raise(SIGKILL);
+	}
+	return pid;
+}
+
+static void wait_killed(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+static bool any_tmp(const struct fixture *f)
+{
+	DIR *d = opendir(f->path);
+	struct dirent *de;
+	bool found = false;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		found |= strncmp(de->d_name, ".tmp-", 5) == 0;
+	closedir(d);
+	return found;
+}
+
+/* The issue's case: a killed handler's entry is committed at the next vacuum as truncated,
+ * its whole frames restorable, and no committed crash goes for it. */
+static void test_killed_writer_recovered(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_space_policy none = {};
+	_cleanup_free_ uint8_t *data = frame_data(8 * KILL_FRAME);
+	_cleanup_free_ char *old = commit_entry(f->store, T0 - 1000000, 1, 100);
+	struct gc_meta *metas;
+	size_t n, frames;
+	int fd;
+
+	wait_killed(spawn_writer(f, data, 3, -1, -1));
+	assert_true(any_tmp(f));
+	assert_int_equal(vacuum(f, &none, NULL), 0);
+	assert_false(any_tmp(f));
+	assert_non_null(strstr(last_warning, "left by a killed handler"));
+
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(metas[0].id, old);
+	assert_string_equal(metas[1].id, T0_PREFIX "4242");
+	assert_int_equal(metas[1].time_usec, T0 / 1000000 * 1000000);
+	assert_int_equal(metas[1].pid, 4242);
+	assert_true(metas[1].core_stored);
+	assert_true(metas[1].truncated);
+	assert_string_equal(metas[1].truncated_reason, KILLED);
+	assert_int_equal(metas[1].core_size % KILL_FRAME, 0);
+	frames = metas[1].core_size / KILL_FRAME;
+	assert_true(frames >= 1 && frames <= 3);
+	fd = gc_store_open_core(f->store, metas[1].id);
+	assert_true(fd >= 0);
+	check_prefix(fd, data, frames * KILL_FRAME);
+	close(fd);
+	assert_false(exists(f, T0_PREFIX "4242/.writer"));
+	gc_meta_array_free(metas, n);
+}
+
+/* Killed before a whole frame reached the disk: nothing to keep, the entry goes. */
+static void test_killed_writer_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_space_policy none = {};
+	_cleanup_free_ uint8_t *data = frame_data(KILL_FRAME);
+
+	wait_killed(spawn_writer(f, data, 0, -1, -1));
+	assert_true(any_tmp(f));
+	assert_int_equal(vacuum(f, &none, NULL), 0);
+	assert_false(any_tmp(f));
+	assert_int_equal(count_entries(f, NULL), 0);
+}
+
+/* A live writer's entry is left alone, however old its files look. */
+static void test_live_writer_untouched(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_space_policy none = {};
+	_cleanup_free_ uint8_t *data = frame_data(4 * KILL_FRAME);
+	int hold[2], ready[2], status;
+	char tmp[64], byte;
+	pid_t pid;
+
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	pid = spawn_writer(f, data, 2, hold[0], ready[1]);
+	assert_int_equal(read(ready[0], &byte, 1), 1);
+	snprintf(tmp, sizeof(tmp), ".tmp-" T0_PREFIX "4242");
+	set_old(gc_store_dirfd(f->store), tmp);
+	assert_int_equal(vacuum(f, &none, NULL), 0);
+	assert_true(exists(f, tmp));
+	assert_int_equal(count_entries(f, NULL), 0);
+	assert_int_equal(write(hold[1], "x", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(hold[1]);
+	close(hold[0]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/* A .tmp-ID of the previous release has no lock to ask: an hour without change tells. */
+static void test_legacy_tmp_recovered(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_space_policy none = {};
+	_cleanup_free_ uint8_t *data = frame_data(3 * KILL_FRAME);
+	int dir_fd = gc_store_dirfd(f->store), fd;
+	const char *old = ".tmp-" T0_PREFIX "9", *young = ".tmp-" T0_PREFIX "10";
+	char core[128];
+	uint64_t cut;
+
+	for (unsigned i = 0; i < 2; i++) {
+		const char *name = i == 0 ? old : young;
+
+		snprintf(core, sizeof(core), "%s/" GC_ENTRY_CORE, name);
+		assert_int_equal(mkdirat(dir_fd, name, 0700), 0);
+		fd = openat(dir_fd, core, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		assert_true(fd >= 0);
+		cut = write_frames(fd, data, 3, 2);
+		assert_int_equal(ftruncate(fd, cut + 10), 0);
+		close(fd);
+		if (i == 0) {
+			set_old(dir_fd, core);
+			set_old(dir_fd, name);
+		}
+	}
+	assert_int_equal(vacuum(f, &none, NULL), 0);
+	assert_false(exists(f, old));
+	assert_true(exists(f, young));
+	assert_int_equal(count_entries(f, T0_PREFIX "9"), 1);
+	fd = gc_store_open_core(f->store, T0_PREFIX "9");
+	assert_true(fd >= 0);
+	check_prefix(fd, data, 2 * KILL_FRAME);
+	close(fd);
+}
+
+static void count_recovered(const struct gc_meta *meta, void *userdata)
+{
+	unsigned *n = userdata;
+
+	assert_string_equal(meta->id, T0_PREFIX "4242");
+	assert_true(meta->truncated);
+	(*n)++;
+}
+
+/* gc_store_recover names each crash it commits, so that the handler can journal it. */
+static void test_store_recover_reports(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ uint8_t *data = frame_data(4 * KILL_FRAME);
+	unsigned n = 0;
+
+	wait_killed(spawn_writer(f, data, 2, -1, -1));
+	assert_int_equal(gc_store_recover(f->store, count_recovered, &n), 0);
+	assert_int_equal(n, 1);
+	assert_false(any_tmp(f));
+	assert_int_equal(gc_store_recover(f->store, count_recovered, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count_entries(f, T0_PREFIX "4242"), 1);
+}
+
+/* ---- a store that cannot be turned against root ---- */
+
+static uid_t nobody_uid(void)
+{
+	if (geteuid() != 0)
+		skip(); /* ownership rules are root's */
+	return 65534;
+}
+
+static void test_store_refused(void **state)
+{
+	struct fixture *f = *state;
+	uid_t nobody = nobody_uid();
+	struct gc_store *other = NULL;
+	char path[192], child[224];
+
+	snprintf(path, sizeof(path), "%s/other", f->root);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(chown(path, nobody, nobody), 0);
+	warnings = 0;
+	assert_int_equal(gc_store_open(path, false, &other), -EPERM);
+	assert_true(warnings > 0);
+	assert_non_null(strstr(last_warning, "owned by another user"));
+
+	/* Root's, but others may write into it. */
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(chmod(path, 0770), 0);
+	assert_int_equal(gc_store_open(path, false, &other), -EPERM);
+	assert_non_null(strstr(last_warning, "writable by others"));
+	assert_int_equal(chmod(path, 0703), 0);
+	assert_int_equal(gc_store_open(path, false, &other), -EPERM);
+
+	/* A parent someone else owns or may write to: they can swap the store. */
+	assert_int_equal(chmod(path, 0755), 0);
+	snprintf(child, sizeof(child), "%s/store", path);
+	assert_int_equal(mkdir(child, 0700), 0);
+	assert_int_equal(chown(path, nobody, nobody), 0);
+	assert_int_equal(gc_store_open(child, false, &other), -EPERM);
+	assert_non_null(strstr(last_warning, path));
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(chmod(path, 0777), 0);
+	assert_int_equal(gc_store_open(child, false, &other), -EPERM);
+	assert_int_equal(gc_store_open(child, true, &other), -EPERM);
+
+	/* Sticky, like /tmp: only the store's owner, root, can move it. */
+	assert_int_equal(chmod(path, 01777), 0);
+	assert_int_equal(gc_store_open(child, false, &other), 0);
+	gc_store_free(other);
+}
+
+/* The .lock must be a file of root's: not a FIFO that blocks, nor a file someone holds. */
+static void test_lock_file_checked(void **state)
+{
+	struct fixture *f = *state;
+	int dir_fd = gc_store_dirfd(f->store);
+	uid_t nobody = nobody_uid();
+
+	assert_int_equal(mkfifoat(dir_fd, ".lock", 0600), 0);
+	assert_int_equal(gc_store_lock(f->store), -EPERM);
+	assert_int_equal(unlinkat(dir_fd, ".lock", 0), 0);
+	assert_int_equal(symlinkat("/etc/passwd", dir_fd, ".lock"), 0);
+	assert_int_equal(gc_store_lock(f->store), -ELOOP);
+	assert_int_equal(unlinkat(dir_fd, ".lock", 0), 0);
+	close(openat(dir_fd, ".lock", O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	assert_int_equal(fchownat(dir_fd, ".lock", nobody, nobody, 0), 0);
+	assert_int_equal(gc_store_lock(f->store), -EPERM);
+	assert_int_equal(fchownat(dir_fd, ".lock", 0, 0, 0), 0);
+	assert_int_equal(gc_store_lock(f->store), 0);
+	gc_store_unlock(f->store);
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_size;
+}
+
+/* The issue's attack: between commit and analysis the entry is swapped for a symlink to a
+ * root-only directory. Every later step still works on the directory that was committed,
+ * and a fresh look at the store does not follow the symlink. */
+static void test_entry_swapped_for_symlink(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *id = commit_entry(f->store, T0, 7, 4096);
+	char victim[192], entry[192], moved[192], file[256];
+	struct gc_meta meta = {};
+	struct gc_store_file *report;
+	struct gc_store *fresh;
+	int fd;
+
+	snprintf(victim, sizeof(victim), "%s/victim", f->root);
+	assert_int_equal(mkdir(victim, 0700), 0);
+	snprintf(file, sizeof(file), "%s/" GC_ENTRY_CORE, victim);
+	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	write_pattern(fd, 1000);
+	close(fd);
+	snprintf(file, sizeof(file), "%s/" GC_ENTRY_META, victim);
+	fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	write_pattern(fd, 1000);
+	close(fd);
+
+	snprintf(entry, sizeof(entry), "%s/%s", f->path, id);
+	snprintf(moved, sizeof(moved), "%s/moved", f->root);
+	assert_int_equal(rename(entry, moved), 0);
+	assert_int_equal(symlink(victim, entry), 0);
+
+	/* What capture does after commit: analysis, report, meta, recompression. */
+	fd = gc_store_open_core(f->store, id);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(gc_store_file_new(f->store, id, GC_ENTRY_GOROUTINES, &report), 0);
+	assert_int_equal(write(gc_store_file_fd(report), "g", 1), 1);
+	assert_int_equal(gc_store_file_commit(report), 0);
+	meta = (struct gc_meta){.id = strdup(id), .time_usec = T0, .pid = 7};
+	assert_int_equal(gc_store_update_meta(f->store, &meta), 0);
+	gc_meta_free(&meta);
+
+	snprintf(file, sizeof(file), "%s/" GC_ENTRY_CORE, victim);
+	assert_int_equal(size_of(file), 1000);
+	snprintf(file, sizeof(file), "%s/" GC_ENTRY_META, victim);
+	assert_int_equal(size_of(file), 1000);
+	assert_int_equal(count_dir(victim), 2);
+	snprintf(file, sizeof(file), "%s/" GC_ENTRY_GOROUTINES, moved);
+	assert_int_equal(size_of(file), 1);
+
+	/* Anyone opening the store anew finds no entry there, and follows nothing. */
+	assert_int_equal(gc_store_open(f->path, false, &fresh), 0);
+	assert_true(gc_store_open_core(fresh, id) < 0);
+	assert_true(gc_store_find(fresh, id, &meta) < 0);
+	assert_int_equal(gc_store_file_new(fresh, id, GC_ENTRY_GOROUTINES, &report), -ENOTDIR);
+	gc_store_free(fresh);
+	assert_int_equal(count_dir(victim), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1232,6 +1674,15 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_make_room_max_use, setup_small, teardown_small),
 	    cmocka_unit_test_setup_teardown(test_make_room_all_limits, setup_small, teardown_small),
 	    cmocka_unit_test_setup_teardown(test_concurrent_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zseek_recover, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_killed_writer_recovered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_killed_writer_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_live_writer_untouched, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_legacy_tmp_recovered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_recover_reports, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock_file_checked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_entry_swapped_for_symlink, setup, teardown),
 	};
 
 	umask(022);
