@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "analyze.h"
@@ -33,6 +34,9 @@
 /* The crashed process waits while its executable is inspected, which takes about a
  * millisecond; past this, it counts as unknown (so as Go: the core is stored). */
 #define EXE_PROBE_TIME_LIMIT_USEC 1000000
+/* The Go report's largest size (RLIMIT_FSIZE in the child, checked again here): a million
+ * goroutines with deep stacks stay well below it. */
+#define REPORT_SIZE_LIMIT (1ull << 30)
 
 struct capture {
 	const struct gc_capture_request *request;
@@ -535,8 +539,14 @@ static int open_report(struct capture *c, const char *id, struct gc_store_file *
 
 static void finish_report(struct gc_store_file *report, const char *id, bool ok)
 {
+	struct stat st;
 	int r;
 
+	if (ok && (fstat(gc_store_file_fd(report), &st) < 0 ||
+		   (uint64_t)st.st_size > REPORT_SIZE_LIMIT)) {
+		gc_log(LOG_WARNING, "the Go report of %s is over its size limit: dropped", id);
+		ok = false;
+	}
 	if (!ok) {
 		gc_store_file_abort(report);
 		return;
@@ -554,6 +564,7 @@ static void merge_outcome(struct gc_meta *m, int r, enum gc_sandbox_outcome outc
 	    [GC_SANDBOX_FAILED] = GC_ANALYSIS_FAILED,
 	    [GC_SANDBOX_CRASHED] = GC_ANALYSIS_CRASHED,
 	    [GC_SANDBOX_TIMED_OUT] = GC_ANALYSIS_TIMED_OUT,
+	    [GC_SANDBOX_FORBIDDEN] = GC_ANALYSIS_CRASHED,
 	};
 
 	if (r < 0) {
@@ -564,7 +575,9 @@ static void merge_outcome(struct gc_meta *m, int r, enum gc_sandbox_outcome outc
 	note_analysis(m, analysis_of[outcome],
 		      outcome == GC_SANDBOX_OK		? NULL
 		      : outcome == GC_SANDBOX_TIMED_OUT ? "was cut off at its limit"
-							: "failed");
+		      : outcome == GC_SANDBOX_FORBIDDEN
+			  ? "made a forbidden system call and was killed"
+			  : "failed");
 }
 
 /* After commit: the notes and the Go analysis are read back from the stored core by an
@@ -585,6 +598,9 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 	    .time_limit_usec = limit,
 	    .memory_limit = analysis_memory_limit(c),
 	    .output_limit = 1 << 20,
+	    .file_size_limit = REPORT_SIZE_LIMIT,
+	    /* The paths the core names are the process's: a container's, not the host's. */
+	    .root_fd = c->proc.root_fd,
 	    .keep_fds = keep,
 	    .n_keep_fds = ELEMENTSOF(keep), /* negative ones are skipped */
 	};

@@ -179,6 +179,10 @@ static void read_process(pid_t pid, int dir, struct gc_proc_info *info)
 		gc_log_errno(LOG_WARNING, errno, "cannot open /proc/%d/exe", (int)pid);
 		info->exe_fd = -EBADF;
 	}
+	/* Following the magic link reads no file system: it cannot stall. */
+	info->root_fd = openat(dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (info->root_fd < 0)
+		info->root_fd = -EBADF;
 	info->exe = read_exe_path(dir);
 	info->cmdline = read_proc_text(dir, "cmdline");
 	info->comm = read_proc_text(dir, "comm");
@@ -214,6 +218,8 @@ void gc_proc_info_done(struct gc_proc_info *info)
 {
 	if (info->exe_fd >= 0)
 		close(info->exe_fd);
+	if (info->root_fd >= 0)
+		close(info->root_fd);
 	free(info->exe);
 	free(info->cmdline);
 	free(info->comm);
