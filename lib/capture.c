@@ -22,6 +22,7 @@
 #include "proc.h"
 #include "sandbox.h"
 #include "util.h"
+#include "watchdog.h"
 #include "zseek.h"
 
 #define READ_CHUNK	 (1u << 20)
@@ -37,6 +38,9 @@
 /* The Go report's largest size (RLIMIT_FSIZE in the child, checked again here): a million
  * goroutines with deep stacks stay well below it. */
 #define REPORT_SIZE_LIMIT (1ull << 30)
+/* From the handler's start to the drain, at most (watchdog.h): it takes milliseconds, the
+ * bounded steps (the executable's open and inspection) at most 2 s. */
+#define ROOT_PART_TIME_LIMIT_USEC 5000000
 
 struct capture {
 	const struct gc_capture_request *request;
@@ -45,6 +49,7 @@ struct capture {
 	struct gc_proc_info proc;
 	struct gc_gobin gobin;
 	bool exe_known; /* gobin holds the sandboxed inspection's answer */
+	struct gc_watchdog *watchdog;
 	struct gc_store *store;
 	struct gc_entry *entry;
 	struct gc_zwriter *writer;
@@ -65,6 +70,7 @@ struct capture {
 
 static void capture_done(struct capture *c)
 {
+	gc_watchdog_free(c->watchdog);
 	gc_zwriter_free(c->writer);
 	if (c->core_fd >= 0)
 		close(c->core_fd);
@@ -349,6 +355,17 @@ static int drain_input(struct capture *c)
 
 	if (!buf)
 		return -ENOMEM;
+	if (!gc_watchdog_claim(c->watchdog)) {
+		c->storing = false;
+		c->drained_usec = gc_clock_usec(CLOCK_MONOTONIC);
+		if (!c->write_error &&
+		    asprintf(&c->write_error,
+			     "the root part stalled before reading the core: the "
+			     "watchdog read it away after %d s",
+			     ROOT_PART_TIME_LIMIT_USEC / 1000000) < 0)
+			c->write_error = NULL;
+		return -ETIMEDOUT;
+	}
 	/* A pipe as large as a read: far fewer wake-ups while the kernel pushes the core
 	 * (27,000 to 3,900 context switches for 1.5 GiB). Best effort: not a pipe, or over
 	 * fs.pipe-max-size, and it stays as it was. */
@@ -778,6 +795,10 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	bool was_privileged = gc_sandbox_mark_privileged(true);
 	int r;
 
+	/* Under the kernel, the process waits for the drain: bound the wait. */
+	if (request->pid > 0 && !request->exe_path &&
+	    gc_watchdog_start(request->input_fd, ROOT_PART_TIME_LIMIT_USEC, &c.watchdog) < 0)
+		gc_log(LOG_WARNING, "cannot start the watchdog: the capture goes on without");
 	r = capture_run(&c, &meta);
 	if (r >= 0 && meta.id && request->journal)
 		gc_journal_crash(&meta, gc_store_path(c.store));

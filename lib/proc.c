@@ -12,6 +12,11 @@
 
 #include "log.h"
 #include "macro.h"
+#include "watchdog.h"
+
+/* Opening the executable reaches the file system it is on: FUSE or a hung NFS mount can stall
+ * the open, and the crashed process with it. Past this, the executable is unknown. */
+#define EXE_OPEN_TIME_LIMIT_USEC 1000000
 
 /* PF_DUMPCORE in a task's flags (field 9 of its stat): the kernel sets it on the thread
  * that writes the core (include/linux/sched.h). */
@@ -174,9 +179,10 @@ static char *read_inner_unit(pid_t pid, const char *unit)
 /* What the process's fds and the unit of its PID say; dir keeps it from being another's. */
 static void read_process(pid_t pid, int dir, struct gc_proc_info *info)
 {
-	info->exe_fd = openat(dir, "exe", O_RDONLY | O_CLOEXEC);
+	info->exe_fd = gc_open_bounded(dir, "exe", O_RDONLY | O_CLOEXEC, EXE_OPEN_TIME_LIMIT_USEC);
 	if (info->exe_fd < 0) {
-		gc_log_errno(LOG_WARNING, errno, "cannot open /proc/%d/exe", (int)pid);
+		gc_log_errno(LOG_WARNING, info->exe_fd, "cannot open /proc/%d/exe%s", (int)pid,
+			     info->exe_fd == -ETIMEDOUT ? " within its time limit" : "");
 		info->exe_fd = -EBADF;
 	}
 	/* Following the magic link reads no file system: it cannot stall. */

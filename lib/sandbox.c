@@ -25,6 +25,8 @@
 /* fds the child may open beyond the highest it was given: the files the core's NT_FILE note
  * names (memview.c keeps at most 32) and stdio's. */
 #define CHILD_OPEN_FILES 48
+/* How long a killed child is waited for. */
+#define REAP_TIME_LIMIT_USEC 1000000
 
 static bool privileged; /* gc_sandbox_mark_privileged() */
 static unsigned refusals;
@@ -292,6 +294,18 @@ static void wait_exit(int pidfd, uint64_t deadline)
 		usleep(2000);
 }
 
+/* A child stuck in an uninterruptible read (a hung NFS mount) does not die at once: the
+ * handler waits for it a while, then goes on and leaves it to init. */
+static void kill_and_reap(pid_t pid, int pidfd)
+{
+	uint64_t deadline = gc_clock_usec(CLOCK_MONOTONIC) + REAP_TIME_LIMIT_USEC;
+	int status;
+
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, WNOHANG) == 0 && ms_until(deadline) > 0)
+		wait_exit(pidfd, deadline);
+}
+
 /* Waits for the child, until the deadline at most: one that closed its output and goes on
  * running is killed all the same. */
 static enum gc_sandbox_outcome reap(pid_t pid, bool timed_out, uint64_t deadline)
@@ -312,9 +326,7 @@ static enum gc_sandbox_outcome reap(pid_t pid, bool timed_out, uint64_t deadline
 			wait_exit(pidfd, deadline);
 	}
 	if (timed_out) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		kill_and_reap(pid, pidfd);
 		return GC_SANDBOX_TIMED_OUT;
 	}
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
