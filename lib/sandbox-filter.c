@@ -30,8 +30,8 @@
 #if defined(FILTER_ARCH) && !defined(GC_ASAN)
 /* The calls the child makes, each for a reason: stdio and zstd on the fds it was given,
  * openat for the files the core's NT_FILE note names (inside the crashed process's root,
- * where the child is chrooted), malloc, its own ids, and glibc's abort(). Nothing that makes a
- * process, a socket, or reaches another process. */
+ * where the child is chrooted), malloc, its own ids, glibc's qsort (sysinfo) and abort().
+ * Nothing that makes a process, a socket, or reaches another process. */
 static const int allowed[] = {
     SYS_read,	   SYS_write,	     SYS_readv,		 SYS_writev,	 SYS_pread64,
     SYS_lseek,	   SYS_close,	     SYS_fstat,		 SYS_newfstatat, SYS_statx,
@@ -39,7 +39,7 @@ static const int allowed[] = {
     SYS_brk,	   SYS_madvise,	     SYS_mprotect,	 SYS_futex,	 SYS_clock_gettime,
     SYS_getrandom, SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_getpid,	 SYS_gettid,
     SYS_getppid,   SYS_getuid,	     SYS_geteuid,	 SYS_getgid,	 SYS_getegid,
-    SYS_exit,	   SYS_exit_group,
+    SYS_sysinfo,   SYS_sched_yield,  SYS_exit,		 SYS_exit_group,
 };
 
 #define STMT(code, k)	      (struct sock_filter) BPF_STMT((code), (k))
