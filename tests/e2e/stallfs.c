@@ -50,8 +50,8 @@ static void fill_attr(uint64_t node, struct fuse_attr *a)
 
 static void do_lookup(int fuse, const struct fuse_in_header *in, const char *name)
 {
-	struct fuse_entry_out e = {.nodeid = FILE_NODE, .generation = 1, .entry_valid = 3600,
-				   .attr_valid = 3600};
+	struct fuse_entry_out e = {
+	    .nodeid = FILE_NODE, .generation = 1, .entry_valid = 3600, .attr_valid = 3600};
 
 	if (in->nodeid != FUSE_ROOT_ID || strcmp(name, "exe") != 0) {
 		reply(fuse, in->unique, -ENOENT, NULL, 0);
@@ -166,7 +166,8 @@ int main(int argc, char **argv)
 			continue;
 		if (n < (ssize_t)sizeof(struct fuse_in_header))
 			break; /* ENODEV: unmounted */
-		handle(fuse, (const struct fuse_in_header *)buf, buf + sizeof(struct fuse_in_header));
+		handle(fuse, (const struct fuse_in_header *)buf,
+		       buf + sizeof(struct fuse_in_header));
 	}
 	return 0;
 }
