@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "analyze.h"
@@ -21,6 +22,7 @@
 #include "proc.h"
 #include "sandbox.h"
 #include "util.h"
+#include "watchdog.h"
 #include "zseek.h"
 
 #define READ_CHUNK	 (1u << 20)
@@ -33,6 +35,12 @@
 /* The crashed process waits while its executable is inspected, which takes about a
  * millisecond; past this, it counts as unknown (so as Go: the core is stored). */
 #define EXE_PROBE_TIME_LIMIT_USEC 1000000
+/* The Go report's largest size (RLIMIT_FSIZE in the child, checked again here): a million
+ * goroutines with deep stacks stay well below it. */
+#define REPORT_SIZE_LIMIT (1ull << 30)
+/* From the handler's start to the drain, at most (watchdog.h): it takes milliseconds, the
+ * bounded steps (the executable's open and inspection) at most 2 s. */
+#define ROOT_PART_TIME_LIMIT_USEC 5000000
 
 struct capture {
 	const struct gc_capture_request *request;
@@ -41,6 +49,7 @@ struct capture {
 	struct gc_proc_info proc;
 	struct gc_gobin gobin;
 	bool exe_known; /* gobin holds the sandboxed inspection's answer */
+	struct gc_watchdog *watchdog;
 	struct gc_store *store;
 	struct gc_entry *entry;
 	struct gc_zwriter *writer;
@@ -61,6 +70,7 @@ struct capture {
 
 static void capture_done(struct capture *c)
 {
+	gc_watchdog_free(c->watchdog);
 	gc_zwriter_free(c->writer);
 	if (c->core_fd >= 0)
 		close(c->core_fd);
@@ -345,6 +355,17 @@ static int drain_input(struct capture *c)
 
 	if (!buf)
 		return -ENOMEM;
+	if (!gc_watchdog_claim(c->watchdog)) {
+		c->storing = false;
+		c->drained_usec = gc_clock_usec(CLOCK_MONOTONIC);
+		if (!c->write_error &&
+		    asprintf(&c->write_error,
+			     "the root part stalled before reading the core: the "
+			     "watchdog read it away after %d s",
+			     ROOT_PART_TIME_LIMIT_USEC / 1000000) < 0)
+			c->write_error = NULL;
+		return -ETIMEDOUT;
+	}
 	/* A pipe as large as a read: far fewer wake-ups while the kernel pushes the core
 	 * (27,000 to 3,900 context switches for 1.5 GiB). Best effort: not a pipe, or over
 	 * fs.pipe-max-size, and it stays as it was. */
@@ -550,8 +571,14 @@ static int open_report(struct capture *c, const char *id, struct gc_store_file *
 
 static void finish_report(struct gc_store_file *report, const char *id, bool ok)
 {
+	struct stat st;
 	int r;
 
+	if (ok && (fstat(gc_store_file_fd(report), &st) < 0 ||
+		   (uint64_t)st.st_size > REPORT_SIZE_LIMIT)) {
+		gc_log(LOG_WARNING, "the Go report of %s is over its size limit: dropped", id);
+		ok = false;
+	}
 	if (!ok) {
 		gc_store_file_abort(report);
 		return;
@@ -569,6 +596,7 @@ static void merge_outcome(struct gc_meta *m, int r, enum gc_sandbox_outcome outc
 	    [GC_SANDBOX_FAILED] = GC_ANALYSIS_FAILED,
 	    [GC_SANDBOX_CRASHED] = GC_ANALYSIS_CRASHED,
 	    [GC_SANDBOX_TIMED_OUT] = GC_ANALYSIS_TIMED_OUT,
+	    [GC_SANDBOX_FORBIDDEN] = GC_ANALYSIS_CRASHED,
 	};
 
 	if (r < 0) {
@@ -579,7 +607,9 @@ static void merge_outcome(struct gc_meta *m, int r, enum gc_sandbox_outcome outc
 	note_analysis(m, analysis_of[outcome],
 		      outcome == GC_SANDBOX_OK		? NULL
 		      : outcome == GC_SANDBOX_TIMED_OUT ? "was cut off at its limit"
-							: "failed");
+		      : outcome == GC_SANDBOX_FORBIDDEN
+			  ? "made a forbidden system call and was killed"
+			  : "failed");
 }
 
 /* After commit: the notes and the Go analysis are read back from the stored core by an
@@ -600,6 +630,9 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 	    .time_limit_usec = limit,
 	    .memory_limit = analysis_memory_limit(c),
 	    .output_limit = 1 << 20,
+	    .file_size_limit = REPORT_SIZE_LIMIT,
+	    /* The paths the core names are the process's: a container's, not the host's. */
+	    .root_fd = c->proc.root_fd,
 	    .keep_fds = keep,
 	    .n_keep_fds = ELEMENTSOF(keep), /* negative ones are skipped */
 	};
@@ -777,6 +810,10 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	bool was_privileged = gc_sandbox_mark_privileged(true);
 	int r;
 
+	/* Under the kernel, the process waits for the drain: bound the wait. */
+	if (request->pid > 0 && !request->exe_path &&
+	    gc_watchdog_start(request->input_fd, ROOT_PART_TIME_LIMIT_USEC, &c.watchdog) < 0)
+		gc_log(LOG_WARNING, "cannot start the watchdog: the capture goes on without");
 	r = capture_run(&c, &meta);
 	if (r >= 0 && meta.id && request->journal)
 		gc_journal_crash(&meta, gc_store_path(c.store),

@@ -12,6 +12,11 @@
 
 #include "log.h"
 #include "macro.h"
+#include "watchdog.h"
+
+/* Opening the executable reaches the file system it is on: FUSE or a hung NFS mount can stall
+ * the open, and the crashed process with it. Past this, the executable is unknown. */
+#define EXE_OPEN_TIME_LIMIT_USEC 1000000
 
 /* PF_DUMPCORE in a task's flags (field 9 of its stat): the kernel sets it on the thread
  * that writes the core (include/linux/sched.h). */
@@ -191,11 +196,16 @@ static void read_units(pid_t pid, struct gc_proc_info *info)
 /* What the process's fds and the unit of its PID say; dir keeps it from being another's. */
 static void read_process(pid_t pid, int dir, struct gc_proc_info *info)
 {
-	info->exe_fd = openat(dir, "exe", O_RDONLY | O_CLOEXEC);
+	info->exe_fd = gc_open_bounded(dir, "exe", O_RDONLY | O_CLOEXEC, EXE_OPEN_TIME_LIMIT_USEC);
 	if (info->exe_fd < 0) {
-		gc_log_errno(LOG_WARNING, errno, "cannot open /proc/%d/exe", (int)pid);
+		gc_log_errno(LOG_WARNING, info->exe_fd, "cannot open /proc/%d/exe%s", (int)pid,
+			     info->exe_fd == -ETIMEDOUT ? " within its time limit" : "");
 		info->exe_fd = -EBADF;
 	}
+	/* Following the magic link reads no file system: it cannot stall. */
+	info->root_fd = openat(dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (info->root_fd < 0)
+		info->root_fd = -EBADF;
 	info->exe = read_exe_path(dir);
 	info->cmdline = read_proc_text(dir, "cmdline");
 	info->comm = read_proc_text(dir, "comm");
@@ -229,6 +239,8 @@ void gc_proc_info_done(struct gc_proc_info *info)
 {
 	if (info->exe_fd >= 0)
 		close(info->exe_fd);
+	if (info->root_fd >= 0)
+		close(info->root_fd);
 	free(info->exe);
 	free(info->cmdline);
 	free(info->comm);

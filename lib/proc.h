@@ -24,6 +24,7 @@ struct gc_proc_info {
 	 * not the effective uid, 1 when it is, -1 when it cannot tell (euid 0). */
 	int dump_mode;
 	int exe_fd;	      /* /proc/PID/exe opened read-only, -EBADF when unavailable */
+	int root_fd;	      /* /proc/PID/root (O_PATH): the root it saw, for the analysis */
 	char *exe;	      /* its path, " (deleted)" removed */
 	char *cmdline;	      /* arguments joined by spaces */
 	char *comm;	      /* /proc/PID/comm */
@@ -36,7 +37,8 @@ struct gc_proc_info {
 
 #define GC_PROC_INFO_INIT                                                                          \
 	{                                                                                          \
-		.exe_fd = -EBADF, .euid = -1, .egid = -1, .at_secure = -1, .dump_mode = -1         \
+		.exe_fd = -EBADF, .root_fd = -EBADF, .euid = -1, .egid = -1, .at_secure = -1,      \
+		.dump_mode = -1                                                                    \
 	}
 
 /* Best effort: every field it could read is set, the others stay empty (and all of them

@@ -19,20 +19,54 @@
 
 #include "log.h"
 #include "macro.h"
+#include "sandbox-filter.h"
 #include "util.h"
+
+/* fds the child may open beyond the highest it was given: the files the core's NT_FILE note
+ * names (memview.c keeps at most 32) and stdio's. */
+#define CHILD_OPEN_FILES 48
+/* How long a killed child is waited for. */
+#define REAP_TIME_LIMIT_USEC 1000000
 
 static bool privileged; /* gc_sandbox_mark_privileged() */
 static unsigned refusals;
 
-/* Resolved before fork: getpwnam is not safe in the child of a threaded process. */
-static void resolve_user(const char *name, uid_t *uid, gid_t *gid)
+/* A user other services may run as: a compromised child could signal them, and they it. */
+static bool is_shared_id(uint32_t id)
+{
+	return id == 0 || id == 65534 || id == UINT16_MAX || id == UINT32_MAX;
+}
+
+/* The transient uid (and gid) of this handler: one per handler PID in a range no user
+ * database or container manager hands out, so no other process runs as it. */
+static uint32_t transient_id(void)
+{
+	return GC_SANDBOX_TRANSIENT_ID_MIN + (uint32_t)getpid() % GC_SANDBOX_TRANSIENT_IDS;
+}
+
+/* Resolved before fork: getpwnam is not safe in the child of a threaded process. Returns 0,
+ * -EPERM for a shared user (an explicit one; the default falls back to a transient id), or
+ * -ESRCH when an explicit user does not exist. */
+static int resolve_user(const char *name, uid_t *uid, gid_t *gid)
 {
 	struct passwd *pw = getpwnam(name ? name : GC_SANDBOX_USER);
+	bool shared = pw && (is_shared_id(pw->pw_uid) || is_shared_id(pw->pw_gid) ||
+			     strcmp(pw->pw_name, "nobody") == 0);
 
-	if (!pw && !name)
-		pw = getpwnam("nobody");
-	*uid = pw ? pw->pw_uid : 65534;
-	*gid = pw ? pw->pw_gid : 65534;
+	if (pw && !shared) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+		return 0;
+	}
+	if (name)
+		return pw ? -EPERM : -ESRCH;
+	if (shared)
+		gc_log(LOG_WARNING,
+		       "the user %s is shared with others (uid %u): the analysis "
+		       "runs as a transient uid instead",
+		       GC_SANDBOX_USER, (unsigned)pw->pw_uid);
+	*uid = *gid = transient_id();
+	return 0;
 }
 
 static int drop_privileges(uid_t uid, gid_t gid)
@@ -51,26 +85,42 @@ static int drop_privileges(uid_t uid, gid_t gid)
 	return 0;
 }
 
-static int set_limits(const struct gc_sandbox_options *o)
+static int set_limit(int resource, rlim_t value)
 {
-	struct rlimit no_core = {0, 0};
+	struct rlimit limit = {value, value};
 
-	if (setrlimit(RLIMIT_CORE, &no_core) < 0)
-		return negative_errno();
-	if (o->memory_limit) {
-		struct rlimit as = {o->memory_limit, o->memory_limit};
-		if (setrlimit(RLIMIT_AS, &as) < 0)
-			return negative_errno();
-	}
-	if (o->time_limit_usec) {
+	return setrlimit(resource, &limit) < 0 ? negative_errno() : 0;
+}
+
+/* highest_fd: the highest fd the child was given. After the user change: RLIMIT_NPROC counts
+ * the processes of the real user, and at 0 the child can start none (no thread either),
+ * however many analyses run as that user at once. */
+static int set_limits(const struct gc_sandbox_options *o, int highest_fd)
+{
+	int r = set_limit(RLIMIT_CORE, 0);
+
+	if (r >= 0 && o->memory_limit)
+		r = set_limit(RLIMIT_AS, o->memory_limit);
+	if (r >= 0 && o->time_limit_usec) {
 		/* CPU time as a second line of defence, should the parent's kill not come. */
 		rlim_t seconds = o->time_limit_usec / 1000000 + 1;
 		struct rlimit cpu = {seconds, seconds + 1};
-		if (setrlimit(RLIMIT_CPU, &cpu) < 0)
-			return negative_errno();
+		r = setrlimit(RLIMIT_CPU, &cpu) < 0 ? negative_errno() : 0;
 	}
-	return 0;
+	if (r >= 0 && o->file_size_limit)
+		r = set_limit(RLIMIT_FSIZE, o->file_size_limit);
+	if (r >= 0)
+		r = set_limit(RLIMIT_NOFILE, highest_fd + 1 + CHILD_OPEN_FILES);
+	if (r >= 0)
+		r = set_limit(RLIMIT_NPROC, 0);
+	return r;
 }
+
+struct child_ids {
+	uid_t uid;
+	gid_t gid;
+	pid_t parent;
+};
 
 static int compare_fds(const void *a, const void *b)
 {
@@ -96,14 +146,89 @@ static int close_other_fds(const struct gc_sandbox_options *o, int out_fd)
 	return close_range(next, ~0u, 0) < 0 ? negative_errno() : 0;
 }
 
-static _Noreturn void child_main(const struct gc_sandbox_options *o, uid_t uid, gid_t gid,
+static bool is_kept(const struct gc_sandbox_options *o, int out_fd, int fd)
+{
+	for (size_t i = 0; i < o->n_keep_fds; i++)
+		if (o->keep_fds[i] == fd)
+			return true;
+	return fd == out_fd;
+}
+
+/* 0-2 become /dev/null unless given: stdin is the core's pipe while the kernel writes it,
+ * which the child must neither read nor hold open (the kernel releases the process only when
+ * every reader closed it). After the drain, a stored file may have taken its number. */
+static int replace_std_fds(const struct gc_sandbox_options *o, int out_fd)
+{
+	_cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return negative_errno();
+	for (int fd = 0; fd <= 2; fd++)
+		if (fd != null && !is_kept(o, out_fd, fd) && dup2(null, fd) < 0)
+			return negative_errno();
+	if (null <= 2)
+		TAKE_FD(null); /* it took a free one of 0-2: keep it there */
+	return 0;
+}
+
+/* The crashed process's root (an fd of /proc/PID/root, opened by the root part) becomes the
+ * child's: the paths its core names are looked up where the process saw them, never on the
+ * host for a container's crash. Needs root, so before the user change. */
+static int enter_root(int root_fd)
+{
+	if (root_fd <= 0)
+		return 0;
+	if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return negative_errno();
+	return 0;
+}
+
+static int highest_kept_fd(const struct gc_sandbox_options *o, int out_fd)
+{
+	int highest = MAX(out_fd, 2);
+
+	for (size_t i = 0; i < o->n_keep_fds; i++)
+		highest = MAX(highest, o->keep_fds[i]);
+	return highest;
+}
+
+/* Killed with the handler: one orphaned by a killed handler ran on without its time limit.
+ * After the user change, which clears the setting; the parent may have died before it. */
+static int die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return negative_errno();
+	return getppid() == parent ? 0 : -ESRCH;
+}
+
+static int enter_sandbox(const struct gc_sandbox_options *o, const struct child_ids *ids,
+			 int out_fd)
+{
+	int r = replace_std_fds(o, out_fd);
+
+	if (r >= 0)
+		r = enter_root(o->root_fd);
+	if (r >= 0)
+		r = close_other_fds(o, out_fd);
+	if (r >= 0)
+		r = drop_privileges(ids->uid, ids->gid);
+	if (r >= 0)
+		r = die_with_parent(ids->parent);
+	if (r >= 0)
+		r = set_limits(o, highest_kept_fd(o, out_fd));
+	if (r >= 0 && gc_sandbox_filter_supported())
+		r = gc_sandbox_filter_install();
+	return r;
+}
+
+static _Noreturn void child_main(const struct gc_sandbox_options *o, const struct child_ids *ids,
 				 int (*fn)(void *userdata, int out_fd), void *userdata, int out_fd)
 {
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
 	privileged = false;
-	if (close_other_fds(o, out_fd) < 0 || drop_privileges(uid, gid) < 0 || set_limits(o) < 0)
+	if (enter_sandbox(o, ids, out_fd) < 0)
 		_exit(125);
 	r = fn(userdata, out_fd);
 	_exit(r == 0 ? 0 : 1);
@@ -169,6 +294,18 @@ static void wait_exit(int pidfd, uint64_t deadline)
 		usleep(2000);
 }
 
+/* A child stuck in an uninterruptible read (a hung NFS mount) does not die at once: the
+ * handler waits for it a while, then goes on and leaves it to init. */
+static void kill_and_reap(pid_t pid, int pidfd)
+{
+	uint64_t deadline = gc_clock_usec(CLOCK_MONOTONIC) + REAP_TIME_LIMIT_USEC;
+	int status;
+
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, WNOHANG) == 0 && ms_until(deadline) > 0)
+		wait_exit(pidfd, deadline);
+}
+
 /* Waits for the child, until the deadline at most: one that closed its output and goes on
  * running is killed all the same. */
 static enum gc_sandbox_outcome reap(pid_t pid, bool timed_out, uint64_t deadline)
@@ -189,13 +326,13 @@ static enum gc_sandbox_outcome reap(pid_t pid, bool timed_out, uint64_t deadline
 			wait_exit(pidfd, deadline);
 	}
 	if (timed_out) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
+		kill_and_reap(pid, pidfd);
 		return GC_SANDBOX_TIMED_OUT;
 	}
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
+		return GC_SANDBOX_TIMED_OUT;
 	if (WIFSIGNALED(status))
-		return WTERMSIG(status) == SIGXCPU ? GC_SANDBOX_TIMED_OUT : GC_SANDBOX_CRASHED;
+		return WTERMSIG(status) == SIGSYS ? GC_SANDBOX_FORBIDDEN : GC_SANDBOX_CRASHED;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? GC_SANDBOX_OK : GC_SANDBOX_FAILED;
 }
 
@@ -205,13 +342,14 @@ int gc_sandbox_run(const struct gc_sandbox_options *o, int (*fn)(void *userdata,
 	struct output out = {.limit = o->output_limit};
 	uint64_t deadline =
 	    o->time_limit_usec ? gc_clock_usec(CLOCK_MONOTONIC) + o->time_limit_usec : 0;
-	int fds[2];
-	uid_t uid;
-	gid_t gid;
+	struct child_ids ids = {.parent = getpid()};
+	int fds[2], r;
 	pid_t pid;
 	bool timed_out;
 
-	resolve_user(o->user, &uid, &gid);
+	r = resolve_user(o->user, &ids.uid, &ids.gid);
+	if (r < 0)
+		return r;
 	out.data = malloc(out.limit + 1);
 	if (!out.data)
 		return -ENOMEM;
@@ -221,13 +359,13 @@ int gc_sandbox_run(const struct gc_sandbox_options *o, int (*fn)(void *userdata,
 	}
 	pid = fork();
 	if (pid < 0) {
-		int r = negative_errno();
+		r = negative_errno();
 		close(fds[0]), close(fds[1]), free(out.data);
 		return r;
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child_main(o, uid, gid, fn, userdata, fds[1]);
+		child_main(o, &ids, fn, userdata, fds[1]);
 	}
 	close(fds[1]);
 	timed_out = collect_output(fds[0], deadline, &out);
