@@ -856,6 +856,8 @@ ssize_t gc_core_pread(struct gc_core *c, void *buf, size_t size, uint64_t offset
 
 	if (offset >= c->size)
 		return -EFAULT;
+	if (size == 0)
+		return 0;
 	size = (size_t)MIN((uint64_t)size, c->size - offset);
 	n = c->read(c->userdata, buf, size, offset);
 	if (n == 0 || n > (ssize_t)size)

@@ -102,8 +102,9 @@ struct gc_core_place {
 
 void gc_core_locate(const struct gc_core *core, uint64_t vaddr, struct gc_core_place *ret);
 
-/* Reads up to size bytes of the core at a file offset. Returns the count (> 0), -EFAULT at or
- * past the core's end, or the error of fn. */
+/* Reads up to size bytes of the core at a file offset. Returns the count (> 0 when size is),
+ * -EFAULT at or past the core's end, -EIO when fn ends before the core's size, or the error
+ * of fn. */
 ssize_t gc_core_pread(struct gc_core *core, void *buf, size_t size, uint64_t offset);
 
 /* Reads size bytes of the process's memory at vaddr from the core's dumped segments alone.
