@@ -3,7 +3,8 @@
  * ELF header, the program headers and the notes from where the headers say they are, each
  * range checked against the core's size first, so a header announcing a huge table costs
  * nothing; it never fails on what the bytes say: a malformed or short core opens with `error`
- * saying what is wrong. Memory of the crashed process is then read by virtual address.
+ * saying what is wrong (the notes are decoded only when the core holds all of them). Memory
+ * of the crashed process is then read by virtual address.
  *
  * Cores are written in the host's byte order; only ELFDATA2LSB is accepted and the fields are
  * read by memcpy into <elf.h> structs, so a big-endian host simply rejects its own cores. */
