@@ -174,20 +174,19 @@ static int open_view(const struct gc_analyze_request *req, struct gc_zreader **r
 	if (r >= 0)
 		r = gc_memview_open(*reader, req->exe_fd, view);
 	if (r == -EBADMSG) {
-		/* Not an ELF core: a finding, said by a parser over the same bytes. */
-		struct gc_core_parser *parser = NULL;
+		/* Not an ELF core: a finding, said by the core reader over the same bytes. */
+		struct gc_core *core = NULL;
 
 		snprintf(error, size, "not an ELF core");
-		if (gc_core_parser_new(&parser) >= 0) {
-			const struct gc_core_info *info = gc_core_parser_info(parser);
+		if (gc_core_open_stored(*reader, &core) >= 0) {
+			const struct gc_core_info *info = gc_core_info(core);
 
-			gc_core_parse_headers(*reader, parser);
 			if (info->error)
 				snprintf(error, size, "%s", info->error);
 			if (info->is_elf)
 				describe_notes(info, m);
 		}
-		gc_core_parser_free(parser);
+		gc_core_free(core);
 		m->core_error = error;
 	} else if (r < 0) {
 		snprintf(error, size, "the stored core cannot be read: %s", strerror(-r));

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* A one-pass parser for the ELF core the kernel writes into the core_pattern pipe: it is fed
- * the stream chunk by chunk, never seeks, keeps only headers and notes, and never fails hard:
- * malformed input sets `error` and the parser stops interpreting (the bytes still count). */
+/* A reader of an ELF core at any offset: a stored core, or bytes in memory. Opening reads the
+ * ELF header, the program headers and the notes from where the headers say they are, each
+ * range checked against the core's size first, so a header announcing a huge table costs
+ * nothing; it never fails on what the bytes say: a malformed or short core opens with `error`
+ * saying what is wrong (the notes are decoded only when the core holds all of them). Memory
+ * of the crashed process is then read by virtual address.
+ *
+ * Cores are written in the host's byte order; only ELFDATA2LSB is accepted and the fields are
+ * read by memcpy into <elf.h> structs, so a big-endian host simply rejects its own cores. */
 #pragma once
 
 #include <stdbool.h>
@@ -28,9 +34,9 @@ struct gc_core_mapping {
 };
 
 struct gc_core_info {
-	bool is_elf;	  /* the stream started with a 64-bit little-endian ELF core header */
+	bool is_elf;	  /* the core starts with a 64-bit little-endian ELF core header */
 	char *error;	  /* first problem found (malformed, truncated), NULL when none */
-	bool truncated;	  /* the stream ended before the last segment's end */
+	bool truncated;	  /* the core ends before its last segment's end */
 	uint16_t machine; /* e_machine */
 
 	struct gc_core_phdr *phdrs;
@@ -63,38 +69,49 @@ struct gc_core_info {
 	uint64_t page_size;
 };
 
-/* Called for the bytes of each PT_LOAD as they pass: phdr index, offset within the segment. */
-typedef void (*gc_core_segment_fn)(const struct gc_core_phdr *phdr, size_t index,
-				   uint64_t segment_offset, const void *data, size_t size,
-				   void *userdata);
+/* Reads up to size bytes at offset, as pread(2) does: returns the count (short or 0 only at
+ * the end), or a negative errno. */
+typedef ssize_t (*gc_core_read_fn)(void *userdata, void *buf, size_t size, uint64_t offset);
 
-struct gc_core_parser;
+struct gc_core;
 
-int gc_core_parser_new(struct gc_core_parser **ret);
-void gc_core_parser_free(struct gc_core_parser *parser);
+/* Opens a core of size bytes read through fn (userdata borrowed: it must outlive the core),
+ * reading only its headers and notes. Returns 0 also for bytes that are no readable core (see
+ * the info's is_elf and error), -EPERM in the root part, -ENOMEM, -EIO when fn ends before
+ * size, or the error fn returned. */
+int gc_core_open(gc_core_read_fn fn, void *userdata, uint64_t size, struct gc_core **ret);
 
-void gc_core_parser_set_segment_fn(struct gc_core_parser *parser, gc_core_segment_fn fn,
-				   void *userdata);
+/* The same over size bytes at data (borrowed). */
+int gc_core_open_memory(const void *data, size_t size, struct gc_core **ret);
 
-/* Feeds the next bytes of the stream. Never fails: problems land in info->error. */
-void gc_core_parser_feed(struct gc_core_parser *parser, const void *data, size_t size);
+void gc_core_free(struct gc_core *core);
 
-/* The stream offset before which the parser needs no more bytes: the start of the first
- * region (header, note segment) it still waits for, UINT64_MAX when it waits for none. Never
- * below the current offset. Without a segment callback, a reader that can seek may pass the
- * bytes before it by gc_core_parser_skip() instead of feeding them. */
-uint64_t gc_core_parser_next_wanted(const struct gc_core_parser *parser);
+/* The headers and notes (owned by the core). */
+const struct gc_core_info *gc_core_info(const struct gc_core *core);
 
-/* Counts size bytes as passed without looking at them. Skipping past next_wanted(), or with
- * a segment callback set, is a caller's bug: it stops the parser with an error. */
-void gc_core_parser_skip(struct gc_core_parser *parser, uint64_t size);
+/* Where the process's byte at vaddr is: in the first PT_LOAD in table order that holds it
+ * (overlapping segments, which the kernel never writes, are read byte by byte that way). */
+struct gc_core_place {
+	bool mapped;	 /* a PT_LOAD holds vaddr */
+	bool dumped;	 /* and the core has its bytes: vaddr is within p_filesz */
+	uint64_t offset; /* where in the core, when dumped */
+	/* Bytes from vaddr on in the same place: when dumped, those the core holds there (0 when
+	 * it is cut before them); when mapped, to the segment's end; when not, to the next
+	 * segment's start (UINT64_MAX - vaddr when none). */
+	uint64_t size;
+};
 
-/* Marks the end of the stream (sets truncated/error when short). */
-void gc_core_parser_finish(struct gc_core_parser *parser);
+void gc_core_locate(const struct gc_core *core, uint64_t vaddr, struct gc_core_place *ret);
 
-/* Bytes fed so far, and what was parsed; the info belongs to the parser. */
-uint64_t gc_core_parser_offset(const struct gc_core_parser *parser);
-const struct gc_core_info *gc_core_parser_info(const struct gc_core_parser *parser);
+/* Reads up to size bytes of the core at a file offset. Returns the count (> 0 when size is),
+ * -EFAULT at or past the core's end, -EIO when fn ends before the core's size, or the error
+ * of fn. */
+ssize_t gc_core_pread(struct gc_core *core, void *buf, size_t size, uint64_t offset);
+
+/* Reads size bytes of the process's memory at vaddr from the core's dumped segments alone.
+ * Returns 0, -EFAULT when some byte is not in the core (in no PT_LOAD, not dumped, past the
+ * core's end), or the error of fn. */
+int gc_core_read_memory(struct gc_core *core, uint64_t vaddr, void *buf, size_t size);
 
 /* Looks up an auxv entry; returns 0 and the value, or -ENOENT. */
 int gc_core_auxv(const struct gc_core_info *info, uint64_t type, uint64_t *ret);

@@ -11,13 +11,12 @@
 #define MAX_EXE_LOADS 16
 
 struct mapped_file {
-	const char *path; /* borrowed from the parser's info */
+	const char *path; /* borrowed from the core's info */
 	int fd;
 };
 
 struct gc_memview {
-	struct gc_zreader *core;
-	struct gc_core_parser *parser;
+	struct gc_core *core;
 	const struct gc_core_info *info;
 	int exe_fd;
 	const char *exe_path; /* the NT_FILE path of the executable */
@@ -29,50 +28,14 @@ struct gc_memview {
 	size_t n_exe_loads;
 };
 
-static uint64_t headers_end(const struct gc_core_info *info)
+static ssize_t read_stored(void *userdata, void *buf, size_t size, uint64_t offset)
 {
-	uint64_t end = 0;
-
-	for (size_t i = 0; i < info->n_phdrs; i++)
-		if (info->phdrs[i].type == PT_NOTE)
-			end = MAX(end, info->phdrs[i].offset + info->phdrs[i].filesz);
-	return end;
+	return gc_zreader_pread(userdata, buf, size, offset);
 }
 
-/* The headers and notes, wherever they are: the kernel writes the notes first, gdb's gcore
- * after the memory. Frames before the next region the parser waits for are not read. */
-int gc_core_parse_headers(struct gc_zreader *core, struct gc_core_parser *parser)
+int gc_core_open_stored(struct gc_zreader *core, struct gc_core **ret)
 {
-	const struct gc_core_info *info = gc_core_parser_info(parser);
-	size_t i;
-
-	for (i = 0; i < gc_zreader_frames(core); i++) {
-		uint64_t fed = gc_core_parser_offset(parser), offset;
-		const void *data;
-		uint32_t raw;
-		size_t size;
-		int r;
-
-		if (info->error || (info->n_phdrs > 0 && fed >= headers_end(info)))
-			break;
-		r = gc_zreader_frame(core, i, &offset, &raw);
-		if (r < 0)
-			return r;
-		if (offset == fed && raw <= gc_core_parser_next_wanted(parser) - fed) {
-			gc_core_parser_skip(parser, raw);
-			continue;
-		}
-		r = gc_zreader_frame_data(core, i, &data, &size);
-		if (r < 0)
-			return r;
-		gc_core_parser_feed(parser, data, size);
-	}
-	/* The whole stored stream passed: let the parser judge a short core. */
-	if (i == gc_zreader_frames(core))
-		gc_core_parser_finish(parser);
-	if (!info->is_elf || info->n_phdrs == 0)
-		return -EBADMSG;
-	return 0;
+	return gc_core_open(read_stored, core, gc_zreader_size(core), ret);
 }
 
 static const char *find_exe_path(const struct gc_core_info *info)
@@ -140,18 +103,16 @@ int gc_memview_open(struct gc_zreader *core, int exe_fd, struct gc_memview **ret
 	view = calloc(1, sizeof(*view));
 	if (!view)
 		return -ENOMEM;
-	view->core = core;
 	view->exe_fd = exe_fd;
-	r = gc_core_parser_new(&view->parser);
+	r = gc_core_open_stored(core, &view->core);
 	if (r < 0) {
 		free(view);
 		return r;
 	}
-	view->info = gc_core_parser_info(view->parser);
-	r = gc_core_parse_headers(view->core, view->parser);
-	if (r < 0) {
+	view->info = gc_core_info(view->core);
+	if (!view->info->is_elf || view->info->n_phdrs == 0) {
 		gc_memview_free(view);
-		return r;
+		return -EBADMSG;
 	}
 	view->exe_path = find_exe_path(view->info);
 	load_exe_segments(view);
@@ -171,19 +132,8 @@ void gc_memview_free(struct gc_memview *view)
 	for (size_t i = 0; i < view->n_files; i++)
 		if (view->files[i].fd >= 0)
 			close(view->files[i].fd);
-	gc_core_parser_free(view->parser);
+	gc_core_free(view->core);
 	free(view);
-}
-
-static const struct gc_core_phdr *find_segment(const struct gc_core_info *info, uint64_t vaddr)
-{
-	for (size_t i = 0; i < info->n_phdrs; i++) {
-		const struct gc_core_phdr *p = &info->phdrs[i];
-
-		if (p->type == PT_LOAD && vaddr >= p->vaddr && vaddr - p->vaddr < p->memsz)
-			return p;
-	}
-	return NULL;
 }
 
 static const struct gc_core_mapping *find_mapping(const struct gc_core_info *info, uint64_t vaddr)
@@ -229,23 +179,19 @@ static ssize_t read_from_file(struct gc_memview *view, uint64_t vaddr, void *buf
 
 static ssize_t read_some(struct gc_memview *view, uint64_t vaddr, void *buf, size_t size)
 {
-	const struct gc_core_phdr *p = find_segment(view->info, vaddr);
-	uint64_t offset;
-	ssize_t n;
+	struct gc_core_place place;
 
-	if (!p && view->n_exe_loads > 0)
+	gc_core_locate(view->core, vaddr, &place);
+	size = (size_t)MIN((uint64_t)size, place.size);
+	if (!place.mapped && view->n_exe_loads > 0)
 		return read_from_exe(view, vaddr, buf, size);
-	if (!p) /* gdb leaves out what the files hold, and lists them in NT_FILE */
+	/* Not dumped, or not in the core at all: gdb leaves out what the files hold, and lists
+	 * them in NT_FILE. */
+	if (!place.dumped)
 		return read_from_file(view, vaddr, buf, size);
-	offset = vaddr - p->vaddr;
-	size = MIN(size, p->memsz - offset);
-	if (offset >= p->filesz)
-		return read_from_file(view, vaddr, buf, size);
-	size = MIN(size, p->filesz - offset);
-	n = gc_zreader_pread(view->core, buf, size, p->offset + offset);
-	if (n < 0)
-		return n;
-	return n > 0 ? n : -EFAULT; /* the stored core ends before this segment */
+	if (size == 0)
+		return -EFAULT; /* the stored core ends before this segment */
+	return gc_core_pread(view->core, buf, size, place.offset);
 }
 
 int gc_memview_read(struct gc_memview *view, uint64_t vaddr, void *buf, size_t size)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The crashed process's memory, by virtual address, read back from a stored core: dumped
- * segments come from the core's frames (through the seekable reader's frame cache), file-backed
- * ones the kernel left out (p_filesz 0: .text, .rodata, .gopclntab) from the mapped file. */
+ * segments come from the core reader (elfcore.h) over the seekable reader, whose frame cache
+ * serves it; file-backed ones the kernel left out (p_filesz 0: .text, .rodata, .gopclntab)
+ * from the mapped file. */
 #pragma once
 
 #include <stddef.h>
@@ -12,7 +13,7 @@
 
 struct gc_memview;
 
-/* Parses the core's headers and notes through core (borrowed, must outlive the view).
+/* Reads the core's headers and notes through core (borrowed, must outlive the view).
  * exe_fd (borrowed, may be negative) serves the executable's mappings, which are the NT_FILE
  * mappings of the file that holds AT_ENTRY; other mapped files are opened by path on demand.
  * Returns 0, -EBADMSG when the core is not a readable ELF core, or another negative errno. */
@@ -27,7 +28,7 @@ int gc_memview_read(struct gc_memview *view, uint64_t vaddr, void *buf, size_t s
 
 void gc_memview_free(struct gc_memview *view);
 
-/* Feeds a stored core to parser until its headers and notes have passed (the whole core
- * when it is shorter, and then the parser is finished). Returns 0, -EBADMSG when it is not a
- * readable ELF core (parser's info says why), or a negative errno from the reader. */
-int gc_core_parse_headers(struct gc_zreader *core, struct gc_core_parser *parser);
+/* Opens the core reader (elfcore.h) over a stored core (borrowed, must outlive it): what
+ * gc_memview_open() reads, for a caller that wants the headers of a core it refused. Returns
+ * the errors of gc_core_open(). */
+int gc_core_open_stored(struct gc_zreader *core, struct gc_core **ret);

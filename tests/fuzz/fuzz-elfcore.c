@@ -1,32 +1,43 @@
 /* SPDX-License-Identifier: MIT */
-/* Feeds the input to the core parser twice: in three chunks split at offsets taken from
- * e_ident's padding bytes (8..11, which the parser ignores), and whole. Both runs must agree,
- * since the parser's results may not depend on the chunking; every parsed field is read so
- * the sanitizers see any bad pointer or unterminated string. */
+/* Opens the input as a core twice: from memory, and through a source that returns a few bytes
+ * a call (their count from e_ident's padding byte 8, which the reader ignores); both must read
+ * the same headers and notes, every field of which is read so the sanitizers see any bad
+ * pointer or unterminated string. Then reads memory at addresses the input chooses (each
+ * PT_LOAD's start and ends, the threads' pc and sp, the fault address, AT_ENTRY and the
+ * input's last 8 bytes) and checks every byte against a lookup of its own over the input. */
+#include <elf.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "elfcore.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct digest {
-	uint64_t segment_bytes, segment_sum, fields;
+#define MAX_SEGMENTS_READ 64
+#define READ_SIZE	  24
+
+struct source {
+	const uint8_t *data;
+	size_t size, chunk;
 };
 
-static void on_segment(const struct gc_core_phdr *phdr, size_t index, uint64_t segment_offset,
-		       const void *data, size_t size, void *userdata)
+static ssize_t source_read(void *userdata, void *buf, size_t size, uint64_t offset)
 {
-	struct digest *d = userdata;
-	const uint8_t *bytes = data;
+	const struct source *s = userdata;
 
-	if (segment_offset + size > phdr->filesz)
-		abort();
-	d->segment_bytes += size;
-	for (size_t i = 0; i < size; i++)
-		d->segment_sum += (bytes[i] + 1) * (index + 1) * (segment_offset + i + 1);
+	if (offset >= s->size)
+		return 0;
+	if (size > s->chunk)
+		size = s->chunk;
+	if (size > s->size - offset)
+		size = s->size - offset;
+	memcpy(buf, s->data + offset, size);
+	return (ssize_t)size;
 }
 
 static uint64_t digest_info(const struct gc_core_info *info)
@@ -52,7 +63,7 @@ static uint64_t digest_info(const struct gc_core_info *info)
 	}
 	for (size_t i = 0; i < 2 * info->n_auxv; i++)
 		h = h * 31 + info->auxv[i];
-	if (gc_core_auxv(info, 9 /* AT_ENTRY */, &value) == 0)
+	if (gc_core_auxv(info, AT_ENTRY, &value) == 0)
 		h += value;
 	for (size_t i = 0; i < info->n_mappings; i++) {
 		const struct gc_core_mapping *m = &info->mappings[i];
@@ -62,44 +73,82 @@ static uint64_t digest_info(const struct gc_core_info *info)
 	return h + info->page_size;
 }
 
-static void run(const uint8_t *data, size_t size, const size_t cuts[2], struct digest *d)
+/* The byte at vaddr by the rule the reader promises: the first PT_LOAD in table order that
+ * holds it, within its dumped part and the input. */
+static bool reference_byte(const struct gc_core_info *info, const uint8_t *data, size_t size,
+			   uint64_t vaddr, uint8_t *ret)
 {
-	struct gc_core_parser *p;
-	size_t at = 0;
+	for (size_t i = 0; i < info->n_phdrs; i++) {
+		const struct gc_core_phdr *p = &info->phdrs[i];
+		uint64_t off = vaddr - p->vaddr;
 
-	if (gc_core_parser_new(&p) < 0)
-		abort();
-	gc_core_parser_set_segment_fn(p, on_segment, d);
-	for (size_t i = 0; i < 2; i++) {
-		gc_core_parser_feed(p, data + at, cuts[i] - at);
-		at = cuts[i];
+		if (p->type != PT_LOAD || vaddr < p->vaddr || off >= p->memsz)
+			continue;
+		if (off >= p->filesz || p->offset >= size || off >= size - p->offset)
+			return false;
+		*ret = data[p->offset + off];
+		return true;
 	}
-	gc_core_parser_feed(p, data + at, size - at);
-	gc_core_parser_finish(p);
-	if (gc_core_parser_offset(p) != size)
+	return false;
+}
+
+/* A read of READ_SIZE bytes at vaddr succeeds exactly when every byte is there, and gives them. */
+static void check_read(struct gc_core *core, const uint8_t *data, size_t size, uint64_t vaddr)
+{
+	const struct gc_core_info *info = gc_core_info(core);
+	uint8_t buf[READ_SIZE], want[READ_SIZE];
+	bool all = vaddr <= UINT64_MAX - (READ_SIZE - 1);
+	int r;
+
+	for (size_t i = 0; i < READ_SIZE && all; i++)
+		all = reference_byte(info, data, size, vaddr + i, &want[i]);
+	r = gc_core_read_memory(core, vaddr, buf, sizeof(buf));
+	if (r != (all ? 0 : -EFAULT) || (all && memcmp(buf, want, sizeof(buf)) != 0))
 		abort();
-	d->fields = digest_info(gc_core_parser_info(p));
-	gc_core_parser_free(p);
+}
+
+static void check_memory(struct gc_core *core, const uint8_t *data, size_t size)
+{
+	const struct gc_core_info *info = gc_core_info(core);
+	uint64_t addr;
+
+	for (size_t i = 0; i < info->n_phdrs && i < MAX_SEGMENTS_READ; i++) {
+		const struct gc_core_phdr *p = &info->phdrs[i];
+
+		check_read(core, data, size, p->vaddr);
+		check_read(core, data, size, p->vaddr + p->filesz - READ_SIZE / 2);
+		check_read(core, data, size, p->vaddr + p->memsz - READ_SIZE / 2);
+	}
+	for (size_t i = 0; i < info->n_threads && i < 4; i++) {
+		check_read(core, data, size, info->threads[i].regs[16]); /* rip */
+		check_read(core, data, size, info->threads[i].regs[19]); /* rsp */
+	}
+	check_read(core, data, size, info->fault_addr);
+	if (gc_core_auxv(info, AT_ENTRY, &addr) == 0)
+		check_read(core, data, size, addr);
+	if (size >= 8) {
+		memcpy(&addr, data + size - 8, sizeof(addr));
+		check_read(core, data, size, addr);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t cuts[2] = {0, 0}, whole[2] = {0, 0};
-	struct digest chunked = {}, once = {};
+	struct source source = {.data = data, .size = size, .chunk = 1 + (size > 8 ? data[8] : 0)};
+	const struct gc_core_info *a, *b;
+	struct gc_core *whole, *chunked;
 
-	if (size >= 12) {
-		cuts[0] = (data[8] | (size_t)data[9] << 8) % (size + 1);
-		cuts[1] = (data[10] | (size_t)data[11] << 8) % (size + 1);
-		if (cuts[0] > cuts[1]) {
-			size_t t = cuts[0];
-
-			cuts[0] = cuts[1];
-			cuts[1] = t;
-		}
-	}
-	run(data, size, cuts, &chunked);
-	run(data, size, whole, &once);
-	if (memcmp(&chunked, &once, sizeof(chunked)) != 0)
-		abort(); /* the result depends on the chunking */
+	if (gc_core_open_memory(data, size, &whole) < 0 ||
+	    gc_core_open(source_read, &source, size, &chunked) < 0)
+		abort(); /* only memory could fail, and there is enough */
+	a = gc_core_info(whole);
+	b = gc_core_info(chunked);
+	if (digest_info(a) != digest_info(b) || !a->error != !b->error ||
+	    (a->error && strcmp(a->error, b->error) != 0))
+		abort(); /* the result depends on how the source splits its reads */
+	check_memory(whole, data, size);
+	check_memory(chunked, data, size);
+	gc_core_free(whole);
+	gc_core_free(chunked);
 	return 0;
 }

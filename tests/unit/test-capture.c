@@ -204,7 +204,7 @@ static void test_guard_refuses(void **state)
 {
 	_cleanup_free_ char *exe = path_in(tmpdir, "go.exe");
 	unsigned refusals = gc_sandbox_refusals();
-	struct gc_core_parser *parser = NULL;
+	struct gc_core *core = NULL;
 	struct gc_pclntab_image image;
 	struct gc_buildinfo info;
 	struct gc_exe *opened = NULL;
@@ -220,7 +220,7 @@ static void test_guard_refuses(void **state)
 	assert_int_equal(gc_buildinfo_parse_modinfo("path\tx\n", 7, &info), -EPERM);
 	assert_int_equal(gc_go_build_id_from_notes("", 0, &id), -EPERM);
 	assert_int_equal(gc_pclntab_image_load(NULL, NULL, &image), -EPERM);
-	assert_int_equal(gc_core_parser_new(&parser), -EPERM);
+	assert_int_equal(gc_core_open_memory("", 0, &core), -EPERM);
 	assert_int_equal(gc_sandbox_refusals(), refusals + 6);
 	assert_true(gc_sandbox_mark_privileged(false));
 	assert_int_equal(gc_gobin_inspect(fd, &gobin), 0);

@@ -179,6 +179,54 @@ static void test_not_a_core(void **state)
 	close(fd);
 }
 
+/* A stored core cut short (as MaxCoreSize does) opens with the cut said, whatever frame the
+ * notes end in; what it holds reads back, what it lost does not. */
+static void test_truncated(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_zwriter_options options = {.level = 1, .threads = 1, .frame_size = 64 << 10};
+	const size_t cut = 200 << 10;
+	struct gc_zwriter *writer;
+	struct gc_zreader *reader;
+	struct gc_memview *view;
+	const struct gc_core_info *info;
+	char expected[128];
+	uint8_t buf[4096];
+	size_t checked = 0;
+	int fd = memfd_create("short.zst", MFD_CLOEXEC);
+
+	assert_int_equal(gc_zwriter_new(fd, &options, &writer), 0);
+	assert_int_equal(gc_zwriter_write(writer, f->core, cut), 0);
+	assert_int_equal(gc_zwriter_finish(writer, NULL, NULL), 0);
+	gc_zwriter_free(writer);
+	assert_int_equal(gc_zreader_open(fd, &reader), 0);
+	assert_int_equal(gc_memview_open(reader, f->exe_fd, &view), 0);
+	info = gc_memview_info(view);
+	snprintf(expected, sizeof(expected), "the core ends at %zu bytes, %zu expected", cut,
+		 f->core_size);
+	assert_string_equal(info->error, expected);
+	assert_int_equal(info->expected_size, f->core_size);
+	assert_int_equal(info->n_threads, 2);
+	for (size_t i = 0; i < info->n_phdrs; i++) {
+		const struct gc_core_phdr *p = &info->phdrs[i];
+
+		if (p->type != PT_LOAD || p->filesz < sizeof(buf))
+			continue;
+		if (p->offset + sizeof(buf) <= cut) {
+			assert_int_equal(gc_memview_read(view, p->vaddr, buf, sizeof(buf)), 0);
+			assert_memory_equal(buf, f->core + p->offset, sizeof(buf));
+			checked++;
+		} else if (p->offset >= cut) {
+			assert_int_equal(gc_memview_read(view, p->vaddr, buf, sizeof(buf)),
+					 -EFAULT);
+		}
+	}
+	assert_true(checked > 0);
+	gc_memview_free(view);
+	gc_zreader_free(reader);
+	close(fd);
+}
+
 /* The fixture core laid out as gdb's gcore writes one: the notes after the memory, no
  * PT_LOAD for what the files hold; with keep_nt_file false, no NT_FILE either. */
 static uint8_t *gdb_layout(const struct fixture *f, bool keep_nt_file, size_t *size)
@@ -278,6 +326,7 @@ int main(void)
 	    cmocka_unit_test(test_file_backed_segments),
 	    cmocka_unit_test(test_spanning_and_unmapped),
 	    cmocka_unit_test(test_not_a_core),
+	    cmocka_unit_test(test_truncated),
 	    cmocka_unit_test(test_gdb_layout),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
