@@ -509,7 +509,8 @@ static void journal_recovered(const struct gc_meta *meta, void *userdata)
 	struct capture *c = userdata;
 
 	if (c->request->journal)
-		gc_journal_crash(meta, gc_store_path(c->store));
+		gc_journal_crash(meta, gc_store_path(c->store),
+				 c->request->config->coredump_compatible);
 }
 
 static int commit_entry(struct capture *c, struct gc_meta *m)
