@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "macro.h"
+#include "pager.h"
 #include "select.h"
 #include "store.h"
 #include "util.h"
@@ -59,6 +60,8 @@ static void usage(FILE *out)
 		"  -n N            (list) the last N crashes; -1: the last one\n"
 		"  -r, --reverse   (list) newest first\n"
 		"  --signature=SIG crashes whose signature starts with SIG\n"
+		"  --no-pager      no pager on a terminal; --no-legend: list without its header\n"
+		"  -q, --quiet     nothing on stderr when nothing is selected\n"
 		"  --store=DIR     store directory (default: from the configuration)\n"
 		"  --config=FILE   configuration file (default %s)\n"
 		"  --json          JSON output\n"
@@ -214,20 +217,19 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 	order_for_list(ctl, metas, &n);
 	if (ctl->json) {
 		print_list_json(metas, n);
-	} else if (n == 0) {
+	} else if (n == 0 && !ctl->quiet) {
 		if (selecting(ctl))
 			fprintf(stderr, "No crashes match%s%s in %s.\n", ctl->match_text ? " " : "",
 				ctl->match_text ? ctl->match_text : "", gc_store_path(ctl->store));
 		else
 			fprintf(stderr, "No crashes stored in %s.\n", gc_store_path(ctl->store));
 	} else {
-		size_t columns = terminal_columns();
-
-		printf("%-24s %-28s %7s %5s %-8s %-9s %-10s %8s %s\n", "ID", "TIME", "PID", "UID",
-		       "SIG", "CORE", "GO", "SIZE", "EXE  REASON");
+		if (!ctl->no_legend)
+			printf("%-24s %-28s %7s %5s %-8s %-9s %-10s %8s %s\n", "ID", "TIME", "PID",
+			       "UID", "SIG", "CORE", "GO", "SIZE", "EXE  REASON");
 		for (size_t i = 0; i < n && r >= 0; i++)
 			if ((r = gc_meta_escape(&metas[i])) >= 0)
-				list_line(&metas[i], columns);
+				list_line(&metas[i], ctl->columns);
 	}
 	gc_meta_array_free(metas, n);
 	if (r < 0) {
@@ -581,7 +583,7 @@ static int verb_stacks(struct ctl *ctl, int argc, char **argv)
 	if (ctl->json) {
 		gc_go_report_print_json(&report, &opts, stdout);
 		fputc('\n', stdout);
-	} else if (isatty(STDOUT_FILENO) && (r = gc_go_report_escape(&report)) < 0) {
+	} else if (ctl->tty && (r = gc_go_report_escape(&report)) < 0) {
 		gc_log_errno(LOG_ERR, r, "cannot show the goroutines of %s", meta.id);
 	} else {
 		/* Byte-exact for tools when not a terminal: the runtime's own text. */
@@ -659,15 +661,16 @@ static int verb_dump(struct ctl *ctl, int argc, char **argv)
 struct verb {
 	const char *name;
 	bool matches;	  /* takes MATCH arguments (else none) */
+	bool paged;	  /* its output goes through the pager on a terminal */
 	bool needs_store; /* the store must exist and is opened before run */
 	int (*run)(struct ctl *ctl, int argc, char **argv);
 };
 
 static const struct verb verbs[] = {
-    {"list", true, true, verb_list},	   {"info", true, true, verb_info},
-    {"dump", true, true, verb_dump},	   {"stacks", true, true, verb_stacks},
-    {"enable", false, false, verb_enable}, {"disable", false, false, verb_disable},
-    {"status", false, false, verb_status},
+    {"list", true, true, true, verb_list},	  {"info", true, true, true, verb_info},
+    {"dump", true, false, true, verb_dump},	  {"stacks", true, true, true, verb_stacks},
+    {"enable", false, false, false, verb_enable}, {"disable", false, false, false, verb_disable},
+    {"status", false, true, false, verb_status},
 };
 
 static int parse_count(const char *text, uint64_t *ret)
@@ -693,25 +696,19 @@ static int parse_time_option(const char *option, const char *text, uint64_t *ret
 static int parse_options(int argc, char **argv, struct ctl *ctl)
 {
 	static const struct option long_options[] = {
-	    {"store", required_argument, NULL, 's'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"crashed", no_argument, NULL, 'C'},
-	    {"group", no_argument, NULL, 'G'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"unit", required_argument, NULL, 'u'},
-	    {"root", required_argument, NULL, 'R'},
-	    {"since", required_argument, NULL, 'S'},
-	    {"until", required_argument, NULL, 'U'},
-	    {"reverse", no_argument, NULL, 'r'},
-	    {"signature", required_argument, NULL, 'g'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {},
+	    {"store", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},	     {"crashed", no_argument, NULL, 'C'},
+	    {"group", no_argument, NULL, 'G'},	     {"output", required_argument, NULL, 'o'},
+	    {"unit", required_argument, NULL, 'u'},  {"root", required_argument, NULL, 'R'},
+	    {"since", required_argument, NULL, 'S'}, {"until", required_argument, NULL, 'U'},
+	    {"reverse", no_argument, NULL, 'r'},     {"signature", required_argument, NULL, 'g'},
+	    {"no-pager", no_argument, NULL, 'P'},    {"no-legend", no_argument, NULL, 'L'},
+	    {"quiet", no_argument, NULL, 'q'},	     {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},     {},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:hS:U:n:r1", long_options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "o:hS:U:n:r1q", long_options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			ctl->store_dir = optarg;
@@ -752,6 +749,15 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 			break;
 		case 'r':
 			ctl->reverse = true;
+			break;
+		case 'P':
+			ctl->no_pager = true;
+			break;
+		case 'L':
+			ctl->no_legend = true;
+			break;
+		case 'q':
+			ctl->quiet = true;
 			break;
 		case 'g':
 			if (gc_selection_add_signature(&ctl->selection, optarg) < 0)
@@ -841,6 +847,7 @@ int main(int argc, char **argv)
 {
 	static char *default_verb[] = {"list", NULL};
 	struct ctl ctl = {.config_path = GC_CONFIG_FILE};
+	struct gc_pager pager = {};
 	const struct verb *verb;
 	char **args;
 	int r, n_args;
@@ -860,7 +867,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (verb->needs_store && open_store(&ctl) < 0)
 		return EXIT_NOT_FOUND;
+	ctl.tty = isatty(STDOUT_FILENO);
+	ctl.columns = terminal_columns();
+	if (verb->paged && gc_pager_open(&pager, ctl.no_pager) < 0)
+		pager.pid = 0; /* without one, then */
 	r = verb->run(&ctl, n_args, args);
+	gc_pager_close(&pager);
 	gc_store_free(ctl.store);
 	gc_selection_done(&ctl.selection);
 	free(ctl.match_text);

@@ -16,6 +16,11 @@ struct ctl {
 	const char *store_dir;
 	const char *output;
 	bool json;
+	bool no_pager;	   /* --no-pager */
+	bool no_legend;	   /* --no-legend: list without its header */
+	bool quiet;	   /* -q: no "No crashes ..." and no warnings of ours */
+	bool tty;	   /* stdout was a terminal before any pager: escape for it */
+	size_t columns;	   /* its width, 0 when not a terminal */
 	bool crashed_only; /* stacks --crashed */
 	bool group;	   /* stacks --group */
 	const char *root;

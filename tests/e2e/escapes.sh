@@ -29,7 +29,8 @@ evil_exe="$T/ev${ESC}[31mil"
 gcc -O0 -o "$evil_exe" "$T/evil.c"
 
 # On a terminal: what gocrashctl prints there, through a pseudo-terminal.
-on_tty() { TERM=dumb script -qec "$(printf '%q ' "$GOCRASHCTL" --store="$STORE" "$@")" /dev/null; }
+# On a pseudo-terminal; GOCRASHCTL_PAGER=cat: no pager (the pager has its own checks below).
+on_tty() { GOCRASHCTL_PAGER=${GOCRASHCTL_PAGER-cat} TERM=dumb script -qec "$(printf '%q ' "$GOCRASHCTL" --store="$STORE" "$@")" /dev/null; }
 no_raw_controls() { # no_raw_controls FILE: UTF-8 with no control character a terminal acts on
 	python3 - "$1" <<'EOP'
 import re, sys
@@ -124,4 +125,23 @@ on_tty info latest >"$T/goinfo.tty"
 check "tty info (Go): no raw controls" no_raw_controls "$T/goinfo.tty"
 ctl --json stacks latest >"$T/stacks.json"
 check "stacks --json parses" python3 -c "import json; json.load(open('$T/stacks.json', 'rb'))"
+
+# Through a pager on a terminal: what it is given is escaped as the terminal would have been
+# (the pager's stdin is a pipe, gocrashctl's stdout was the terminal), and less is told to be
+# secure for root. Not through one when piped, nor with --no-pager.
+pager="env >'$T/pager.env'; cat >'$T/paged'"
+GOCRASHCTL_PAGER=$pager on_tty stacks latest >/dev/null
+check "pager: stacks went through it" grep -q '^goroutine 1 ' "$T/paged"
+check "... escaped, as on the terminal" grep -qF 'panic: \x1b[2J\x1b[Hroot@host:~# ' "$T/paged"
+check "... no raw controls" no_raw_controls "$T/paged"
+check "... LESS=FRSXMK" grep -qx 'LESS=FRSXMK' "$T/pager.env"
+check "... LESSSECURE=1 for root" grep -qx 'LESSSECURE=1' "$T/pager.env"
+rm -f "$T/paged"
+GOCRASHCTL_PAGER=$pager on_tty --no-pager list >"$T/nopager.tty"
+check "--no-pager: not paged" test ! -e "$T/paged"
+check "... but shown" grep -q 'REASON' "$T/nopager.tty"
+GOCRASHCTL_PAGER=$pager "$GOCRASHCTL" --store="$STORE" list >/dev/null
+check "piped: not paged" test ! -e "$T/paged"
+GOCRASHCTL_PAGER=$pager on_tty --no-legend list >/dev/null
+check "--no-legend: no header" sh -c "! grep -q REASON '$T/paged'"
 finish
