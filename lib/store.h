@@ -137,8 +137,10 @@ struct gc_room {
 /* The store's space policy, whole. Tells whether `incoming` more bytes fit: the filesystem
  * keeps KeepFree free after them, and their entry (entry_bytes so far) stays within MaxUse;
  * the other entries are held to MaxUse when one is committed. Unless GC_ROOM_NO_REMOVE, it
- * first removes the oldest entries (never keep_id) while KeepFree would break, and with
- * GC_ROOM_ALL_LIMITS while MaxCores or MaxUse break too; stale .tmp-* go then as well. Takes
+ * first removes entries (never keep_id) while KeepFree would break, and with
+ * GC_ROOM_ALL_LIMITS while MaxCores or MaxUse break too, but only for a limit that removing
+ * them all would restore; the user holding the most goes first, oldest first within (by
+ * entries for MaxCores, by bytes otherwise). Stale .tmp-* go then as well. Takes
  * the store lock to remove. Without GC_ROOM_ALL_LIMITS it costs one statvfs unless something
  * must go, so a growing core may ask often. Returns 0 with ret filled, or a negative errno
  * when the filesystem cannot be asked. */
