@@ -856,6 +856,9 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	if (r >= 0 && meta.id) {
 		recompress_core(&c, &meta);
 		record_total_cost(&c, &meta);
+		/* Entries of handlers still at work were spared by the pass after commit: the last
+		 * handler to finish brings the store within its limits. */
+		apply_quota(&c, meta.id);
 	}
 	capture_done(&c);
 	gc_sandbox_mark_privileged(was_privileged);

@@ -23,11 +23,15 @@
 #include "log.h"
 #include "macro.h"
 
-#define TMP_PREFIX	 ".tmp-"
-#define DEL_PREFIX	 ".tmp-del-"
-#define META_MAX_SIZE	 (16u << 20)
-#define MAX_SUFFIX	 100000
-#define STALE_TMP_USEC	 (3600ull * 1000000ull)
+#define TMP_PREFIX     ".tmp-"
+#define DEL_PREFIX     ".tmp-del-"
+#define META_MAX_SIZE  (16u << 20)
+#define MAX_SUFFIX     100000
+#define STALE_TMP_USEC (3600ull * 1000000ull)
+/* A committed entry whose handler has not recorded its total cost yet, for a crash younger
+ * than this, is still being analysed and reported: no vacuum removes it from under the
+ * journal line about to name it. Past it, its handler is taken for killed. */
+#define IN_PROGRESS_USEC (600ull * 1000000ull)
 #define REMOVE_MAX_DEPTH 8
 
 struct gc_store {
@@ -1141,11 +1145,18 @@ static size_t owner_of(struct vacuum_plan *p, int64_t uid)
 	return p->n_owners++;
 }
 
-/* Sizes every entry and sums them per user; keep_id counts for its user, but is no
- * candidate. */
+static bool in_progress(const struct gc_meta *meta, uint64_t now)
+{
+	return !meta->present[GC_META_handler_cpu_usec] && meta->time_usec <= now &&
+	       now - meta->time_usec < IN_PROGRESS_USEC;
+}
+
+/* Sizes every entry and sums them per user; keep_id and entries still in progress count for
+ * their user, but are no candidates. */
 static int vacuum_plan_new(struct gc_store *store, const struct gc_meta *metas, size_t n,
 			   const char *keep_id, struct vacuum_plan *ret)
 {
+	uint64_t now = gc_clock_usec(CLOCK_REALTIME);
 	struct vacuum_plan p = {
 	    .candidates = calloc(MAX(n, (size_t)1), sizeof(*p.candidates)),
 	    .owners = calloc(MAX(n, (size_t)1), sizeof(*p.owners)),
@@ -1163,7 +1174,7 @@ static int vacuum_plan_new(struct gc_store *store, const struct gc_meta *metas, 
 			continue; /* gone meanwhile */
 		p.owners[o].bytes += bytes;
 		p.owners[o].count++;
-		if (keep_id && strcmp(metas[i].id, keep_id) == 0)
+		if ((keep_id && strcmp(metas[i].id, keep_id) == 0) || in_progress(&metas[i], now))
 			continue;
 		p.owners[o].left++;
 		p.removable_bytes += bytes;
@@ -1207,15 +1218,16 @@ static void drop_unreachable(struct gc_store *store, struct vacuum_state *s,
 {
 	struct gc_quota *q = &s->quota;
 	uint64_t reachable_free = add_saturating(s->fs_free, p->removable_bytes);
-	char a[32], b[32];
+	char a[32], b[32], c[32];
 
 	if (keep_free_broken(s) && reachable_free < add_saturating(q->keep_free, q->incoming)) {
 		gc_format_bytes(s->fs_free, a, sizeof(a));
-		gc_format_bytes(q->keep_free, b, sizeof(b));
+		gc_format_bytes(q->incoming, b, sizeof(b));
+		gc_format_bytes(q->keep_free, c, sizeof(c));
 		gc_log(LOG_INFO,
-		       "%s has %s free, below KeepFree=%s, and removing entries cannot restore "
-		       "it: none removed for it",
-		       store->path, a, b);
+		       "%s has %s free: removing entries cannot make %s more above KeepFree=%s, "
+		       "so none is removed for it",
+		       store->path, a, b, c);
 		q->keep_free = q->incoming = 0;
 	}
 	if (q->max_use > 0 && s->used > q->max_use && s->used - p->removable_bytes > q->max_use)
