@@ -308,6 +308,7 @@ static void check_space(struct capture *c)
 	struct gc_room_request req = {
 	    .incoming = space_margin(c, stored),
 	    .entry_bytes = stored,
+	    .entry_id = gc_entry_id(c->entry),
 	};
 	struct gc_room room;
 	char a[32], b[32];

@@ -1336,11 +1336,38 @@ static void vacuum_under_lock(struct gc_store *store, const struct gc_quota *quo
 	gc_store_unlock(store);
 }
 
+/* Bytes of the entries other writers are writing now. */
+static uint64_t others_writing(struct gc_store *store, const char *entry_id)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	uint64_t now = gc_clock_usec(CLOCK_REALTIME), total = 0;
+	struct dirent *de;
+	int fd;
+
+	fd = opendir_at(store->dirfd, ".", false, &dir);
+	if (fd < 0)
+		return 0;
+	while ((de = readdir(dir))) {
+		const char *id = de->d_name + strlen(TMP_PREFIX);
+		uint64_t bytes, newest;
+
+		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0 ||
+		    strncmp(de->d_name, DEL_PREFIX, strlen(DEL_PREFIX)) == 0 ||
+		    (entry_id && strcmp(id, entry_id) == 0))
+			continue;
+		if (measure_dir(fd, de->d_name, &bytes, &newest) < 0 ||
+		    newest + STALE_TMP_USEC <= now)
+			continue;
+		total = add_saturating(total, bytes);
+	}
+	return total;
+}
+
 int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
 		       const struct gc_room_request *req, struct gc_room *ret)
 {
 	struct gc_room room = {};
-	uint64_t fs_size, keep_free, max_use, needed;
+	uint64_t fs_size, keep_free, max_use, needed, entry_bytes = req->entry_bytes;
 	bool all = req->flags & GC_ROOM_ALL_LIMITS;
 	int r;
 
@@ -1364,13 +1391,15 @@ int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *pol
 			return r;
 	}
 	room.headroom = room.fs_free > keep_free ? room.fs_free - keep_free : 0;
+	if (max_use > 0 && !all)
+		entry_bytes = add_saturating(entry_bytes, others_writing(store, req->entry_id));
 	if (max_use > 0)
 		room.headroom =
-		    MIN(room.headroom, max_use > req->entry_bytes ? max_use - req->entry_bytes : 0);
+		    MIN(room.headroom, max_use > entry_bytes ? max_use - entry_bytes : 0);
 	if (room.fs_free < needed) {
 		room.limit = GC_ROOM_KEEP_FREE;
 		room.limit_bytes = keep_free;
-	} else if (max_use > 0 && add_saturating(req->entry_bytes, req->incoming) > max_use) {
+	} else if (max_use > 0 && add_saturating(entry_bytes, req->incoming) > max_use) {
 		room.limit = GC_ROOM_MAX_USE;
 		room.limit_bytes = max_use;
 	}

@@ -116,6 +116,7 @@ enum {
 struct gc_room_request {
 	uint64_t incoming;    /* bytes about to be written */
 	uint64_t entry_bytes; /* what the entry they go to holds already */
+	const char *entry_id; /* that entry, being written (gc_entry_id), or NULL */
 	const char *keep_id;  /* an entry never removed (the one just committed), or NULL */
 	unsigned flags;	      /* GC_ROOM_* */
 };
@@ -135,7 +136,9 @@ struct gc_room {
 };
 
 /* The store's space policy, whole. Tells whether `incoming` more bytes fit: the filesystem
- * keeps KeepFree free after them, and their entry (entry_bytes so far) stays within MaxUse;
+ * keeps KeepFree free after them, and their entry (entry_bytes so far) stays within MaxUse
+ * together with the entries other writers are writing now (.tmp-* other than entry_id's, not
+ * stale: no vacuum can remove them, and they will be committed too);
  * the other entries are held to MaxUse when one is committed. Unless GC_ROOM_NO_REMOVE, it
  * first removes entries (never keep_id) while KeepFree would break, and with
  * GC_ROOM_ALL_LIMITS while MaxCores or MaxUse break too, but only for a limit that removing

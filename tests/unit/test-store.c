@@ -1355,6 +1355,37 @@ static void test_vacuum_spares_entries_in_progress(void **state)
 	free(mine);
 }
 
+/* MaxUse holds for the entry being written and those other writers are writing now
+ * together: four concurrent captures each took MaxUse. */
+static void test_make_room_counts_other_writers(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {.max_use = {.value = 3 * MIB}};
+	struct gc_entry *mine, *other;
+	struct gc_room_request req = {.incoming = MIB / 2, .entry_bytes = MIB};
+	struct gc_room room;
+	int fd;
+
+	assert_int_equal(gc_entry_new(f->store, T0, 1, &mine), 0);
+	assert_int_equal(gc_entry_new(f->store, T0, 2, &other), 0);
+	fd = gc_entry_open_core(mine);
+	write_pattern(fd, MIB);
+	close(fd);
+	req.entry_id = gc_entry_id(mine);
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	fd = gc_entry_open_core(other);
+	write_pattern(fd, 2 * MIB);
+	close(fd);
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_MAX_USE);
+	assert_true(room.headroom < MIB / 2);
+	gc_entry_abort(other);
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	gc_entry_abort(mine);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1387,6 +1418,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_make_room_names_keep_free, setup_small,
 					    teardown_small),
 	    cmocka_unit_test_setup_teardown(test_vacuum_worst_user_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_room_counts_other_writers, setup_small,
+					    teardown_small),
 	    cmocka_unit_test_setup_teardown(test_vacuum_spares_entries_in_progress, setup,
 					    teardown),
 	};
