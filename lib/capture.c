@@ -408,8 +408,12 @@ static int salvage_core(struct capture *c)
 	int r;
 
 	r = gc_zwriter_salvage(c->writer, &c->stored_raw, &c->stored_size);
-	if (r < 0)
+	if (r < 0) {
+		/* Unreadable frames are worth less than the room the meta needs. */
+		if (c->core_fd >= 0)
+			(void)ftruncate(c->core_fd, 0);
 		return gc_log_errno(LOG_ERR, r, "cannot end the core after the write error either");
+	}
 	c->salvaged = true;
 	gc_format_bytes(c->stored_raw, kept, sizeof(kept));
 	gc_log(LOG_WARNING, "the core is cut at %s, its last whole frame: %s", kept,
