@@ -532,9 +532,13 @@ static void describe_cost(const struct capture *c, struct gc_meta *m)
 }
 
 /* The new entry is in: older ones go until every limit holds again. */
-static void apply_quota(struct capture *c, const char *keep_id)
+static void apply_quota(struct capture *c, const struct gc_meta *m)
 {
-	struct gc_room_request req = {.keep_id = keep_id, .flags = GC_ROOM_ALL_LIMITS};
+	struct gc_room_request req = {
+	    .keep_id = m->id,
+	    .entry_bytes = m->core_stored ? m->stored_size : 0,
+	    .flags = GC_ROOM_ALL_LIMITS,
+	};
 	struct gc_room room;
 
 	(void)gc_store_make_room(c->store, &c->space, &req, &room);
@@ -582,7 +586,7 @@ static int commit_entry(struct capture *c, struct gc_meta *m)
 				    first_of(c->proc.comm, c->request->comm, "?"),
 				    (int)c->request->pid, gc_signal_name(c->request->signal));
 	c->entry = NULL;
-	apply_quota(c, m->id);
+	apply_quota(c, m);
 	return 0;
 }
 
@@ -863,7 +867,7 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 		record_total_cost(&c, &meta);
 		/* Entries of handlers still at work were spared by the pass after commit: the last
 		 * handler to finish brings the store within its limits. */
-		apply_quota(&c, meta.id);
+		apply_quota(&c, &meta);
 	}
 	capture_done(&c);
 	gc_sandbox_mark_privileged(was_privileged);

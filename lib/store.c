@@ -1379,7 +1379,7 @@ int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *pol
 	needed = add_saturating(keep_free, req->incoming);
 	if (!(req->flags & GC_ROOM_NO_REMOVE) && (all || room.fs_free < needed)) {
 		struct gc_quota quota = {
-		    .keep_free = keep_free,
+		    .keep_free = all && req->entry_bytes == 0 ? 0 : keep_free,
 		    .incoming = req->incoming,
 		    .max_use = all ? max_use : 0,
 		    .max_cores = all ? policy->max_cores : 0,

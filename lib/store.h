@@ -107,7 +107,9 @@ struct gc_space_policy {
 };
 
 enum {
-	/* An entry was committed: remove old entries until MaxCores and MaxUse hold too. */
+	/* An entry was committed: remove old entries until MaxCores and MaxUse hold too, and
+	 * KeepFree when entry_bytes (what that entry holds) is not 0: an entry that took no room
+	 * is no reason to give the room of others to whatever filled the filesystem. */
 	GC_ROOM_ALL_LIMITS = 1 << 0,
 	/* Remove nothing, only tell whether there is room (a copy is not worth a crash). */
 	GC_ROOM_NO_REMOVE = 1 << 1,
@@ -115,7 +117,7 @@ enum {
 
 struct gc_room_request {
 	uint64_t incoming;    /* bytes about to be written */
-	uint64_t entry_bytes; /* what the entry they go to holds already */
+	uint64_t entry_bytes; /* what the entry they go to holds already (or was committed with) */
 	const char *entry_id; /* that entry, being written (gc_entry_id), or NULL */
 	const char *keep_id;  /* an entry never removed (the one just committed), or NULL */
 	unsigned flags;	      /* GC_ROOM_* */
