@@ -64,8 +64,9 @@ rm -f "$T/small/fill/f"
 # --- Concurrent big captures into what is left: real ENOSPC ----------------------------------
 rm -rf "$STORE"
 printf '[Store]\nKeepFree=0\nMaxUse=0\n' | write_config
-for i in 1 2 3 4; do crash ./bigheap 256 & done
-wait
+pids=()
+for i in 1 2 3 4; do crash ./bigheap 256 & pids+=($!); done
+wait "${pids[@]}" # not journald, which start_journald may have started
 check "four crashes, four entries" wait_entries 4
 wait_handlers
 check "four entries, no more" test "$(count_entries)" = 4
