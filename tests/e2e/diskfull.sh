@@ -92,5 +92,35 @@ for id in $(ctl list --json | python3 -c 'import json,sys; [print(e["id"]) for e
 	check "$id: a journal line ($msg)" sh -c "printf '%s' '$msg' | grep -Eq 'core stored truncated|core not stored'"
 done
 echo "$enospc of 4 captures met ENOSPC"
-check "a capture met a real ENOSPC" test "$enospc" -ge 1
+
+# --- Another user fills the disk while a core is being written: ENOSPC for sure ---------------
+rm -rf "$STORE"
+crash ./bigheap 256 &
+crash_pid=$!
+for i in $(seq 1 1000); do
+	f=$(ls "$STORE"/.tmp-*/core.zst 2>/dev/null | head -1 || true)
+	[ -n "$f" ] && [ "$(stat -c %s "$f" 2>/dev/null || echo 0)" -gt $((1 << 20)) ] && break
+	sleep 0.01
+done
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	dd if=/dev/zero of="$T/small/fill/f" bs=1M status=none 2>/dev/null || true
+wait "$crash_pid"
+check "an entry" wait_entries 1
+wait_handlers
+id=$(json_field id)
+error=$(info_field "$id" core_error)
+echo "$id: stored=$(info_field "$id" core_stored) $(info_field "$id" stored_size) bytes, error: $error"
+check "the write met ENOSPC" sh -c "printf '%s' '$error' | grep -q 'No space left'"
+check "the core is stored" test "$(info_field "$id" core_stored)" = true
+check "... flagged truncated" test "$(info_field "$id" truncated)" = true
+check "... zstd -t passes" zstd -q -t "$STORE/$id/core.zst"
+check "... gocrashctl dump restores it" ctl dump "$id" -o "$T/cut.core"
+size=$(stat -c %s "$T/cut.core")
+check "... cut at a frame boundary ($size bytes)" test "$size" -gt 0 -a $((size % (4 << 20))) = 0
+check "... a prefix of the stream" test "$size" -lt "$(info_field "$id" core_size)"
+msg=$(journal_message "$id")
+echo "journal: $msg"
+check "the journal says it was cut, and why" \
+	sh -c "printf '%s' '$msg' | grep -q 'core stored truncated (writing the core failed: No space left'"
+rm -f "$T/small/fill/f"
 finish
