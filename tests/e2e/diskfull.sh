@@ -3,9 +3,11 @@
 # - Filled below KeepFree by another user: the earlier entries stay (they were all removed,
 #   and the new core stored as 0 bytes anyway); the new crash gets an entry saying its core was
 #   not stored and why, and a journal line saying so.
-# - Concurrent big captures meet ENOSPC: every crash leaves an entry and a journal line (two of
-#   four left nothing), and every stored core is cut at a frame boundary, restorable and
-#   flagged (they had no seek table: "Bad message").
+# - Four concurrent big captures: every crash leaves an entry, a journal line and a readable,
+#   flagged core (here they usually stop at the space check rather than meet ENOSPC).
+# - Another user fills the disk while a core is written, a certain ENOSPC: the core is cut at
+#   a frame boundary, restorable and flagged, and the journal says so (the crash left no entry
+#   at all; cores that kept frames had no seek table: "Bad message").
 . "$(dirname "$0")/lib.sh"
 
 command -v journalctl >/dev/null || skip "journalctl is not installed"
