@@ -29,6 +29,10 @@
 #define SPACE_CHECK_STEP (8u << 20)  /* raw bytes between two looks at the free space */
 #define COMPRESS_SLACK	 (64u << 10) /* frame headers and the seek table, with room to spare */
 #define RECOMPRESS_NICE	 10	     /* below the restarting service, above idle */
+/* Held on the store's filesystem while the core is written, given back for the seek table and
+ * the meta: a full disk still gets a readable core and an entry (the table of a 32 GiB core
+ * takes 64 KiB, a meta a few). */
+#define SPACE_RESERVE (128u << 10)
 /* Compression below the kernel's dump and our reader: on 2 CPUs, workers at the same priority
  * took half a CPU from the dump and held the process 35% longer (tests/bench/handlers.sh). */
 #define CAPTURE_WORKER_NICE 10
@@ -54,6 +58,7 @@ struct capture {
 	struct gc_entry *entry;
 	struct gc_zwriter *writer;
 	int core_fd;
+	int reserve_fd;	     /* an unnamed file holding SPACE_RESERVE, or -EBADF */
 	bool storing;	     /* bytes still go to the writer */
 	bool forward_failed; /* NonGo=forward could not hand the core over: store it */
 	char *stop_reason;   /* why storing stopped early */
@@ -62,6 +67,8 @@ struct capture {
 	uint64_t fed_bytes;  /* bytes given to the writer */
 	uint64_t next_space_check;
 	uint64_t stored_size;
+	uint64_t stored_raw;   /* raw bytes the stored core holds */
+	bool salvaged;	       /* the core was cut back to its last whole frame after an error */
 	uint64_t time_usec;    /* the crash: %t, or when the handler started */
 	uint64_t start_usec;   /* CLOCK_MONOTONIC when the handler started */
 	uint64_t drained_usec; /* ... and when the pipe was released */
@@ -74,6 +81,8 @@ static void capture_done(struct capture *c)
 	gc_zwriter_free(c->writer);
 	if (c->core_fd >= 0)
 		close(c->core_fd);
+	if (c->reserve_fd >= 0)
+		close(c->reserve_fd);
 	if (c->entry)
 		gc_entry_abort(c->entry);
 	gc_store_free(c->store);
@@ -201,6 +210,26 @@ static int open_store(struct capture *c)
 	return gc_store_open(GC_STORE_DIR, true, &c->store);
 }
 
+/* Best effort: without O_TMPFILE or room, the core is written without a reserve. */
+static void hold_reserve(struct capture *c)
+{
+	int fd = openat(gc_store_dirfd(c->store), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return;
+	if (fallocate(fd, 0, 0, SPACE_RESERVE) < 0) {
+		close(fd);
+		return;
+	}
+	c->reserve_fd = fd;
+}
+
+static void release_reserve(struct capture *c)
+{
+	if (c->reserve_fd >= 0)
+		close(TAKE_FD(c->reserve_fd));
+}
+
 static int start_entry(struct capture *c)
 {
 	struct gc_zwriter_options options = {
@@ -224,6 +253,7 @@ static int start_entry(struct capture *c)
 	r = gc_zwriter_new(c->core_fd, &options, &c->writer);
 	if (r < 0)
 		return gc_log_errno(LOG_ERR, r, "cannot start the compressor");
+	hold_reserve(c);
 	c->storing = true;
 	return 0;
 }
@@ -288,6 +318,7 @@ static void check_space(struct capture *c)
 	struct gc_room_request req = {
 	    .incoming = space_margin(c, stored),
 	    .entry_bytes = stored,
+	    .entry_id = gc_entry_id(c->entry),
 	};
 	struct gc_room room;
 	char a[32], b[32];
@@ -390,21 +421,45 @@ static int drain_input(struct capture *c)
 	return r;
 }
 
+/* After a failed write (a full disk, EIO): the frames that reached the disk whole stay, a
+ * readable core cut at a frame boundary. */
+static int salvage_core(struct capture *c)
+{
+	char kept[32];
+	int r;
+
+	r = gc_zwriter_salvage(c->writer, &c->stored_raw, &c->stored_size);
+	if (r < 0) {
+		/* Unreadable frames are worth less than the room the meta needs. */
+		if (c->core_fd >= 0)
+			(void)ftruncate(c->core_fd, 0);
+		return gc_log_errno(LOG_ERR, r, "cannot end the core after the write error either");
+	}
+	c->salvaged = true;
+	gc_format_bytes(c->stored_raw, kept, sizeof(kept));
+	gc_log(LOG_WARNING, "the core is cut at %s, its last whole frame: %s", kept,
+	       c->write_error ? c->write_error : "the write failed");
+	return 0;
+}
+
 static int finish_core(struct capture *c)
 {
-	uint64_t raw_size = 0;
-	int r;
+	int r = 0;
 
 	if (!c->writer)
 		return 0;
-	r = gc_zwriter_finish(c->writer, &raw_size, &c->stored_size);
+	/* The seek table, and then the meta, take what the reserve held. */
+	release_reserve(c);
+	if (!c->write_error)
+		r = gc_zwriter_finish(c->writer, &c->stored_raw, &c->stored_size);
 	if (r < 0) {
 		gc_log_errno(LOG_ERR, r, "finishing the compressed core failed");
-		if (!c->write_error &&
-		    asprintf(&c->write_error, "finishing the compressed core failed: %s",
+		if (asprintf(&c->write_error, "finishing the compressed core failed: %s",
 			     strerror(-r)) < 0)
 			c->write_error = NULL;
 	}
+	if (c->write_error)
+		r = salvage_core(c);
 	return r;
 }
 
@@ -413,18 +468,26 @@ static char *strdup_or_null(const char *s)
 	return s && *s ? strdup(s) : NULL;
 }
 
+/* A core cut to nothing is no core: "not stored", and why, rather than an empty core that
+ * the analysis would call empty and its report damaged. */
 static void describe_core(const struct capture *c, struct gc_meta *m)
 {
-	const char *reason = c->stop_reason;
+	const char *reason = c->stop_reason ? c->stop_reason : c->write_error;
 
 	m->core_size = c->raw_bytes;
 	m->stored_size = c->stored_size;
-	m->core_stored = c->writer && !c->write_error;
-	if (!reason && c->write_error)
-		reason = "the write failed";
+	m->core_stored = c->writer && (!c->write_error || c->salvaged);
+	if (m->core_stored && c->stored_raw == 0 && c->raw_bytes > 0) {
+		m->core_stored = false;
+		m->stored_size = 0;
+	}
 	m->truncated = reason != NULL;
 	m->truncated_reason = strdup_or_null(reason);
-	m->core_error = strdup_or_null(c->write_error);
+	if (c->write_error)
+		m->core_error = strdup_or_null(c->write_error);
+	else if (!m->core_stored && reason &&
+		 asprintf(&m->core_error, "not stored: %s", reason) < 0)
+		m->core_error = NULL;
 	if (!c->writer && !wants_core(c))
 		m->truncated = false;
 }
@@ -494,9 +557,13 @@ static void describe_cost(const struct capture *c, struct gc_meta *m)
 }
 
 /* The new entry is in: older ones go until every limit holds again. */
-static void apply_quota(struct capture *c, const char *keep_id)
+static void apply_quota(struct capture *c, const struct gc_meta *m)
 {
-	struct gc_room_request req = {.keep_id = keep_id, .flags = GC_ROOM_ALL_LIMITS};
+	struct gc_room_request req = {
+	    .keep_id = m->id,
+	    .entry_bytes = m->core_stored ? m->stored_size : 0,
+	    .flags = GC_ROOM_ALL_LIMITS,
+	};
 	struct gc_room room;
 
 	(void)gc_store_make_room(c->store, &c->space, &req, &room);
@@ -513,21 +580,50 @@ static void journal_recovered(const struct gc_meta *meta, void *userdata)
 				 c->request->config->coredump_compatible);
 }
 
+static bool is_no_space(int r)
+{
+	return r == -ENOSPC || r == -EDQUOT;
+}
+
+/* No room for the meta even after the reserve went back: this entry's own core goes (never
+ * another entry), so that the crash keeps an entry and a journal line. */
+static int commit_without_core(struct capture *c, struct gc_meta *m)
+{
+	char *error = NULL;
+
+	if (c->core_fd < 0 || ftruncate(c->core_fd, 0) < 0)
+		return -ENOSPC;
+	gc_log(LOG_WARNING, "no room for the entry's meta: dropping its core to keep the entry");
+	if (asprintf(&error, "not stored: no room left for the entry on %s",
+		     gc_store_path(c->store)) < 0)
+		error = NULL;
+	free(m->core_error);
+	m->core_error = error;
+	m->core_stored = false;
+	m->stored_size = 0;
+	if (!m->truncated_reason)
+		m->truncated_reason = strdup_or_null("no space left for the entry");
+	m->truncated = true;
+	return gc_entry_commit(c->entry, m);
+}
+
 static int commit_entry(struct capture *c, struct gc_meta *m)
 {
 	int r;
 
-	if (c->core_fd >= 0) {
-		close(c->core_fd);
-		c->core_fd = -EBADF;
-	}
+	release_reserve(c);
 	r = gc_entry_commit(c->entry, m);
-	if (r >= 0)
-		c->entry = NULL;
+	if (is_no_space(r))
+		r = commit_without_core(c, m);
+	if (c->core_fd >= 0)
+		close(TAKE_FD(c->core_fd));
 	if (r < 0)
-		return gc_log_errno(LOG_ERR, r, "cannot commit the crash entry");
+		return gc_log_errno(LOG_ERR, r, "%s[%d] crashed with %s; no entry could be stored",
+				    first_of(c->proc.comm, c->request->comm, "?"),
+				    (int)c->request->pid, gc_signal_name(c->request->signal));
+	c->entry = NULL;
 	(void)gc_store_recover(c->store, journal_recovered, c);
-	apply_quota(c, m->id);
+	apply_quota(c, m);
 	return 0;
 }
 
@@ -802,6 +898,7 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 		      .max_cores = request->config->max_cores},
 	    .proc = GC_PROC_INFO_INIT,
 	    .core_fd = -EBADF,
+	    .reserve_fd = -EBADF,
 	    .pipe_limit = -1,
 	    .time_usec = request->time_usec ? request->time_usec : gc_clock_usec(CLOCK_REALTIME),
 	    .start_usec = gc_clock_usec(CLOCK_MONOTONIC),
@@ -822,6 +919,9 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	if (r >= 0 && meta.id) {
 		recompress_core(&c, &meta);
 		record_total_cost(&c, &meta);
+		/* Entries of handlers still at work were spared by the pass after commit: the last
+		 * handler to finish brings the store within its limits. */
+		apply_quota(&c, &meta);
 	}
 	capture_done(&c);
 	gc_sandbox_mark_privileged(was_privileged);

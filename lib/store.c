@@ -24,11 +24,15 @@
 #include "log.h"
 #include "macro.h"
 
-#define TMP_PREFIX	 ".tmp-"
-#define DEL_PREFIX	 ".tmp-del-"
-#define META_MAX_SIZE	 (16u << 20)
-#define MAX_SUFFIX	 100000
-#define STALE_TMP_USEC	 (3600ull * 1000000ull)
+#define TMP_PREFIX     ".tmp-"
+#define DEL_PREFIX     ".tmp-del-"
+#define META_MAX_SIZE  (16u << 20)
+#define MAX_SUFFIX     100000
+#define STALE_TMP_USEC (3600ull * 1000000ull)
+/* A committed entry whose handler has not recorded its total cost yet, for a crash younger
+ * than this, is still being analysed and reported: no vacuum removes it from under the
+ * journal line about to name it. Past it, its handler is taken for killed. */
+#define IN_PROGRESS_USEC (600ull * 1000000ull)
 #define REMOVE_MAX_DEPTH 8
 
 /* A writer holds the flock of its .tmp-ID for its whole life and says so with this file in
@@ -1452,20 +1456,32 @@ static int remove_entry(struct gc_store *store, const char *id, uint64_t *bytes)
 	return 0;
 }
 
-/* Limits in bytes, 0 = none. */
+static uint64_t add_saturating(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Limits in bytes, 0 = none; KeepFree must hold with `incoming` more bytes written. */
 struct gc_quota {
-	uint64_t max_use, keep_free, max_cores;
+	uint64_t max_use, keep_free, incoming, max_cores;
 };
 
 struct vacuum_state {
-	const struct gc_quota *quota;
+	struct gc_quota quota; /* only the limits removals can meet */
 	uint64_t count, used, fs_free;
 };
+
+static bool keep_free_broken(const struct vacuum_state *s)
+{
+	uint64_t needed = add_saturating(s->quota.keep_free, s->quota.incoming);
+
+	return needed > 0 && s->fs_free < needed;
+}
 
 /* Names the quota the store breaks, or NULL when all hold. */
 static const char *quota_broken(const struct vacuum_state *s, uint64_t *limit)
 {
-	const struct gc_quota *q = s->quota;
+	const struct gc_quota *q = &s->quota;
 
 	if (q->max_cores > 0 && s->count > q->max_cores) {
 		*limit = q->max_cores;
@@ -1475,18 +1491,170 @@ static const char *quota_broken(const struct vacuum_state *s, uint64_t *limit)
 		*limit = q->max_use;
 		return "MaxUse";
 	}
-	if (q->keep_free > 0 && s->fs_free < q->keep_free) {
+	if (keep_free_broken(s)) {
 		*limit = q->keep_free;
 		return "KeepFree";
 	}
 	return NULL;
 }
 
+/* An entry the vacuum may remove, and what its user holds in the store. */
+struct candidate {
+	const struct gc_meta *meta; /* oldest first */
+	uint64_t bytes;
+	size_t owner;
+	bool removed;
+};
+
+struct owner {
+	int64_t uid;
+	uint64_t bytes, count; /* the entry kept (keep_id) included */
+	size_t left;	       /* candidates not removed */
+};
+
+struct vacuum_plan {
+	struct candidate *candidates;
+	size_t n_candidates;
+	struct owner *owners;
+	size_t n_owners;
+	uint64_t removable_bytes;
+};
+
+static void vacuum_plan_done(struct vacuum_plan *p)
+{
+	free(p->candidates);
+	free(p->owners);
+}
+
+static size_t owner_of(struct vacuum_plan *p, int64_t uid)
+{
+	for (size_t i = 0; i < p->n_owners; i++)
+		if (p->owners[i].uid == uid)
+			return i;
+	p->owners[p->n_owners] = (struct owner){.uid = uid};
+	return p->n_owners++;
+}
+
+static bool in_progress(const struct gc_meta *meta, uint64_t now)
+{
+	return !meta->present[GC_META_handler_cpu_usec] && meta->time_usec <= now &&
+	       now - meta->time_usec < IN_PROGRESS_USEC;
+}
+
+/* Sizes every entry and sums them per user; keep_id and entries still in progress count for
+ * their user, but are no candidates. */
+static int vacuum_plan_new(struct gc_store *store, const struct gc_meta *metas, size_t n,
+			   const char *keep_id, struct vacuum_plan *ret)
+{
+	uint64_t now = gc_clock_usec(CLOCK_REALTIME);
+	struct vacuum_plan p = {
+	    .candidates = calloc(MAX(n, (size_t)1), sizeof(*p.candidates)),
+	    .owners = calloc(MAX(n, (size_t)1), sizeof(*p.owners)),
+	};
+
+	if (!p.candidates || !p.owners) {
+		vacuum_plan_done(&p);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t bytes = 0, mtime;
+		size_t o = owner_of(&p, metas[i].uid);
+
+		if (measure_dir(store->dirfd, metas[i].id, &bytes, &mtime) < 0)
+			continue; /* gone meanwhile */
+		p.owners[o].bytes += bytes;
+		p.owners[o].count++;
+		if ((keep_id && strcmp(metas[i].id, keep_id) == 0) || in_progress(&metas[i], now))
+			continue;
+		p.owners[o].left++;
+		p.removable_bytes += bytes;
+		p.candidates[p.n_candidates++] =
+		    (struct candidate){.meta = &metas[i], .bytes = bytes, .owner = o};
+	}
+	*ret = p;
+	return 0;
+}
+
+/* The user holding the most (bytes, or entries when MaxCores is what breaks) gives up their
+ * oldest entry first, as systemd-coredump's vacuum does: one user crashing in a loop or
+ * filling the disk removes their own crashes before anyone else's. */
+static struct candidate *next_candidate(struct vacuum_plan *p, bool by_count)
+{
+	struct owner *worst = NULL;
+
+	for (size_t i = 0; i < p->n_owners; i++) {
+		struct owner *o = &p->owners[i];
+
+		if (o->left == 0)
+			continue;
+		if (!worst || (by_count ? o->count > worst->count : o->bytes > worst->bytes))
+			worst = o;
+	}
+	if (!worst)
+		return NULL;
+	for (size_t i = 0; i < p->n_candidates; i++) {
+		struct candidate *c = &p->candidates[i];
+
+		if (!c->removed && &p->owners[c->owner] == worst)
+			return c;
+	}
+	return NULL;
+}
+
+/* Only limits that removing every candidate would restore are pursued: a filesystem filled
+ * by something else must not cost the store its crashes for nothing. */
+static void drop_unreachable(struct gc_store *store, struct vacuum_state *s,
+			     const struct vacuum_plan *p)
+{
+	struct gc_quota *q = &s->quota;
+	uint64_t reachable_free = add_saturating(s->fs_free, p->removable_bytes);
+	char a[32], b[32], c[32];
+
+	if (keep_free_broken(s) && reachable_free < add_saturating(q->keep_free, q->incoming)) {
+		gc_format_bytes(s->fs_free, a, sizeof(a));
+		gc_format_bytes(q->incoming, b, sizeof(b));
+		gc_format_bytes(q->keep_free, c, sizeof(c));
+		gc_log(LOG_INFO,
+		       "%s has %s free: removing entries cannot make %s more above KeepFree=%s, "
+		       "so none is removed for it",
+		       store->path, a, b, c);
+		q->keep_free = q->incoming = 0;
+	}
+	if (q->max_use > 0 && s->used > q->max_use && s->used - p->removable_bytes > q->max_use)
+		q->max_use = 0;
+	if (q->max_cores > 0 && s->count - p->n_candidates > q->max_cores)
+		q->max_cores = 0;
+}
+
+static int remove_candidate(struct gc_store *store, struct vacuum_state *s, struct vacuum_plan *p,
+			    struct candidate *c, const char *quota, uint64_t limit)
+{
+	struct owner *o = &p->owners[c->owner];
+	uint64_t bytes = 0, fs_size;
+	int r;
+
+	c->removed = true;
+	o->left--;
+	r = remove_entry(store, c->meta->id, &bytes);
+	if (r < 0)
+		return gc_log_errno(LOG_WARNING, r, "Failed to remove %s/%s", store->path,
+				    c->meta->id);
+	gc_log(LOG_INFO, "Removed %s (%" PRIu64 " bytes, uid %" PRIi64 ") to satisfy %s=%" PRIu64,
+	       c->meta->id, bytes, o->uid, quota, limit);
+	o->count--;
+	o->bytes = o->bytes > c->bytes ? o->bytes - c->bytes : 0;
+	s->count--;
+	s->used = s->used > bytes ? s->used - bytes : 0;
+	if (keep_free_broken(s) && store_fs(store, &fs_size, &s->fs_free) < 0)
+		s->quota.keep_free = s->quota.incoming = 0;
+	return 0;
+}
+
 static int vacuum_entries(struct gc_store *store, struct vacuum_state *s, const char *keep_id,
 			  unsigned *removed)
 {
 	struct gc_meta *metas = NULL;
-	uint64_t fs_size;
+	struct vacuum_plan plan;
 	size_t n = 0;
 	int r;
 
@@ -1494,29 +1662,25 @@ static int vacuum_entries(struct gc_store *store, struct vacuum_state *s, const 
 	if (r < 0)
 		return r;
 	s->count = n;
-	for (size_t i = 0; i < n; i++) {
+	r = vacuum_plan_new(store, metas, n, keep_id, &plan);
+	if (r < 0) {
+		gc_meta_array_free(metas, n);
+		return r;
+	}
+	drop_unreachable(store, s, &plan);
+	for (;;) {
 		const char *quota;
-		uint64_t limit, bytes = 0;
+		struct candidate *c;
+		uint64_t limit;
 
 		quota = quota_broken(s, &limit);
-		if (!quota)
+		c = quota ? next_candidate(&plan, strcmp(quota, "MaxCores") == 0) : NULL;
+		if (!c)
 			break;
-		if (keep_id && strcmp(metas[i].id, keep_id) == 0)
-			continue;
-		r = remove_entry(store, metas[i].id, &bytes);
-		if (r < 0) {
-			gc_log_errno(LOG_WARNING, r, "Failed to remove %s/%s", store->path,
-				     metas[i].id);
-			continue;
-		}
-		gc_log(LOG_INFO, "Removed %s (%" PRIu64 " bytes) to satisfy %s=%" PRIu64,
-		       metas[i].id, bytes, quota, limit);
-		(*removed)++;
-		s->count--;
-		s->used = s->used > bytes ? s->used - bytes : 0;
-		if (s->quota->keep_free > 0 && store_fs(store, &fs_size, &s->fs_free) < 0)
-			break;
+		if (remove_candidate(store, s, &plan, c, quota, limit) >= 0)
+			(*removed)++;
 	}
+	vacuum_plan_done(&plan);
 	gc_meta_array_free(metas, n);
 	return 0;
 }
@@ -1526,7 +1690,7 @@ static int vacuum_entries(struct gc_store *store, struct vacuum_state *s, const 
 static int vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
 		  unsigned *removed)
 {
-	struct vacuum_state state = {.quota = quota};
+	struct vacuum_state state = {.quota = *quota};
 	unsigned count = 0;
 	int r;
 
@@ -1546,11 +1710,6 @@ static int vacuum(struct gc_store *store, const struct gc_quota *quota, const ch
 
 /* ---- the space policy ---- */
 
-static uint64_t add_saturating(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 /* A removal that fails is logged by the vacuum; the answer then says what is left. */
 static void vacuum_under_lock(struct gc_store *store, const struct gc_quota *quota,
 			      const char *keep_id, unsigned *removed)
@@ -1567,11 +1726,38 @@ static void vacuum_under_lock(struct gc_store *store, const struct gc_quota *quo
 	gc_store_unlock(store);
 }
 
+/* Bytes of the entries other writers are writing now. */
+static uint64_t others_writing(struct gc_store *store, const char *entry_id)
+{
+	_cleanup_closedir_ DIR *dir = NULL;
+	uint64_t now = gc_clock_usec(CLOCK_REALTIME), total = 0;
+	struct dirent *de;
+	int fd;
+
+	fd = opendir_at(store->dirfd, ".", false, &dir);
+	if (fd < 0)
+		return 0;
+	while ((de = readdir(dir))) {
+		const char *id = de->d_name + strlen(TMP_PREFIX);
+		uint64_t bytes, newest;
+
+		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0 ||
+		    strncmp(de->d_name, DEL_PREFIX, strlen(DEL_PREFIX)) == 0 ||
+		    (entry_id && strcmp(id, entry_id) == 0))
+			continue;
+		if (measure_dir(fd, de->d_name, &bytes, &newest) < 0 ||
+		    newest + STALE_TMP_USEC <= now)
+			continue;
+		total = add_saturating(total, bytes);
+	}
+	return total;
+}
+
 int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
 		       const struct gc_room_request *req, struct gc_room *ret)
 {
 	struct gc_room room = {};
-	uint64_t fs_size, keep_free, max_use, needed;
+	uint64_t fs_size, keep_free, max_use, needed, entry_bytes = req->entry_bytes;
 	bool all = req->flags & GC_ROOM_ALL_LIMITS;
 	int r;
 
@@ -1583,7 +1769,8 @@ int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *pol
 	needed = add_saturating(keep_free, req->incoming);
 	if (!(req->flags & GC_ROOM_NO_REMOVE) && (all || room.fs_free < needed)) {
 		struct gc_quota quota = {
-		    .keep_free = needed,
+		    .keep_free = all && req->entry_bytes == 0 ? 0 : keep_free,
+		    .incoming = req->incoming,
 		    .max_use = all ? max_use : 0,
 		    .max_cores = all ? policy->max_cores : 0,
 		};
@@ -1594,13 +1781,15 @@ int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *pol
 			return r;
 	}
 	room.headroom = room.fs_free > keep_free ? room.fs_free - keep_free : 0;
+	if (max_use > 0 && !all)
+		entry_bytes = add_saturating(entry_bytes, others_writing(store, req->entry_id));
 	if (max_use > 0)
 		room.headroom =
-		    MIN(room.headroom, max_use > req->entry_bytes ? max_use - req->entry_bytes : 0);
+		    MIN(room.headroom, max_use > entry_bytes ? max_use - entry_bytes : 0);
 	if (room.fs_free < needed) {
 		room.limit = GC_ROOM_KEEP_FREE;
 		room.limit_bytes = keep_free;
-	} else if (max_use > 0 && add_saturating(req->entry_bytes, req->incoming) > max_use) {
+	} else if (max_use > 0 && add_saturating(entry_bytes, req->incoming) > max_use) {
 		room.limit = GC_ROOM_MAX_USE;
 		room.limit_bytes = max_use;
 	}

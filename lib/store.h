@@ -126,7 +126,9 @@ struct gc_space_policy {
 };
 
 enum {
-	/* An entry was committed: remove old entries until MaxCores and MaxUse hold too. */
+	/* An entry was committed: remove old entries until MaxCores and MaxUse hold too, and
+	 * KeepFree when entry_bytes (what that entry holds) is not 0: an entry that took no room
+	 * is no reason to give the room of others to whatever filled the filesystem. */
 	GC_ROOM_ALL_LIMITS = 1 << 0,
 	/* Remove nothing, only tell whether there is room (a copy is not worth a crash). */
 	GC_ROOM_NO_REMOVE = 1 << 1,
@@ -134,7 +136,8 @@ enum {
 
 struct gc_room_request {
 	uint64_t incoming;    /* bytes about to be written */
-	uint64_t entry_bytes; /* what the entry they go to holds already */
+	uint64_t entry_bytes; /* what the entry they go to holds already (or was committed with) */
+	const char *entry_id; /* that entry, being written (gc_entry_id), or NULL */
 	const char *keep_id;  /* an entry never removed (the one just committed), or NULL */
 	unsigned flags;	      /* GC_ROOM_* */
 };
@@ -154,10 +157,14 @@ struct gc_room {
 };
 
 /* The store's space policy, whole. Tells whether `incoming` more bytes fit: the filesystem
- * keeps KeepFree free after them, and their entry (entry_bytes so far) stays within MaxUse;
+ * keeps KeepFree free after them, and their entry (entry_bytes so far) stays within MaxUse
+ * together with the entries other writers are writing now (.tmp-* other than entry_id's, not
+ * stale: no vacuum can remove them, and they will be committed too);
  * the other entries are held to MaxUse when one is committed. Unless GC_ROOM_NO_REMOVE, it
- * first removes the oldest entries (never keep_id) while KeepFree would break, and with
- * GC_ROOM_ALL_LIMITS while MaxCores or MaxUse break too; stale .tmp-* go then as well. Takes
+ * first removes entries (never keep_id) while KeepFree would break, and with
+ * GC_ROOM_ALL_LIMITS while MaxCores or MaxUse break too, but only for a limit that removing
+ * them all would restore; the user holding the most goes first, oldest first within (by
+ * entries for MaxCores, by bytes otherwise). Stale .tmp-* go then as well. Takes
  * the store lock to remove. Without GC_ROOM_ALL_LIMITS it costs one statvfs unless something
  * must go, so a growing core may ask often. Returns 0 with ret filled, or a negative errno
  * when the filesystem cannot be asked. */

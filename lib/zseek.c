@@ -128,6 +128,7 @@ static const int ladder_rungs[] = {1, -1, -3, -5, -7, -15, GC_ZSEEK_FASTEST_LEVE
 
 struct gc_zwriter {
 	int fd;
+	off_t start; /* where the stream begins in fd, -1 when fd cannot seek */
 	size_t frame_size;
 	size_t out_capacity;
 
@@ -165,6 +166,7 @@ struct gc_zwriter {
 	struct slot *filling;
 	uint64_t raw_bytes;
 	bool finished;
+	bool ended; /* a seek table was written: by finish, or by salvage */
 };
 
 static void set_error(struct gc_zwriter *w, int r)
@@ -549,6 +551,7 @@ int gc_zwriter_new(int out_fd, const struct gc_zwriter_options *options, struct 
 	pthread_cond_init(&w->work_cond, NULL);
 	pthread_cond_init(&w->idle_cond, NULL);
 	w->fd = out_fd;
+	w->start = lseek(out_fd, 0, SEEK_CUR);
 	w->frame_size = frame_size;
 	w->out_capacity = ZSTD_compressBound(frame_size);
 	w->n_workers = threads;
@@ -722,8 +725,77 @@ int gc_zwriter_finish(struct gc_zwriter *writer, uint64_t *raw_size, uint64_t *s
 		pthread_mutex_unlock(&writer->lock);
 		return r;
 	}
+	writer->ended = true;
 	if (raw_size)
 		*raw_size = writer->raw_bytes;
+	if (stored_size)
+		*stored_size = atomic_load(&writer->stored_bytes);
+	return 0;
+}
+
+/* The frames that are on disk whole: fd's position says how far the writes got, whatever
+ * O_DIRECT still held in its stage. */
+static size_t frames_on_disk(const struct gc_zwriter *w, uint64_t *stored, uint64_t *raw)
+{
+	off_t end = lseek(w->fd, 0, SEEK_CUR);
+	uint64_t written = end > w->start ? (uint64_t)(end - w->start) : 0, s = 0, r = 0;
+	size_t n = 0;
+
+	while (n < w->n_entries && s + w->entries[n].stored_size <= written) {
+		s += w->entries[n].stored_size;
+		r += w->entries[n].raw_size;
+		n++;
+	}
+	*stored = s;
+	*raw = r;
+	return n;
+}
+
+/* Cuts fd after the first n frames (stored bytes of them) and ends the stream there. */
+static int end_stream_at(struct gc_zwriter *w, size_t n, uint64_t stored)
+{
+	off_t end = w->start + (off_t)stored;
+
+	if (ftruncate(w->fd, end) < 0 || lseek(w->fd, end, SEEK_SET) < 0)
+		return negative_errno();
+	w->n_entries = n;
+	atomic_store(&w->stored_bytes, stored);
+	return write_seek_table(w);
+}
+
+int gc_zwriter_salvage(struct gc_zwriter *writer, uint64_t *raw_size, uint64_t *stored_size)
+{
+	uint64_t stored, raw;
+	size_t n;
+	int flags, r;
+
+	if (writer->ended)
+		return -EINVAL;
+	if (writer->start < 0)
+		return -ESPIPE;
+	writer->finished = true;
+	stop_workers(writer);
+	/* What O_DIRECT staged never reached the file: it goes with the frames after it. */
+	writer->direct = false;
+	writer->stage_used = 0;
+	flags = fcntl(writer->fd, F_GETFL);
+	if (flags < 0 || fcntl(writer->fd, F_SETFL, flags & ~O_DIRECT) < 0)
+		return negative_errno();
+	n = frames_on_disk(writer, &stored, &raw);
+	/* No room even for the seek table: each frame given up makes more than it needs. */
+	for (;;) {
+		r = end_stream_at(writer, n, stored);
+		if (r == 0 || n == 0)
+			break;
+		n--;
+		stored -= writer->entries[n].stored_size;
+		raw -= writer->entries[n].raw_size;
+	}
+	if (r < 0)
+		return r;
+	writer->ended = true;
+	if (raw_size)
+		*raw_size = raw;
 	if (stored_size)
 		*stored_size = atomic_load(&writer->stored_bytes);
 	return 0;

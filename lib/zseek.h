@@ -65,8 +65,17 @@ uint64_t gc_zwriter_pending_max(const struct gc_zwriter *writer);
  * errno (no seek table is written after an error); call it once. */
 int gc_zwriter_finish(struct gc_zwriter *writer, uint64_t *raw_size, uint64_t *stored_size);
 
-/* After a successful finish: the level each frame was compressed at, in order, owned by the
- * writer; *n_frames gets their count. */
+/* After an error of write (a full disk, EIO) or finish, instead of finish: ends the stream at
+ * the last frame that reached out_fd whole, so it stays valid, a prefix of the raw data cut
+ * at a frame boundary. Stops the threads, truncates out_fd there and writes the seek table;
+ * when even that does not fit, frames go from the end until it does. Reports the raw and
+ * stored bytes kept (seek table included); either pointer may be NULL. out_fd must be
+ * seekable (-ESPIPE otherwise). Returns 0, -EINVAL after a successful finish, or a negative
+ * errno when not even an empty seek table could be written. */
+int gc_zwriter_salvage(struct gc_zwriter *writer, uint64_t *raw_size, uint64_t *stored_size);
+
+/* After a successful finish or salvage: the level each frame was compressed at, in order, owned by
+ * the writer; *n_frames gets their count. */
 const int8_t *gc_zwriter_frame_levels(const struct gc_zwriter *writer, size_t *n_frames);
 
 /* Frees a writer, finished or not (an unfinished one leaves a stream without seek table). */

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "macro.h"
 #include "store.h"
+#include "util.h"
 #include "zseek.h"
 
 #define T0	  1704164645000000ull /* 2024-01-02 03:04:05 UTC */
@@ -820,14 +821,14 @@ static void test_vacuum_keep_id(void **state)
 	assert_string_equal(metas[0].id, ids[0]);
 	gc_meta_array_free(metas, n);
 
-	/* A quota that cannot be met removes everything it may, and still succeeds. */
+	/* A quota that cannot be met removes nothing for it, and still succeeds. */
 	free(ids[1]);
 	ids[1] = commit_entry(f->store, T0 + 10000000, 1, 100);
 	removed = vacuum(f, &keep_free, ids[1]);
-	assert_int_equal(removed, 1);
+	assert_int_equal(removed, 0);
 	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(metas[0].id, ids[1]);
+	assert_int_equal(n, 2);
+	assert_string_equal(metas[0].id, ids[0]);
 	gc_meta_array_free(metas, n);
 	free_ids(ids, 4);
 }
@@ -1026,8 +1027,8 @@ static void test_make_room_no_remove(void **state)
 	free_ids(ids, 3);
 }
 
-/* KeepFree as a share of the filesystem, and one that cannot be met: everything but keep_id
- * goes, and the answer says why there is still no room. */
+/* KeepFree as a share of the filesystem, and one that cannot be met: nothing goes, and the
+ * answer says why there is no room. */
 static void test_make_room_cannot(void **state)
 {
 	struct fixture *f = small_fs(state);
@@ -1042,8 +1043,9 @@ static void test_make_room_cannot(void **state)
 	assert_int_equal(room.limit, GC_ROOM_KEEP_FREE);
 	assert_int_equal(room.limit_bytes, SMALL_FS_SIZE);
 	assert_int_equal(room.headroom, 0);
-	assert_int_equal(room.removed, 2);
-	assert_int_equal(count_entries(f, ids[1]), 1);
+	/* Removing the other two would not make room: they stay (issue 14, item 2). */
+	assert_int_equal(room.removed, 0);
+	assert_int_equal(count_entries(f, ids[0]), 3);
 	free_ids(ids, 3);
 }
 
@@ -1647,6 +1649,190 @@ static void test_entry_swapped_for_symlink(void **state)
 	assert_int_equal(count_dir(victim), 2);
 }
 
+/* Something else fills the filesystem below KeepFree: removing every entry would not restore
+ * it, so none is removed, for a growing core or after a commit (they were all removed, and
+ * the new core stored empty anyway). */
+static void test_make_room_full_fs_keeps_entries(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {.max_cores = 10};
+	struct gc_room_request req = {.incoming = MIB};
+	struct gc_room room;
+	char filler[192], *ids[3];
+	int fd;
+
+	commit_series(f, ids, 3, MIB);
+	snprintf(filler, sizeof(filler), "%s/filler", f->root);
+	fd = open(filler, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	write_pattern(fd, fs_free(f) - MIB);
+	close(fd);
+	/* 1 MiB free, 3 MiB removable, KeepFree 5 MiB: unreachable. */
+	policy.keep_free.value = 5 * MIB;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_KEEP_FREE);
+	assert_int_equal(room.removed, 0);
+	assert_int_equal(count_entries(f, ids[0]), 3);
+	assert_non_null(strstr(last_info, "cannot make"));
+
+	req = (struct gc_room_request){.keep_id = ids[2], .flags = GC_ROOM_ALL_LIMITS};
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.removed, 0);
+	assert_int_equal(count_entries(f, ids[0]), 3);
+
+	/* Reachable: 1 MiB free + 2 removable >= 2.5 MiB, but the entry just committed took no
+	 * room: nothing goes for it (its core was not stored, the disk filled by another). */
+	policy.keep_free.value = 5 * MIB / 2;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.removed, 0);
+	/* It took room: the oldest go, as few as it takes. */
+	req.entry_bytes = MIB;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_true(room.removed >= 1 && room.removed <= 2);
+	assert_int_equal(count_entries(f, NULL), 3 - room.removed);
+	unlink(filler);
+	free_ids(ids, 3);
+}
+
+/* The KeepFree removal names KeepFree as configured, not KeepFree plus the margin asked. */
+static void test_make_room_names_keep_free(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {};
+	struct gc_room_request req = {.incoming = MIB};
+	struct gc_room room;
+	char expected[64], *ids[2];
+
+	commit_series(f, ids, 2, MIB);
+	policy.keep_free.value = fs_free(f) - MIB / 2;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.removed, 1);
+	snprintf(expected, sizeof(expected), "KeepFree=%" PRIu64, policy.keep_free.value);
+	assert_non_null(strstr(last_info, expected));
+	assert_true(strstr(last_info, expected)[strlen(expected)] == '\0');
+	free_ids(ids, 2);
+}
+
+static char *commit_entry_of(struct gc_store *store, uint64_t time_usec, int64_t uid,
+			     size_t core_size)
+{
+	struct gc_entry *entry;
+	struct gc_meta meta = {.time_usec = time_usec, .pid = 1, .uid = uid};
+	char *id;
+	int fd;
+
+	assert_int_equal(gc_entry_new(store, time_usec, 1, &entry), 0);
+	fd = gc_entry_open_core(entry);
+	assert_true(fd >= 0);
+	write_pattern(fd, core_size);
+	close(fd);
+	meta.core_stored = true;
+	assert_int_equal(gc_entry_commit(entry, &meta), 0);
+	id = TAKE_PTR(meta.id);
+	gc_meta_free(&meta);
+	return id;
+}
+
+static bool has_entry(const struct fixture *f, const char *id)
+{
+	return exists(f, id);
+}
+
+/* One user crashing in a loop loses their own old crashes first, whether the limit is the
+ * count (MaxCores) or the bytes (MaxUse); the other user's older crash stays. */
+static void test_vacuum_worst_user_first(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_space_policy policy = {.max_cores = 4};
+	char *victim = commit_entry_of(f->store, T0, 1000, 64 << 10), *loop[5];
+
+	for (unsigned i = 0; i < 5; i++)
+		loop[i] = commit_entry_of(f->store, T0 + (i + 1) * 1000000ull, 2000, 64 << 10);
+	assert_int_equal(gc_store_lock(f->store), 0);
+	assert_int_equal(vacuum(f, &policy, loop[4]), 2);
+	gc_store_unlock(f->store);
+	assert_true(has_entry(f, victim));
+	assert_false(has_entry(f, loop[0]));
+	assert_false(has_entry(f, loop[1]));
+	assert_true(has_entry(f, loop[2]));
+
+	/* Bytes: user 1000's one big entry outweighs user 2000's three small ones. */
+	free(loop[0]);
+	loop[0] = commit_entry_of(f->store, T0 + 10000000ull, 1000, 1 << 20);
+	policy = (struct gc_space_policy){.max_use = {.value = (1 << 20) + (100 << 10)}};
+	assert_int_equal(gc_store_lock(f->store), 0);
+	assert_int_equal(vacuum(f, &policy, NULL), 2);
+	gc_store_unlock(f->store);
+	/* user 1000's, oldest first, though user 2000's are older than the big one */
+	assert_false(has_entry(f, victim));
+	assert_false(has_entry(f, loop[0]));
+	assert_true(has_entry(f, loop[2]));
+	free(victim);
+	free_ids(loop, 5);
+}
+
+/* An entry committed a moment ago whose handler is not done (no handler_cpu_usec yet) is
+ * spared by another handler's quota pass: its journal line is about to name it. Once done, or
+ * once too old for a handler still to be at work, it may go. */
+static void test_vacuum_spares_entries_in_progress(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_space_policy policy = {.max_cores = 2};
+	uint64_t now = gc_clock_usec(CLOCK_REALTIME);
+	char *old = commit_entry(f->store, T0, 1, 100);
+	char *busy = commit_entry(f->store, now - 1000000, 2, 100);
+	char *mine = commit_entry(f->store, now, 3, 100);
+	struct gc_meta meta;
+
+	assert_int_equal(vacuum(f, &policy, mine), 1);
+	assert_false(exists(f, old));
+	assert_true(exists(f, busy));
+	assert_true(exists(f, mine));
+
+	assert_int_equal(gc_store_find(f->store, busy, &meta), 0);
+	GC_META_SET(&meta, handler_cpu_usec, 1000);
+	assert_int_equal(gc_store_update_meta(f->store, &meta), 0);
+	gc_meta_free(&meta);
+	policy.max_cores = 1;
+	assert_int_equal(vacuum(f, &policy, mine), 1);
+	assert_false(exists(f, busy));
+	assert_true(exists(f, mine));
+	free(old);
+	free(busy);
+	free(mine);
+}
+
+/* MaxUse holds for the entry being written and those other writers are writing now
+ * together: four concurrent captures each took MaxUse. */
+static void test_make_room_counts_other_writers(void **state)
+{
+	struct fixture *f = small_fs(state);
+	struct gc_space_policy policy = {.max_use = {.value = 3 * MIB}};
+	struct gc_entry *mine, *other;
+	struct gc_room_request req = {.incoming = MIB / 2, .entry_bytes = MIB};
+	struct gc_room room;
+	int fd;
+
+	assert_int_equal(gc_entry_new(f->store, T0, 1, &mine), 0);
+	assert_int_equal(gc_entry_new(f->store, T0, 2, &other), 0);
+	fd = gc_entry_open_core(mine);
+	write_pattern(fd, MIB);
+	close(fd);
+	req.entry_id = gc_entry_id(mine);
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	fd = gc_entry_open_core(other);
+	write_pattern(fd, 2 * MIB);
+	close(fd);
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_MAX_USE);
+	assert_true(room.headroom < MIB / 2);
+	gc_entry_abort(other);
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.limit, GC_ROOM_FITS);
+	gc_entry_abort(mine);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1683,6 +1869,15 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_store_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock_file_checked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_entry_swapped_for_symlink, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_room_full_fs_keeps_entries, setup_small,
+					    teardown_small),
+	    cmocka_unit_test_setup_teardown(test_make_room_names_keep_free, setup_small,
+					    teardown_small),
+	    cmocka_unit_test_setup_teardown(test_vacuum_worst_user_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_make_room_counts_other_writers, setup_small,
+					    teardown_small),
+	    cmocka_unit_test_setup_teardown(test_vacuum_spares_entries_in_progress, setup,
+					    teardown),
 	};
 
 	umask(022);

@@ -1026,6 +1026,102 @@ static void test_throughput(void **state)
 	}
 }
 
+/* Limits the file size to `bytes` (SIGXFSZ ignored): writes past it fail with
+ * EFBIG, as they would with ENOSPC on a full disk. */
+static void set_size_limit(uint64_t bytes, struct rlimit *saved, struct sigaction *saved_action)
+{
+	struct sigaction ignore = {.sa_handler = SIG_IGN};
+	struct rlimit limit;
+
+	assert_int_equal(sigaction(SIGXFSZ, &ignore, saved_action), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, saved), 0);
+	limit = *saved;
+	limit.rlim_cur = bytes;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+}
+
+static void restore_size_limit(const struct rlimit *saved, const struct sigaction *saved_action)
+{
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, saved), 0);
+	assert_int_equal(sigaction(SIGXFSZ, saved_action, NULL), 0);
+}
+
+#define SALVAGE_FRAME (64u << 10)
+#define SALVAGE_LIMIT (5u << 19) /* 2.5 MiB: the disk is full there */
+
+/* A write fails part way: salvage keeps the frames that reached the file whole and ends the
+ * stream after them, restorable by the reader and by zstd, a prefix of the data (the stream
+ * had no seek table: unreadable, "Bad message"). Buffered and O_DIRECT. */
+static void test_salvage(void **state)
+{
+	struct fixture *f = *state;
+	const size_t size = 64 * SALVAGE_FRAME;
+	_cleanup_free_ uint8_t *data = random_data(size);
+
+	for (int direct = 0; direct <= 1; direct++) {
+		struct gc_zwriter_options options = {
+		    .level = 1, .threads = 2, .frame_size = SALVAGE_FRAME, .direct = direct};
+		struct sigaction saved_action;
+		struct rlimit saved;
+		struct gc_zwriter *w;
+		uint64_t raw = 0, stored = 0;
+		struct stat st;
+		int r = 0;
+
+		if (f->fd >= 0)
+			close(f->fd);
+		f->fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		assert_true(f->fd >= 0);
+		assert_int_equal(gc_zwriter_new(f->fd, &options, &w), 0);
+		set_size_limit(SALVAGE_LIMIT, &saved, &saved_action);
+		for (size_t done = 0; done < size && r == 0; done += SALVAGE_FRAME)
+			r = gc_zwriter_write(w, data + done, SALVAGE_FRAME);
+		if (r == 0)
+			r = gc_zwriter_finish(w, NULL, NULL);
+		assert_int_equal(r, -EFBIG);
+		assert_int_equal(gc_zwriter_salvage(w, &raw, &stored), 0);
+		restore_size_limit(&saved, &saved_action);
+		gc_zwriter_free(w);
+
+		assert_int_equal(raw % SALVAGE_FRAME, 0);
+		assert_true(raw >= 30 * SALVAGE_FRAME);
+		assert_true(stored <= SALVAGE_LIMIT);
+		assert_int_equal(fstat(f->fd, &st), 0);
+		assert_int_equal(st.st_size, stored);
+		check_reader(f, data, raw, SALVAGE_FRAME);
+		check_zstd_cli(f, data, raw);
+	}
+}
+
+/* The frames fit, the seek table does not, and the disk stays full: the last frame is given
+ * up for the table. */
+static void test_salvage_no_room_for_table(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_zwriter_options options = {.level = 1, .threads = 2, .frame_size = SMALL_FRAME};
+	const size_t size = 10 * SMALL_FRAME;
+	_cleanup_free_ uint8_t *data = wordy_data(size);
+	uint64_t stored = write_stream(f, data, size, &options), raw = 0, kept = 0;
+	struct sigaction saved_action;
+	struct rlimit saved;
+	struct gc_zwriter *w;
+
+	assert_int_equal(ftruncate(f->fd, 0), 0);
+	assert_int_equal(lseek(f->fd, 0, SEEK_SET), 0);
+	assert_int_equal(gc_zwriter_new(f->fd, &options, &w), 0);
+	assert_int_equal(gc_zwriter_write(w, data, size), 0);
+	set_size_limit(stored - 10, &saved, &saved_action);
+	assert_int_equal(gc_zwriter_finish(w, NULL, NULL), -EFBIG);
+	assert_int_equal(gc_zwriter_salvage(w, &raw, &kept), 0);
+	restore_size_limit(&saved, &saved_action);
+	assert_int_equal(gc_zwriter_salvage(w, NULL, NULL), -EINVAL);
+	gc_zwriter_free(w);
+	assert_int_equal(raw, 9 * SMALL_FRAME);
+	assert_true(kept < stored - 10);
+	check_reader(f, data, raw, SMALL_FRAME);
+	check_zstd_cli(f, data, raw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1036,6 +1132,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_negative_levels, setup, teardown),
 	    cmocka_unit_test(test_write_errors),
 	    cmocka_unit_test_setup_teardown(test_seek_table_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_salvage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_salvage_no_room_for_table, setup, teardown),
 	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_seekable, setup, teardown),
