@@ -666,26 +666,39 @@ uint64_t gc_zwriter_pending_max(const struct gc_zwriter *writer)
 	return (uint64_t)writer->n_slots * writer->out_capacity;
 }
 
-static int write_seek_table(struct gc_zwriter *w)
+/* The seek table (a skippable frame) for these frames, malloc'ed. */
+static int seek_table_build(const struct seek_entry *entries, size_t n, uint8_t **ret,
+			    size_t *ret_size)
 {
-	size_t entries_size = w->n_entries * 8;
-	size_t size = SKIPPABLE_HEADER_SIZE + entries_size + FOOTER_SIZE;
-	_cleanup_free_ uint8_t *table = malloc(size);
-	uint8_t *p = table;
-	int r;
+	size_t size = SKIPPABLE_HEADER_SIZE + n * 8 + FOOTER_SIZE;
+	uint8_t *table = malloc(size), *p = table;
 
 	if (!table)
 		return -ENOMEM;
 	put_le32(p, SKIPPABLE_MAGIC);
-	put_le32(p + 4, entries_size + FOOTER_SIZE);
+	put_le32(p + 4, size - SKIPPABLE_HEADER_SIZE);
 	p += SKIPPABLE_HEADER_SIZE;
-	for (size_t i = 0; i < w->n_entries; i++, p += 8) {
-		put_le32(p, w->entries[i].stored_size);
-		put_le32(p + 4, w->entries[i].raw_size);
+	for (size_t i = 0; i < n; i++, p += 8) {
+		put_le32(p, entries[i].stored_size);
+		put_le32(p + 4, entries[i].raw_size);
 	}
-	put_le32(p, w->n_entries);
+	put_le32(p, n);
 	p[4] = 0; /* descriptor: no checksums */
 	put_le32(p + 5, SEEKABLE_MAGIC);
+	*ret = table;
+	*ret_size = size;
+	return 0;
+}
+
+static int write_seek_table(struct gc_zwriter *w)
+{
+	_cleanup_free_ uint8_t *table = NULL;
+	size_t size;
+	int r;
+
+	r = seek_table_build(w->entries, w->n_entries, &table, &size);
+	if (r < 0)
+		return r;
 	r = gc_write_all(w->fd, table, size);
 	if (r < 0)
 		return r;
@@ -1296,29 +1309,6 @@ static int frame_end(int fd, uint64_t offset, uint64_t file_size, uint64_t *end,
 		return -EBADMSG;
 	*end = pos;
 	*raw_size = header.raw_size;
-	return 0;
-}
-
-static int seek_table_build(const struct seek_entry *entries, size_t n, uint8_t **ret,
-			    size_t *ret_size)
-{
-	size_t size = SKIPPABLE_HEADER_SIZE + n * 8 + FOOTER_SIZE;
-	uint8_t *table = malloc(size), *p = table;
-
-	if (!table)
-		return -ENOMEM;
-	put_le32(p, SKIPPABLE_MAGIC);
-	put_le32(p + 4, size - SKIPPABLE_HEADER_SIZE);
-	p += SKIPPABLE_HEADER_SIZE;
-	for (size_t i = 0; i < n; i++, p += 8) {
-		put_le32(p, entries[i].stored_size);
-		put_le32(p + 4, entries[i].raw_size);
-	}
-	put_le32(p, n);
-	p[4] = 0; /* descriptor: no checksums */
-	put_le32(p + 5, SEEKABLE_MAGIC);
-	*ret = table;
-	*ret_size = size;
 	return 0;
 }
 
