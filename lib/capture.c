@@ -765,6 +765,17 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 		gc_log(LOG_WARNING, "cannot record the analysis of %s", m->id);
 }
 
+static void note_nothing_stored(struct gc_meta *m, int error)
+{
+	char *text = NULL;
+
+	m->core_stored = false;
+	if (asprintf(&text, "not stored: no entry could be created: %s", strerror(-error)) >= 0) {
+		free(m->core_error);
+		m->core_error = text;
+	}
+}
+
 static int capture_run(struct capture *c, struct gc_meta *m)
 {
 	int r;
@@ -781,8 +792,11 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 	if (r >= 0)
 		r = start_entry(c);
 	if (r < 0) {
-		/* Nowhere to write: still drain, so the process is not held for nothing. */
+		/* Nowhere to write: still drain, so the process is not held for nothing, and
+		 * still say that it crashed and why nothing of it was kept. */
 		drain_input(c);
+		describe_process(c, m);
+		note_nothing_stored(m, r);
 		return r;
 	}
 	drain_input(c);
@@ -913,8 +927,10 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	    gc_watchdog_start(request->input_fd, ROOT_PART_TIME_LIMIT_USEC, &c.watchdog) < 0)
 		gc_log(LOG_WARNING, "cannot start the watchdog: the capture goes on without");
 	r = capture_run(&c, &meta);
-	if (r >= 0 && meta.id && request->journal)
-		gc_journal_crash(&meta, gc_store_path(c.store),
+	/* The crash's journal entry, also when no entry could be made for it (then without an
+	 * id, its core_error saying why): never silence. */
+	if ((meta.id || meta.core_error) && request->journal)
+		gc_journal_crash(&meta, c.store ? gc_store_path(c.store) : NULL,
 				 request->config->coredump_compatible);
 	if (r >= 0 && meta.id) {
 		recompress_core(&c, &meta);

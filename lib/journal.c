@@ -27,7 +27,9 @@ const char *gc_signal_name(int signal)
 
 static const char *core_fate(const struct gc_meta *meta, char *buf, size_t size)
 {
-	if (!meta->core_stored)
+	if (!meta->id)
+		snprintf(buf, size, "nothing stored");
+	else if (!meta->core_stored)
 		snprintf(buf, size, "core not stored, entry %s", meta->id);
 	else if (meta->truncated)
 		snprintf(buf, size, "core stored truncated (%s) as %s",

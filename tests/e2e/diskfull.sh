@@ -125,4 +125,30 @@ echo "journal: $msg"
 check "the journal says it was cut, and why" \
 	sh -c "printf '%s' '$msg' | grep 'core stored truncated (' | grep -q 'No space left'"
 rm -f "$T/small/fill/f"
+
+# --- No inode left: not even an entry can be made ----------------------------------------------
+# The crash still gets its journal line, saying that nothing was kept and why.
+mkdir -p "$T/tiny"
+mount -t tmpfs -o size=30M,nr_inodes=64,mode=755 gc-tiny "$T/tiny" || skip "cannot mount tmpfs"
+AT_EXIT+=("umount '$T/tiny'")
+STORE=$T/tiny/store
+write_config </dev/null
+build_c_crasher noinode
+"$GOCRASHD" --config="$T/c" --no-journal --exe="$T/noinode" 1 x 11 </dev/null 2>/dev/null || true
+mkdir -p "$T/tiny/fill"
+for i in $(seq 1 100); do touch "$T/tiny/fill/$i" 2>/dev/null || break; done
+crash ./noinode
+wait_handlers
+check "no entry could be made" test "$(ls "$STORE" | grep -c '^[0-9]')" = 1
+e=
+for i in $(seq 1 50); do
+	journalctl --sync 2>/dev/null || true
+	e=$(journalctl -o json --no-pager MESSAGE_ID=$MESSAGE_ID GOCRASH_COMM=noinode 2>/dev/null | tail -1)
+	[ -n "$e" ] && break
+	sleep 0.2
+done
+msg=$(printf '%s' "$e" | python3 -c "import json,sys; print(json.load(sys.stdin)['MESSAGE'])" 2>/dev/null || true)
+echo "journal: $msg"
+check "the journal still has the crash" sh -c "printf '%s' '$msg' | grep -q '^noinode\[[0-9]*\] crashed with SIGSEGV; nothing stored'"
+check "... and why" sh -c "printf '%s' '$msg' | grep -q 'no entry could be created: No space left on device'"
 finish
