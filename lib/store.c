@@ -303,8 +303,12 @@ static const char *fd_path(int fd, char *buf, size_t size)
 	return buf;
 }
 
-/* A directory whose owner is not trusted, or that others can write to (a parent may, when
- * sticky: there only a child's owner can move it), lets them swap what lies below it. */
+/* A directory whose owner is not trusted, or that others can write to, lets them swap what
+ * lies below it. The store itself: writable by its owner only. A parent: not writable by
+ * everyone unless sticky (there only a child's owner can move it); writable by its group is
+ * accepted, as systemd's path checks judge by owner: a group that can write a root-owned
+ * system directory is one the administrator trusts like root (Debian's /var/local belongs to
+ * group staff, which can also write /usr/local/bin, ahead of /usr/bin in root's PATH). */
 static int check_dir_safe(int fd, const struct stat *st, bool is_store, const char *store_path)
 {
 	char buf[PATH_MAX];
@@ -312,7 +316,7 @@ static int check_dir_safe(int fd, const struct stat *st, bool is_store, const ch
 
 	if (!trusted_uid(st->st_uid))
 		why = "owned by another user";
-	else if ((st->st_mode & 022) && (is_store || !(st->st_mode & S_ISVTX)))
+	else if (is_store ? (st->st_mode & 022) : (st->st_mode & 002) && !(st->st_mode & S_ISVTX))
 		why = "writable by others";
 	else
 		return 0;

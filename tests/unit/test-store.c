@@ -1561,6 +1561,15 @@ static void test_store_refused(void **state)
 	assert_int_equal(chmod(path, 01777), 0);
 	assert_int_equal(gc_store_open(child, false, &other), 0);
 	gc_store_free(other);
+
+	/* Writable by its group, like Debian's /var/local (2775 root:staff): that group is
+	 * trusted like root; the store itself may not be group-writable. */
+	assert_int_equal(chown(path, 0, 50), 0);
+	assert_int_equal(chmod(path, 02775), 0);
+	assert_int_equal(gc_store_open(child, false, &other), 0);
+	gc_store_free(other);
+	assert_int_equal(chmod(child, 0770), 0);
+	assert_int_equal(gc_store_open(child, false, &other), -EPERM);
 }
 
 /* The .lock must be a file of root's: not a FIFO that blocks, nor a file someone holds. */
