@@ -8,7 +8,7 @@ write_config </dev/null
 # The kernel's stream goes both to a raw file and to gocrashd: same core, two copies.
 printf '#!/bin/sh\ntee %s/raw.core | %s/gocrashd --config=%s/c "$@"\n' "$T" "$T" "$T" >"$T/teed"
 chmod +x "$T/teed"
-printf '|%s/teed %%P %%e %%s %%t %%u %%g\n' "$T" >/proc/sys/kernel/core_pattern
+printf '|%s/teed --dump-mode=%%d %%P %%e %%s %%t %%u %%g\n' "$T" >/proc/sys/kernel/core_pattern
 echo 4 >/proc/sys/kernel/core_pipe_limit
 
 crash ./crash-c
