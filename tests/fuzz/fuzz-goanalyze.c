@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The Go analysis on the small real core of tests/data/go-small with patches in the memory the goroutine
- * walk reads: the runtime globals allglen and allgptr, the allgs array, every goroutine's g,
- * its stack (g.stack.lo to g.stack.hi), the m of each goroutine that has one, the crashing
+/* The Go analysis on the small real core of tests/data/go-small with patches in the memory the
+ * goroutine walk reads: the runtime globals allglen and allgptr, the allgs array, every goroutine's
+ * g, its stack (g.stack.lo to g.stack.hi), the m of each goroutine that has one, the crashing
  * goroutine's _panic, the threads' registers (NT_PRSTATUS) and the memory around each
  * thread's stack pointer. The ELF structure is left alone: fuzz-elfcore covers the parser.
  *
