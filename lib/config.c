@@ -151,7 +151,9 @@ static void format_bytes(uint64_t bytes, FILE *out)
 
 /* ---- value types ---- */
 
-/* Absolute, without "." or ".." components, not "/" itself; slashes collapsed. */
+/* Absolute, without "." or ".." components, not "/" itself; slashes collapsed. Not ending in
+ * white space either: inih strips it from a value, so "/x /" would name "/x " and format to a
+ * line that loads as "/x". */
 static int normalize_path(const char *text, char **ret)
 {
 	_cleanup_free_ char *path = NULL;
@@ -180,7 +182,7 @@ static int normalize_path(const char *text, char **ret)
 		length += component;
 		p += component;
 	}
-	if (length == 0)
+	if (length == 0 || isspace((unsigned char)path[length - 1]))
 		return -EINVAL;
 	path[length] = '\0';
 	*ret = TAKE_PTR(path);
@@ -367,7 +369,8 @@ static void format_nongo(const void *src, FILE *out)
 }
 
 static const struct config_type type_directory = {
-    parse_directory, format_directory, "an absolute path (not /, no . or .. components)"};
+    parse_directory, format_directory,
+    "an absolute path (not /, no . or .. components, no space at the end)"};
 static const struct config_type type_size_or_percent = {
     parse_size_or_percent, format_size_or_percent,
     "a size such as 512M or 2G, or a percentage from 0% to 100%"};

@@ -401,23 +401,19 @@ static int record_report(struct reader *rd)
 		free(signature);
 		return r;
 	}
+	/* A later report record replaces these fields only: what came before it (the
+	 * goroutines, the notes, the names their frames point to) stays the report's. */
 	free(report->go_version);
 	free(report->reason);
 	free(report->signal);
 	free(report->signature);
-	*report = (struct gc_go_report){
-	    .go_minor = minor,
-	    .go_version = version,
-	    .reason = reason,
-	    .signal = signal,
-	    .signature = signature,
-	    .n_goroutines_total = total,
-	    .labels_shown = labels_shown,
-	    .goroutines = report->goroutines,
-	    .n_goroutines = report->n_goroutines,
-	    .notes = report->notes,
-	    .n_notes = report->n_notes,
-	};
+	report->go_minor = minor;
+	report->go_version = version;
+	report->reason = reason;
+	report->signal = signal;
+	report->signature = signature;
+	report->n_goroutines_total = total;
+	report->labels_shown = labels_shown;
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The Go analysis on the real core of tests/data/go with patches in the memory the goroutine
- * walk reads: the runtime globals allglen and allgptr, the allgs array, every goroutine's g,
- * its stack (g.stack.lo to g.stack.hi), the m of each goroutine that has one, the crashing
+/* The Go analysis on the small real core of tests/data/go-small with patches in the memory the
+ * goroutine walk reads: the runtime globals allglen and allgptr, the allgs array, every goroutine's
+ * g, its stack (g.stack.lo to g.stack.hi), the m of each goroutine that has one, the crashing
  * goroutine's _panic, the threads' registers (NT_PRSTATUS) and the memory around each
  * thread's stack pointer. The ELF structure is left alone: fuzz-elfcore covers the parser.
  *
@@ -16,7 +16,9 @@
  *
  * The analysis must return 0 and leave a report every renderer copes with. The core and the
  * executable are decompressed once; each input recompresses only the 64 KiB frames it
- * touched and splices them into the seekable stream. Needs GC_TEST_DATA (tests/data). */
+ * touched and splices them into the seekable stream. Needs GC_TEST_DATA (tests/data). The
+ * fixture is a tiny program's core trimmed to what the analysis reads (its README says how it
+ * was made): the 40 MB core of tests/data/go ran at a few executions a second. */
 #include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -46,6 +48,7 @@
 #define THREAD_STACK	8192
 #define SKIPPABLE_MAGIC 0x184D2A5Eu
 #define SEEKABLE_MAGIC	0x8F92EAB1u
+#define FIXTURE		"go-small/go1.27-small"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -300,9 +303,9 @@ static void set_up(void)
 	struct gc_zreader *reader;
 	struct gc_memview *view;
 	size_t exe_size;
-	_cleanup_free_ uint8_t *exe = decompress_file("go/go1.22-panic.exe.zst", &exe_size);
+	_cleanup_free_ uint8_t *exe = decompress_file(FIXTURE ".exe.zst", &exe_size);
 
-	fx.core = decompress_file("go/go1.22-panic.core.zst", &fx.core_size);
+	fx.core = decompress_file(FIXTURE ".core.zst", &fx.core_size);
 	fx.exe_fd = memfd_create("exe", MFD_CLOEXEC);
 	fx.stored_fd = memfd_create("core.zst", MFD_CLOEXEC);
 	if (fx.exe_fd < 0 || fx.stored_fd < 0)

@@ -307,6 +307,7 @@ static void test_bad_values(void **state)
 	    {"Store", "Directory", "/", "keeping default"},
 	    {"Store", "Directory", "/var/../etc", "keeping default"},
 	    {"Store", "Directory", "/var/./lib", "keeping default"},
+	    {"Store", "Directory", "/var/crash /", "keeping default"},
 	    {"Store", "MaxUse", "lots", "keeping default 10%"},
 	    {"Store", "MaxUse", "101%", "keeping default 10%"},
 	    {"Store", "MaxUse", "-1G", "keeping default 10%"},

@@ -1,0 +1,3 @@
+module gocrashd.test/small
+
+go 1.19
