@@ -57,7 +57,7 @@ bool gc_sandbox_filter_supported(void)
 
 int gc_sandbox_filter_install(void)
 {
-	struct sock_filter program[8 + 2 * ELEMENTSOF(allowed) + 8];
+	struct sock_filter program[8 + 2 * ELEMENTSOF(allowed) + 12];
 	struct sock_fprog fprog = {.filter = program};
 	unsigned n = 0;
 
@@ -78,6 +78,14 @@ int gc_sandbox_filter_install(void)
 	/* stdio asks whether a character device is a terminal: it is not. */
 	program[n++] = IF_EQUAL(SYS_ioctl);
 	program[n++] = RET(SECCOMP_RET_ERRNO | ENOTTY);
+	/* libdw asks where the executable's fd leads (/proc/self/fd/N), to look for separate
+	 * debug files beside it: there are none to find here. */
+#ifdef SYS_readlink
+	program[n++] = IF_EQUAL(SYS_readlink);
+	program[n++] = RET(SECCOMP_RET_ERRNO | ENOENT);
+#endif
+	program[n++] = IF_EQUAL(SYS_readlinkat);
+	program[n++] = RET(SECCOMP_RET_ERRNO | ENOENT);
 	/* abort() signals itself, and only itself. Last: it changes A. */
 	program[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_tgkill, 0, 3);
 	program[n++] = LOAD(args[0]);
