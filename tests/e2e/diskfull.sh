@@ -19,13 +19,8 @@ mount -t tmpfs -o size=30M,mode=755 gc-test "$T/small" || skip "cannot mount tmp
 STORE=$T/small/store
 
 journal_message() { # journal_message ID: MESSAGE of that crash's journal entry, empty if none
-	local i e=
-	for i in $(seq 1 50); do
-		journalctl --sync 2>/dev/null || true
-		e=$(journalctl -o json --no-pager MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID="$1" 2>/dev/null | tail -1)
-		[ -n "$e" ] && break
-		sleep 0.2
-	done
+	local e
+	e=$(journal_entry "$1")
 	[ -n "$e" ] && printf '%s' "$e" | python3 -c "import json,sys; print(json.load(sys.stdin)['MESSAGE'])"
 }
 info_field() { # info_field ID FIELD

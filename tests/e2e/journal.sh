@@ -13,16 +13,6 @@ check "entry" wait_entries 1
 wait_handlers
 id=$(json_field id)
 check "comm with a space kept whole" test "$(json_field comm)" = "crash me"
-journal_entry() { # journal_entry ID: that crash's journal entry, as JSON (empty if none)
-	local i e
-	for i in $(seq 1 50); do
-		journalctl --sync 2>/dev/null || true
-		e=$(journalctl -o json --no-pager MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID="$1" 2>/dev/null | tail -1)
-		[ -n "$e" ] && break
-		sleep 0.2
-	done
-	printf '%s' "$e"
-}
 field() { printf '%s' "$entry" | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
 entry=$(journal_entry "$id")
 check "journal entry found by MESSAGE_ID" test -n "$entry"

@@ -131,6 +131,17 @@ start_journald() {
 	skip "systemd-journald did not start"
 }
 
+journal_entry() { # journal_entry ID: that crash's journal entry, as JSON (empty if none)
+	local i e=
+	for i in $(seq 1 50); do
+		journalctl --sync 2>/dev/null || true
+		e=$(journalctl -o json --no-pager MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID="$1" 2>/dev/null | tail -1)
+		[ -n "$e" ] && break
+		sleep 0.2
+	done
+	printf '%s' "$e"
+}
+
 in_unit_cgroup() { # in_unit_cgroup SLICE/UNIT PROGRAM [ARGS]: run it in that cgroup, as systemd
 	# would have put it (both hierarchies of a hybrid setup), removed at exit
 	local path=$1 d dirs=() p
