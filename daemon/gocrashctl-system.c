@@ -121,7 +121,7 @@ int verb_disable(struct ctl *ctl, int argc, char **argv)
 	if (gc_handler_disable(ctl->root) < 0)
 		return EXIT_NOT_FOUND;
 	if (!ctl->root && gc_handler_current(&pattern, &limit) >= 0)
-		printf("gocrashd is not the core handler: kernel.core_pattern=%s\n", pattern);
+		printf("gocrashd is no longer the core handler: kernel.core_pattern=%s\n", pattern);
 	return EXIT_OK;
 }
 
