@@ -468,6 +468,26 @@ static char *strdup_or_null(const char *s)
 	return s && *s ? strdup(s) : NULL;
 }
 
+/* The entry keeps no core: core_error says why, "not stored: ...". */
+__attribute__((format(printf, 2, 3))) static void note_not_stored(struct gc_meta *m,
+								  const char *format, ...)
+{
+	char *why = NULL, *text = NULL;
+	va_list ap;
+
+	m->core_stored = false;
+	m->stored_size = 0;
+	va_start(ap, format);
+	if (vasprintf(&why, format, ap) < 0)
+		why = NULL;
+	va_end(ap);
+	if (why && asprintf(&text, "not stored: %s", why) < 0)
+		text = NULL;
+	free(why);
+	free(m->core_error);
+	m->core_error = text;
+}
+
 /* A core cut to nothing is no core: "not stored", and why, rather than an empty core that
  * the analysis would call empty and its report damaged. */
 static void describe_core(const struct capture *c, struct gc_meta *m)
@@ -485,9 +505,8 @@ static void describe_core(const struct capture *c, struct gc_meta *m)
 	m->truncated_reason = strdup_or_null(reason);
 	if (c->write_error)
 		m->core_error = strdup_or_null(c->write_error);
-	else if (!m->core_stored && reason &&
-		 asprintf(&m->core_error, "not stored: %s", reason) < 0)
-		m->core_error = NULL;
+	else if (!m->core_stored && reason)
+		note_not_stored(m, "%s", reason);
 	if (!c->writer && !wants_core(c))
 		m->truncated = false;
 }
@@ -589,18 +608,10 @@ static bool is_no_space(int r)
  * another entry), so that the crash keeps an entry and a journal line. */
 static int commit_without_core(struct capture *c, struct gc_meta *m)
 {
-	char *error = NULL;
-
 	if (c->core_fd < 0 || ftruncate(c->core_fd, 0) < 0)
 		return -ENOSPC;
 	gc_log(LOG_WARNING, "no room for the entry's meta: dropping its core to keep the entry");
-	if (asprintf(&error, "not stored: no room left for the entry on %s",
-		     gc_store_path(c->store)) < 0)
-		error = NULL;
-	free(m->core_error);
-	m->core_error = error;
-	m->core_stored = false;
-	m->stored_size = 0;
+	note_not_stored(m, "no room left for the entry on %s", gc_store_path(c->store));
 	if (!m->truncated_reason)
 		m->truncated_reason = strdup_or_null("no space left for the entry");
 	m->truncated = true;
@@ -765,17 +776,6 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 		gc_log(LOG_WARNING, "cannot record the analysis of %s", m->id);
 }
 
-static void note_nothing_stored(struct gc_meta *m, int error)
-{
-	char *text = NULL;
-
-	m->core_stored = false;
-	if (asprintf(&text, "not stored: no entry could be created: %s", strerror(-error)) >= 0) {
-		free(m->core_error);
-		m->core_error = text;
-	}
-}
-
 static int capture_run(struct capture *c, struct gc_meta *m)
 {
 	int r;
@@ -796,7 +796,7 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 		 * still say that it crashed and why nothing of it was kept. */
 		drain_input(c);
 		describe_process(c, m);
-		note_nothing_stored(m, r);
+		note_not_stored(m, "no entry could be created: %s", strerror(-r));
 		return r;
 	}
 	drain_input(c);
