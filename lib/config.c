@@ -344,6 +344,117 @@ static void format_bool(const void *src, FILE *out)
 	fputs(*(const bool *)src ? "yes" : "no", out);
 }
 
+/* Units as systemd.time(7) spells them, longest names first within a prefix. */
+static const struct {
+	const char *name;
+	uint64_t sec;
+} timespan_units[] = {
+    {"seconds", 1},    {"second", 1},	 {"sec", 1},	  {"s", 1},	   {"minutes", 60},
+    {"minute", 60},    {"min", 60},	 {"m", 60},	  {"hours", 3600}, {"hour", 3600},
+    {"hr", 3600},      {"h", 3600},	 {"days", 86400}, {"day", 86400},  {"d", 86400},
+    {"weeks", 604800}, {"week", 604800}, {"w", 604800},
+};
+
+static int timespan_unit(const char **p, uint64_t *ret)
+{
+	size_t len = 0;
+
+	while (isalpha((unsigned char)(*p)[len]))
+		len++;
+	if (len == 0) {
+		*ret = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(timespan_units); i++)
+		if (strlen(timespan_units[i].name) == len &&
+		    strncmp(*p, timespan_units[i].name, len) == 0) {
+			*ret = timespan_units[i].sec;
+			*p += len;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int gc_parse_timespan(const char *text, uint64_t *ret_sec)
+{
+	const char *p = text;
+	uint64_t total = 0;
+
+	while (*p == ' ')
+		p++;
+	if (!*p)
+		return -EINVAL;
+	while (*p) {
+		unsigned long long value;
+		uint64_t unit;
+		char *end;
+
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		errno = 0;
+		value = strtoull(p, &end, 10);
+		if (errno == ERANGE)
+			return -ERANGE;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (timespan_unit(&p, &unit) < 0)
+			return -EINVAL;
+		if (value > (UINT64_MAX - total) / unit)
+			return -ERANGE;
+		total += value * unit;
+		while (*p == ' ')
+			p++;
+	}
+	*ret_sec = total;
+	return 0;
+}
+
+static int parse_timespan(const struct config_key *key, const char *text, void *dest)
+{
+	return gc_parse_timespan(text, dest);
+}
+
+/* The largest unit that divides the span: 1209600 is written 2w. */
+static void format_timespan(const void *src, FILE *out)
+{
+	static const struct {
+		const char *name;
+		uint64_t sec;
+	} units[] = {{"w", 604800}, {"d", 86400}, {"h", 3600}, {"min", 60}, {"s", 1}};
+	uint64_t sec = *(const uint64_t *)src;
+
+	for (size_t i = 0; i < ELEMENTSOF(units); i++)
+		if (sec > 0 && sec % units[i].sec == 0) {
+			fprintf(out, "%" PRIu64 "%s", sec / units[i].sec, units[i].name);
+			return;
+		}
+	fputs("0", out);
+}
+
+static const char *const keep_exe_names[] = {
+    [GC_KEEP_EXE_GO] = "go",
+    [GC_KEEP_EXE_ALL] = "all",
+    [GC_KEEP_EXE_NO] = "no",
+};
+
+static int parse_keep_exe(const struct config_key *key, const char *text, void *dest)
+{
+	for (size_t i = 0; i < ELEMENTSOF(keep_exe_names); i++)
+		if (strcasecmp(text, keep_exe_names[i]) == 0) {
+			*(enum gc_keep_exe *)dest = (enum gc_keep_exe)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static void format_keep_exe(const void *src, FILE *out)
+{
+	enum gc_keep_exe keep = *(const enum gc_keep_exe *)src;
+
+	fputs((size_t)keep < ELEMENTSOF(keep_exe_names) ? keep_exe_names[keep] : "go", out);
+}
+
 static const char *const nongo_names[] = {
     [GC_NONGO_STORE] = "store",
     [GC_NONGO_SUMMARY] = "summary",
@@ -383,6 +494,9 @@ static const struct config_type type_unsigned = {parse_unsigned, format_unsigned
 static const struct config_type type_nongo = {parse_nongo, format_nongo,
 					      "store, summary, skip or forward"};
 static const struct config_type type_bool = {parse_bool, format_bool, "yes or no"};
+static const struct config_type type_timespan = {parse_timespan, format_timespan,
+						 "a time span (30s, 10min, 12h, 3d, 2w; 0: none)"};
+static const struct config_type type_keep_exe = {parse_keep_exe, format_keep_exe, "go, all or no"};
 
 /* The offset of a field, refusing to compile when the field is not of the type the parser
  * writes: a mismatch here would silently corrupt the neighbouring fields. */
@@ -407,8 +521,17 @@ static const struct config_key config_keys[] = {
     KEY("Store", "MaxUse", type_size_or_percent, max_use, struct gc_size, "10%"),
     KEY("Store", "KeepFree", type_size_or_percent, keep_free, struct gc_size, "15%"),
     KEY("Store", "MaxCores", type_count, max_cores, uint64_t, "100"),
+    KEY("Store", "MaxEntries", type_count, max_entries, uint64_t, "1000"),
+    KEY("Store", "MaxCoreAge", type_timespan, max_core_age_sec, uint64_t, "2w"),
+    KEY("Store", "MaxEntryAge", type_timespan, max_entry_age_sec, uint64_t, "0"),
+    KEY("Store", "CoresPerSignature", type_count, cores_per_signature, uint64_t, "3"),
+    KEY("Store", "KeepExecutable", type_keep_exe, keep_executable, enum gc_keep_exe, "go"),
     KEY("Store", "MaxCoreSize", type_size_or_infinity, max_core_size, uint64_t, "32G"),
     KEY("Capture", "NonGo", type_nongo, nongo, enum gc_nongo_policy, "store"),
+    KEY("Capture", "RateLimitIntervalSec", type_timespan, rate_limit_interval_sec, uint64_t,
+	"10min"),
+    KEY("Capture", "RateLimitBurst", type_unsigned, rate_limit_burst, unsigned, "5", .min = 1,
+	.max = 1000000),
     KEY("Compression", "Level", type_int, compression_level, int, STRINGIFY(GC_DEFAULT_LEVEL),
 	.min = LEVEL_MIN, .max = LEVEL_MAX),
     KEY("Compression", "Threads", type_unsigned, threads, unsigned, "0", .min = 0,

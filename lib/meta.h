@@ -118,6 +118,9 @@ enum gc_meta_stage {
 	X(truncated_reason,     STRING,    CORE,     "GOCRASH_TRUNCATED_REASON", NULL)             \
 	/* the core is not ELF, malformed, short, or could not be written, said plainly */         \
 	X(core_error,           STRING,    CORE,     "GOCRASH_CORE_ERROR",      "Core Problem")    \
+	/* why a stored core was removed later while its entry stays (CoresPerSignature=, a */    \
+	/* quota: "evicted for MaxUse=..."); core_stored is then 0 */                             \
+	X(core_dropped,         STRING,    CAPTURE,  "GOCRASH_CORE_DROPPED",    "Core Dropped")    \
 	X(go,                   BOOL,      CORE,     "GOCRASH_GO",              "Go")              \
 	X(go_version,           STRING,    CORE,     "GOCRASH_GO_VERSION",      NULL)              \
 	/* the Go analysis: the runtime's reason lines (the panics recovered from too), */         \
@@ -126,6 +129,13 @@ enum gc_meta_stage {
 	X(go_signal,            STRING,    ANALYSIS, "GOCRASH_GO_SIGNAL",       "Go Signal")       \
 	X(go_crash_site,        STRING,    ANALYSIS, "GOCRASH_CRASH_SITE",      "Crash Site")      \
 	X(go_signature,         STRING,    ANALYSIS, "GOCRASH_SIGNATURE",       "Signature")       \
+	/* the crash's group (groups.h): the Go signature, else one of executable and signal; */ \
+	/* the group's count with this crash, and its first crash's time */                       \
+	X(group,                STRING,    CAPTURE,  "GOCRASH_GROUP",           "Group")           \
+	X(group_count,          U64,       CAPTURE,  "GOCRASH_GROUP_COUNT",     "Group Count")     \
+	X(group_first_usec,     TIME,      CAPTURE,  "GOCRASH_GROUP_FIRST",     "Group First")     \
+	/* the build id of the executable the store keeps for this entry (store-exe.h) */         \
+	X(exe_kept,             STRING,    CAPTURE,  "GOCRASH_EXE_KEPT",        "Kept Executable") \
 	X(go_goroutines,        U64,       ANALYSIS, "GOCRASH_GOROUTINES",      "Goroutines")      \
 	/* the crashing goroutine's frames, "function (file:line)" a line, at most 16 */           \
 	X(go_stack,             TEXT,      ANALYSIS, "GOCRASH_STACK",           NULL)              \

@@ -128,6 +128,13 @@ static void assert_config_equal(const struct gc_config *a, const struct gc_confi
 	assert_int_equal(a->keep_free.value, b->keep_free.value);
 	assert_int_equal(a->keep_free.percent, b->keep_free.percent);
 	assert_int_equal(a->max_cores, b->max_cores);
+	assert_int_equal(a->max_entries, b->max_entries);
+	assert_int_equal(a->max_core_age_sec, b->max_core_age_sec);
+	assert_int_equal(a->max_entry_age_sec, b->max_entry_age_sec);
+	assert_int_equal(a->cores_per_signature, b->cores_per_signature);
+	assert_int_equal(a->keep_executable, b->keep_executable);
+	assert_int_equal(a->rate_limit_interval_sec, b->rate_limit_interval_sec);
+	assert_int_equal(a->rate_limit_burst, b->rate_limit_burst);
 	assert_int_equal(a->max_core_size, b->max_core_size);
 	assert_int_equal(a->nongo, b->nongo);
 	assert_int_equal(a->compression_level, b->compression_level);
@@ -152,6 +159,13 @@ static void set_all_non_default(struct gc_config *config)
 	config->max_use = (struct gc_size){.value = 5 * GIB, .percent = false};
 	config->keep_free = (struct gc_size){.value = 0, .percent = true};
 	config->max_cores = 0;
+	config->max_entries = 7;
+	config->max_core_age_sec = 0;
+	config->max_entry_age_sec = 90061;
+	config->cores_per_signature = 0;
+	config->keep_executable = GC_KEEP_EXE_ALL;
+	config->rate_limit_interval_sec = 0;
+	config->rate_limit_burst = 1;
 	config->max_core_size = UINT64_MAX;
 	config->nongo = GC_NONGO_SKIP;
 	config->compression_level = GC_DEFAULT_LEVEL == -7 ? 19 : -7;
@@ -662,6 +676,41 @@ static void test_parse_size(void **state)
 	assert_int_equal(gc_parse_size(NULL, true, &size), -EINVAL);
 }
 
+static void test_parse_timespan(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t sec;
+	} good[] = {
+	    {"0", 0},		{"90", 90},	 {"30s", 30},	       {"10min", 600},
+	    {"10 min", 600},	{"12h", 43200},	 {"3d", 259200},       {"2w", 1209600},
+	    {"1h 30min", 5400}, {"1h30m", 5400}, {"2 weeks", 1209600}, {" 5sec", 5},
+	};
+	static const char *const bad[] = {"",
+					  " ",
+					  "-1",
+					  "1x",
+					  "min",
+					  "1.5h",
+					  "10 minutes ago",
+					  "18446744073709551616",
+					  "40000000000000w",
+					  "1h,2m"};
+	uint64_t sec;
+
+	for (size_t i = 0; i < ELEMENTSOF(good); i++) {
+		sec = 777;
+		if (gc_parse_timespan(good[i].text, &sec) != 0 || sec != good[i].sec)
+			fail_msg("\"%s\" gave %ju", good[i].text, (uintmax_t)sec);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		sec = 777;
+		if (gc_parse_timespan(bad[i], &sec) >= 0)
+			fail_msg("\"%s\" accepted", bad[i]);
+		assert_int_equal(sec, 777);
+	}
+}
+
 static void test_size_resolve(void **state)
 {
 	struct gc_size bytes = {.value = 12345, .percent = false};
@@ -715,10 +764,17 @@ static void test_format_roundtrip(void **state)
 				  "MaxUse=10%\n"
 				  "KeepFree=15%\n"
 				  "MaxCores=100\n"
+				  "MaxEntries=1000\n"
+				  "MaxCoreAge=2w\n"
+				  "MaxEntryAge=0\n"
+				  "CoresPerSignature=3\n"
+				  "KeepExecutable=go\n"
 				  "MaxCoreSize=32G\n"
 				  "\n"
 				  "[Capture]\n"
 				  "NonGo=store\n"
+				  "RateLimitIntervalSec=10min\n"
+				  "RateLimitBurst=5\n"
 				  "\n"
 				  "[Compression]\n"
 				  "Level=" STRINGIFY(GC_DEFAULT_LEVEL) "\n"
@@ -740,6 +796,8 @@ static void test_format_roundtrip(void **state)
 		config.compression_level = 19 - (int)i;
 		config.nongo = (enum gc_nongo_policy)(i % 3);
 		config.adaptive = i % 2;
+		config.max_core_age_sec = sizes[i] / 1024;
+		config.keep_executable = (enum gc_keep_exe)(i % 3);
 		roundtrip(&config);
 	}
 	gc_config_free(&config);
@@ -871,6 +929,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unreadable_eacces, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_parse_size, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_parse_timespan, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_size_resolve, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_format_roundtrip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shipped_conf, setup, teardown),

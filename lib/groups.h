@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* Crash groups: crashes of the same bug, for retention (CoresPerSignature=, eviction order),
+ * rate limits and `gocrashctl groups`. A crash's group is its Go signature (gosignature.h),
+ * else a 64-bit FNV-1a hash of its executable path and signal, 16 hex digits either way.
+ *
+ * The store keeps one small file per group, STORE/.groups/GROUP, rewritten atomically under
+ * the store lock: the count survives its entries' eviction. A group with no file yet (a store
+ * of an earlier version) starts from the entries that name it, or whose meta gives it. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "meta.h"
+#include "store.h"
+
+#define GC_GROUP_LEN	16 /* hex digits */
+#define GC_GROUP_VALUES 8  /* units, executables, Go versions kept per group, newest last */
+
+/* What the store knows of one group. Strings are raw bytes of the crashed processes:
+ * escape before showing. */
+struct gc_group {
+	char id[GC_GROUP_LEN + 1];
+	uint64_t count;	     /* crashes, stored or counted (rate-limited) */
+	uint64_t first_usec; /* the first crash's time */
+	uint64_t last_usec;  /* the last one's */
+	char *last_id;	     /* the last stored entry, NULL if none */
+	char *reason;	     /* the last Go reason's first line, or the signal's name */
+	char *crash_site;    /* the last Go crash site, NULL if none */
+	char *units[GC_GROUP_VALUES], *exes[GC_GROUP_VALUES], *go_versions[GC_GROUP_VALUES];
+	uint64_t entries, cores; /* filled by gc_groups_list from the store's entries */
+};
+
+/* The group of a crash, from its meta: go_signature when it is 16 hex digits, else the hash
+ * of exe (its " (deleted)" suffix cut) and signal; comm when there is no exe. */
+void gc_group_of(const struct gc_meta *meta, char ret[GC_GROUP_LEN + 1]);
+
+/* Whether s is a group id (16 lowercase hex digits), so safe as a file name. */
+bool gc_group_id_valid(const char *s);
+
+/* Counts `n` crashes like meta (its group, time, unit, exe, Go version and reason) into its
+ * group under the store lock; meta->group must be set. Fills ret (may be NULL) with the group
+ * as it is afterwards. Returns 0 or a negative errno (the group's file is left as it was). */
+int gc_group_record(struct gc_store *store, const struct gc_meta *meta, uint64_t n,
+		    struct gc_group *ret);
+
+/* Every group of the store, most recent last crash last, with entries/cores counted. */
+int gc_groups_list(struct gc_store *store, struct gc_group **ret, size_t *n_ret);
+
+/* One group by id; -ENOENT when the store has neither its file nor an entry of it. */
+int gc_group_get(struct gc_store *store, const char *id, struct gc_group *ret);
+
+void gc_group_done(struct gc_group *group);
+void gc_group_array_free(struct gc_group *groups, size_t n);
+
+/* Serialises / parses a group file (key=value lines, values escaped as meta's are). The
+ * parser takes any bytes: unknown keys are skipped, a missing or bad id is -EBADMSG. */
+int gc_group_format(const struct gc_group *group, char **ret);
+int gc_group_parse(const char *text, size_t size, struct gc_group *ret);
