@@ -86,6 +86,8 @@ void format_local_time(uint64_t time_usec, char *buf, size_t size)
 
 static const char *core_state(const struct gc_meta *m)
 {
+	if (!m->core_stored && m->core_dropped)
+		return strncmp(m->core_dropped, "analysis only", 13) == 0 ? "analysis" : "evicted";
 	if (!m->core_stored)
 		return "none";
 	if (m->core_error && !m->truncated)
@@ -129,7 +131,7 @@ static void list_line(const struct gc_meta *m, size_t columns)
 	int width;
 
 	format_local_time(m->time_usec, when, sizeof(when));
-	gc_format_bytes(m->stored_size, size, sizeof(size));
+	gc_format_bytes(m->core_stored ? m->stored_size : 0, size, sizeof(size));
 	width = printf("%-24s %-28s %7" PRId64 " %5" PRId64 " %-8s %-9s %-10s %8s %s", m->id, when,
 		       m->pid, m->uid, gc_signal_name(m->signal), core_state(m),
 		       !m->go	       ? "no"
@@ -403,7 +405,12 @@ static bool print_combined(const struct gc_meta *m, enum gc_meta_field field, co
 	case GC_META_core_stored:
 		gc_format_bytes(m->core_size, raw, sizeof(raw));
 		gc_format_bytes(m->stored_size, stored, sizeof(stored));
-		snprintf(buf, sizeof(buf), "%s, %s raw, %s stored", core_state(m), raw, stored);
+		if (!m->core_stored && m->core_dropped)
+			snprintf(buf, sizeof(buf), "%s, %s raw, %s stored before", core_state(m),
+				 raw, stored);
+		else
+			snprintf(buf, sizeof(buf), "%s, %s raw, %s stored", core_state(m), raw,
+				 stored);
 		info_line(label, buf);
 		return true;
 	case GC_META_truncated:
@@ -547,7 +554,7 @@ static void explain_no_goroutines(const struct gc_meta *m, int r)
 		       : m->comm ? m->comm
 				 : "the crashed program",
 		       m->id);
-	else if (!m->core_stored)
+	else if (!m->core_stored && !m->core_dropped)
 		gc_log(LOG_ERR, "no core of crash %s was stored, so its goroutines were not read",
 		       m->id);
 	else if (analysis == GC_ANALYSIS_NOT_RUN)

@@ -15,6 +15,7 @@
 #include "exeprobe.h"
 #include "gc-build.h"
 #include "forward.h"
+#include "groups.h"
 #include "handler.h"
 #include "journal.h"
 #include "log.h"
@@ -776,6 +777,58 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 		gc_log(LOG_WARNING, "cannot record the analysis of %s", m->id);
 }
 
+/* Cores of m's group and user that the store holds besides m's (the vacuum's rule: another
+ * user's crashes of the same program do not take this one's core), and the group's entries. */
+static void count_group(struct capture *c, const struct gc_meta *m, const char *group,
+			uint64_t *cores, uint64_t *entries)
+{
+	struct gc_meta *metas = NULL;
+	size_t n = 0;
+
+	*cores = *entries = 0;
+	if (gc_store_list(c->store, &metas, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char g[GC_GROUP_LEN + 1];
+
+		gc_group_of(&metas[i], g);
+		if (strcmp(g, group) != 0)
+			continue;
+		(*entries)++;
+		*cores += metas[i].core_stored && metas[i].uid == m->uid &&
+			  strcmp(metas[i].id, m->id) != 0;
+	}
+	gc_meta_array_free(metas, n);
+}
+
+/* The crash joins its group; past CoresPerSignature= cores of that group, its own core goes
+ * (the analysis has read it) and the entry keeps the analysis only. */
+static void group_entry(struct capture *c, struct gc_meta *m)
+{
+	uint64_t k = c->config->cores_per_signature, cores, entries;
+	char group[GC_GROUP_LEN + 1], why[96];
+	struct gc_group g = {};
+
+	gc_group_of(m, group);
+	if (gc_meta_set_string(&m->group, group) < 0)
+		return;
+	count_group(c, m, group, &cores, &entries);
+	if (m->core_stored && cores >= k) {
+		snprintf(why, sizeof(why), "analysis only: CoresPerSignature=%" PRIu64, k);
+		if (gc_store_drop_core(c->store, m, why) < 0)
+			gc_log(LOG_WARNING, "cannot drop the core of %s", m->id);
+	}
+	if (gc_group_record(c->store, m, 1, &g) >= 0) {
+		GC_META_SET(m, group_count, g.count);
+		GC_META_SET(m, group_first_usec, g.first_usec);
+		gc_group_done(&g);
+	} else {
+		GC_META_SET(m, group_count, entries);
+	}
+	if (gc_store_update_meta(c->store, m) < 0)
+		gc_log(LOG_WARNING, "cannot record the group of %s", m->id);
+}
+
 static int capture_run(struct capture *c, struct gc_meta *m)
 {
 	int r;
@@ -808,6 +861,7 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 	if (r < 0)
 		return r;
 	analyze_entry(c, m);
+	group_entry(c, m);
 	return 0;
 }
 
@@ -907,9 +961,6 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	struct capture c = {
 	    .request = request,
 	    .config = request->config,
-	    .space = {.max_use = request->config->max_use,
-		      .keep_free = request->config->keep_free,
-		      .max_cores = request->config->max_cores},
 	    .proc = GC_PROC_INFO_INIT,
 	    .core_fd = -EBADF,
 	    .reserve_fd = -EBADF,
@@ -922,6 +973,7 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	bool was_privileged = gc_sandbox_mark_privileged(true);
 	int r;
 
+	gc_space_policy_of(request->config, &c.space);
 	/* Under the kernel, the process waits for the drain: bound the wait. */
 	if (request->pid > 0 && !request->exe_path &&
 	    gc_watchdog_start(request->input_fd, ROOT_PART_TIME_LIMIT_USEC, &c.watchdog) < 0)

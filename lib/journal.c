@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
@@ -29,6 +30,8 @@ static const char *core_fate(const struct gc_meta *meta, char *buf, size_t size)
 {
 	if (!meta->id)
 		snprintf(buf, size, "nothing stored");
+	else if (!meta->core_stored && meta->core_dropped)
+		snprintf(buf, size, "core not kept (%s), entry %s", meta->core_dropped, meta->id);
 	else if (!meta->core_stored)
 		snprintf(buf, size, "core not stored, entry %s", meta->id);
 	else if (meta->truncated)
@@ -37,6 +40,37 @@ static const char *core_fate(const struct gc_meta *meta, char *buf, size_t size)
 	else
 		snprintf(buf, size, "core stored as %s", meta->id);
 	return buf;
+}
+
+/* "1st", "2nd", "3rd", "4th", "11th", "112th". */
+static const char *ordinal_suffix(uint64_t n)
+{
+	if (n % 100 >= 11 && n % 100 <= 13)
+		return "th";
+	return n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+}
+
+/* ", 4th crash of this signature since 10:02" (the day too when not today), or "" for the
+ * first crash of its group. */
+static void group_note(const struct gc_meta *meta, char *buf, size_t size)
+{
+	time_t first, now = time(NULL);
+	struct tm tm_first, tm_now;
+	char when[32];
+
+	buf[0] = '\0';
+	if (!GC_META_HAS(meta, group_count) || meta->group_count < 2)
+		return;
+	first = (time_t)(meta->group_first_usec / 1000000);
+	if (!localtime_r(&first, &tm_first) || !localtime_r(&now, &tm_now))
+		return;
+	strftime(when, sizeof(when),
+		 tm_first.tm_yday == tm_now.tm_yday && tm_first.tm_year == tm_now.tm_year
+		     ? "%H:%M"
+		     : "%Y-%m-%d %H:%M",
+		 &tm_first);
+	snprintf(buf, size, ", %" PRIu64 "%s crash of this signature since %s", meta->group_count,
+		 ordinal_suffix(meta->group_count), when);
 }
 
 /* The reason in one line: the last panic of a chain (the one that killed the program), else
@@ -69,7 +103,7 @@ static void thousands(uint64_t number, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
-static char *go_message(const struct gc_meta *meta, const char *fate)
+static char *go_message(const struct gc_meta *meta, const char *fate, const char *group)
 {
 	bool counted = GC_META_HAS(meta, go_goroutines);
 	const char *site = meta->go_crash_site;
@@ -79,10 +113,10 @@ static char *go_message(const struct gc_meta *meta, const char *fate)
 	reason_line(meta->go_reason, line, sizeof(line));
 	if (counted)
 		thousands(meta->go_goroutines, number, sizeof(number));
-	if (asprintf(&message, "%s[%" PRId64 "] %s%s%s, %s goroutine%s; %s",
+	if (asprintf(&message, "%s[%" PRId64 "] %s%s%s%s, %s goroutine%s; %s",
 		     meta->comm ? meta->comm : "?", meta->pid, line, site ? " at " : "",
-		     site ? site : "", number, counted && meta->go_goroutines == 1 ? "" : "s",
-		     fate) < 0)
+		     site ? site : "", group, number,
+		     counted && meta->go_goroutines == 1 ? "" : "s", fate) < 0)
 		return NULL;
 	return message;
 }
@@ -91,15 +125,16 @@ static char *go_message(const struct gc_meta *meta, const char *fate)
  * Returns a malloc'ed string or NULL on OOM. */
 static char *crash_message(const struct gc_meta *meta)
 {
-	char fate[512], *message = NULL;
+	char fate[512], group[96], *message = NULL;
 	int r;
 
 	core_fate(meta, fate, sizeof(fate));
+	group_note(meta, group, sizeof(group));
 	if (meta->go_reason)
-		return go_message(meta, fate);
-	r = asprintf(&message, "%s[%" PRId64 "] crashed with %s; %s%s%s",
-		     meta->comm ? meta->comm : "?", meta->pid, gc_signal_name(meta->signal), fate,
-		     meta->core_error ? "; " : "", meta->core_error ? meta->core_error : "");
+		return go_message(meta, fate, group);
+	r = asprintf(&message, "%s[%" PRId64 "] crashed with %s%s; %s%s%s",
+		     meta->comm ? meta->comm : "?", meta->pid, gc_signal_name(meta->signal), group,
+		     fate, meta->core_error ? "; " : "", meta->core_error ? meta->core_error : "");
 	return r < 0 ? NULL : message;
 }
 

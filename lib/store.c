@@ -3,6 +3,7 @@
  * under a hidden name and renamed into place; they disappear the same way, renamed to a hidden
  * name before their files are deleted. */
 #include "store.h"
+#include "store-internal.h"
 #include "util.h"
 #include "zseek.h"
 
@@ -24,15 +25,8 @@
 #include "log.h"
 #include "macro.h"
 
-#define TMP_PREFIX     ".tmp-"
-#define DEL_PREFIX     ".tmp-del-"
-#define META_MAX_SIZE  (16u << 20)
-#define MAX_SUFFIX     100000
-#define STALE_TMP_USEC (3600ull * 1000000ull)
-/* A committed entry whose handler has not recorded its total cost yet, for a crash younger
- * than this, is still being analysed and reported: no vacuum removes it from under the
- * journal line about to name it. Past it, its handler is taken for killed. */
-#define IN_PROGRESS_USEC (600ull * 1000000ull)
+#define META_MAX_SIZE	 (16u << 20)
+#define MAX_SUFFIX	 100000
 #define REMOVE_MAX_DEPTH 8
 
 /* A writer holds the flock of its .tmp-ID for its whole life and says so with this file in
@@ -40,15 +34,6 @@
  * newest file. */
 #define WRITER_MARK   ".writer"
 #define KILLED_REASON "the handler was killed while storing the core"
-
-struct gc_store {
-	char *path;
-	int dirfd;
-	int lockfd;
-	unsigned lock_depth;
-	char *entry_id; /* the committed entry last opened, and its directory */
-	int entry_fd;
-};
 
 struct gc_entry {
 	struct gc_store *store;
@@ -60,9 +45,8 @@ struct gc_entry {
 
 /* ---- small file helpers ---- */
 
-/* asprintf() that returns NULL on failure (glibc leaves the pointer undefined then). */
-static char *name_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *name_printf(const char *fmt, ...)
+/* store-internal.h */
+char *name_printf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -149,13 +133,13 @@ static int read_file_at(int dir_fd, const char *path, char **ret, size_t *ret_si
 	return 0;
 }
 
-static uint64_t stat_bytes(const struct stat *st)
+uint64_t stat_bytes(const struct stat *st)
 {
 	return (uint64_t)st->st_blocks * 512;
 }
 
 /* Opens dir_fd/name for readdir. Returns the DIR's fd (owned by *ret) or a negative errno. */
-static int opendir_at(int dir_fd, const char *name, bool nofollow, DIR **ret)
+int opendir_at(int dir_fd, const char *name, bool nofollow, DIR **ret)
 {
 	int fd =
 	    openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
@@ -174,7 +158,7 @@ static int opendir_at(int dir_fd, const char *name, bool nofollow, DIR **ret)
 	return fd;
 }
 
-static uint64_t timespec_usec(const struct timespec *ts)
+uint64_t timespec_usec(const struct timespec *ts)
 {
 	return (uint64_t)ts->tv_sec * 1000000u + (uint64_t)ts->tv_nsec / 1000u;
 }
@@ -205,7 +189,7 @@ static bool is_dir(int dir_fd, const struct dirent *de)
 
 /* Removes dir_fd/name and everything below it; adds the bytes freed to *bytes. Goes on past
  * errors so that as much as possible goes; returns the first one. */
-static int remove_tree(int dir_fd, const char *name, unsigned depth, uint64_t *bytes)
+int remove_tree(int dir_fd, const char *name, unsigned depth, uint64_t *bytes)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
@@ -478,7 +462,7 @@ void gc_store_unlock(struct gc_store *store)
 
 /* ---- entry directories ---- */
 
-static void forget_entry_dir(struct gc_store *store)
+void forget_entry_dir(struct gc_store *store)
 {
 	if (store->entry_fd >= 0)
 		close(store->entry_fd);
@@ -509,7 +493,7 @@ static int remember_entry_dir(struct gc_store *store, const char *id, int fd)
 /* STORE/ID, opened once, never through a symlink; later calls on the same id use that
  * directory, so that a name swapped meanwhile (for a symlink, for another directory) is not
  * followed. The fd stays the store's. */
-static int entry_dir(struct gc_store *store, const char *id)
+int entry_dir(struct gc_store *store, const char *id)
 {
 	_cleanup_close_ int fd = -EBADF;
 
@@ -865,8 +849,7 @@ static int compare_meta(const void *a, const void *b)
 	return strverscmp(x->id, y->id);
 }
 
-static int list_entries(struct gc_store *store, bool include_broken, struct gc_meta **ret,
-			size_t *n_ret)
+int list_entries(struct gc_store *store, bool include_broken, struct gc_meta **ret, size_t *n_ret)
 {
 	struct entry_list list = {};
 	_cleanup_closedir_ DIR *dir = NULL;
@@ -1116,7 +1099,7 @@ int gc_store_rewrite_core(struct gc_store *store, const char *id, gc_rewrite_fn 
 /* ---- space ---- */
 
 /* Bytes of the files directly inside dir_fd/name, and their newest mtime (with the dir's). */
-static int measure_dir(int dir_fd, const char *name, uint64_t *bytes, uint64_t *newest_usec)
+int measure_dir(int dir_fd, const char *name, uint64_t *bytes, uint64_t *newest_usec)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
@@ -1167,7 +1150,7 @@ static int store_used(struct gc_store *store, uint64_t *ret)
 	return 0;
 }
 
-static int store_fs(struct gc_store *store, uint64_t *fs_size, uint64_t *fs_free)
+int store_fs(struct gc_store *store, uint64_t *fs_size, uint64_t *fs_free)
 {
 	struct statvfs sv;
 
@@ -1414,7 +1397,7 @@ static void vacuum_one_tmp(struct gc_store *store, int dir_fd, const char *name,
 		       bytes);
 }
 
-static int vacuum_tmp(struct gc_store *store, gc_recovered_fn found, void *userdata)
+int vacuum_tmp(struct gc_store *store, gc_recovered_fn found, void *userdata)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
 	struct dirent *de;
@@ -1439,367 +1422,4 @@ int gc_store_recover(struct gc_store *store, gc_recovered_fn found, void *userda
 	r = vacuum_tmp(store, found, userdata);
 	gc_store_unlock(store);
 	return r;
-}
-
-/* Renamed away first, so that listings never show a half-deleted entry. */
-static int remove_entry(struct gc_store *store, const char *id, uint64_t *bytes)
-{
-	_cleanup_free_ char *del_name = NULL;
-	uint64_t ignored = 0;
-	int r;
-
-	del_name = name_printf(DEL_PREFIX "%s", id);
-	if (!del_name)
-		return -ENOMEM;
-	if (store->entry_id && strcmp(store->entry_id, id) == 0)
-		forget_entry_dir(store);
-	(void)remove_tree(store->dirfd, del_name, 0, &ignored);
-	if (renameat(store->dirfd, id, store->dirfd, del_name) < 0)
-		return negative_errno();
-	r = remove_tree(store->dirfd, del_name, 0, bytes);
-	if (r < 0)
-		gc_log_errno(LOG_WARNING, r, "Failed to remove all of %s/%s", store->path,
-			     del_name);
-	return 0;
-}
-
-static uint64_t add_saturating(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
-/* Limits in bytes, 0 = none; KeepFree must hold with `incoming` more bytes written. */
-struct gc_quota {
-	uint64_t max_use, keep_free, incoming, max_cores;
-};
-
-struct vacuum_state {
-	struct gc_quota quota; /* only the limits removals can meet */
-	uint64_t count, used, fs_free;
-};
-
-static bool keep_free_broken(const struct vacuum_state *s)
-{
-	uint64_t needed = add_saturating(s->quota.keep_free, s->quota.incoming);
-
-	return needed > 0 && s->fs_free < needed;
-}
-
-/* Names the quota the store breaks, or NULL when all hold. */
-static const char *quota_broken(const struct vacuum_state *s, uint64_t *limit)
-{
-	const struct gc_quota *q = &s->quota;
-
-	if (q->max_cores > 0 && s->count > q->max_cores) {
-		*limit = q->max_cores;
-		return "MaxCores";
-	}
-	if (q->max_use > 0 && s->used > q->max_use) {
-		*limit = q->max_use;
-		return "MaxUse";
-	}
-	if (keep_free_broken(s)) {
-		*limit = q->keep_free;
-		return "KeepFree";
-	}
-	return NULL;
-}
-
-/* An entry the vacuum may remove, and what its user holds in the store. */
-struct candidate {
-	const struct gc_meta *meta; /* oldest first */
-	uint64_t bytes;
-	size_t owner;
-	bool removed;
-};
-
-struct owner {
-	int64_t uid;
-	uint64_t bytes, count; /* the entry kept (keep_id) included */
-	size_t left;	       /* candidates not removed */
-};
-
-struct vacuum_plan {
-	struct candidate *candidates;
-	size_t n_candidates;
-	struct owner *owners;
-	size_t n_owners;
-	uint64_t removable_bytes;
-};
-
-static void vacuum_plan_done(struct vacuum_plan *p)
-{
-	free(p->candidates);
-	free(p->owners);
-}
-
-static size_t owner_of(struct vacuum_plan *p, int64_t uid)
-{
-	for (size_t i = 0; i < p->n_owners; i++)
-		if (p->owners[i].uid == uid)
-			return i;
-	p->owners[p->n_owners] = (struct owner){.uid = uid};
-	return p->n_owners++;
-}
-
-static bool in_progress(const struct gc_meta *meta, uint64_t now)
-{
-	return !meta->present[GC_META_handler_cpu_usec] && meta->time_usec <= now &&
-	       now - meta->time_usec < IN_PROGRESS_USEC;
-}
-
-/* Sizes every entry and sums them per user; keep_id and entries still in progress count for
- * their user, but are no candidates. */
-static int vacuum_plan_new(struct gc_store *store, const struct gc_meta *metas, size_t n,
-			   const char *keep_id, struct vacuum_plan *ret)
-{
-	uint64_t now = gc_clock_usec(CLOCK_REALTIME);
-	struct vacuum_plan p = {
-	    .candidates = calloc(MAX(n, (size_t)1), sizeof(*p.candidates)),
-	    .owners = calloc(MAX(n, (size_t)1), sizeof(*p.owners)),
-	};
-
-	if (!p.candidates || !p.owners) {
-		vacuum_plan_done(&p);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t bytes = 0, mtime;
-		size_t o = owner_of(&p, metas[i].uid);
-
-		if (measure_dir(store->dirfd, metas[i].id, &bytes, &mtime) < 0)
-			continue; /* gone meanwhile */
-		p.owners[o].bytes += bytes;
-		p.owners[o].count++;
-		if ((keep_id && strcmp(metas[i].id, keep_id) == 0) || in_progress(&metas[i], now))
-			continue;
-		p.owners[o].left++;
-		p.removable_bytes += bytes;
-		p.candidates[p.n_candidates++] =
-		    (struct candidate){.meta = &metas[i], .bytes = bytes, .owner = o};
-	}
-	*ret = p;
-	return 0;
-}
-
-/* The user holding the most (bytes, or entries when MaxCores is what breaks) gives up their
- * oldest entry first, as systemd-coredump's vacuum does: one user crashing in a loop or
- * filling the disk removes their own crashes before anyone else's. */
-static struct candidate *next_candidate(struct vacuum_plan *p, bool by_count)
-{
-	struct owner *worst = NULL;
-
-	for (size_t i = 0; i < p->n_owners; i++) {
-		struct owner *o = &p->owners[i];
-
-		if (o->left == 0)
-			continue;
-		if (!worst || (by_count ? o->count > worst->count : o->bytes > worst->bytes))
-			worst = o;
-	}
-	if (!worst)
-		return NULL;
-	for (size_t i = 0; i < p->n_candidates; i++) {
-		struct candidate *c = &p->candidates[i];
-
-		if (!c->removed && &p->owners[c->owner] == worst)
-			return c;
-	}
-	return NULL;
-}
-
-/* Only limits that removing every candidate would restore are pursued: a filesystem filled
- * by something else must not cost the store its crashes for nothing. */
-static void drop_unreachable(struct gc_store *store, struct vacuum_state *s,
-			     const struct vacuum_plan *p)
-{
-	struct gc_quota *q = &s->quota;
-	uint64_t reachable_free = add_saturating(s->fs_free, p->removable_bytes);
-	char a[32], b[32], c[32];
-
-	if (keep_free_broken(s) && reachable_free < add_saturating(q->keep_free, q->incoming)) {
-		gc_format_bytes(s->fs_free, a, sizeof(a));
-		gc_format_bytes(q->incoming, b, sizeof(b));
-		gc_format_bytes(q->keep_free, c, sizeof(c));
-		gc_log(LOG_INFO,
-		       "%s has %s free: removing entries cannot make %s more above KeepFree=%s, "
-		       "so none is removed for it",
-		       store->path, a, b, c);
-		q->keep_free = q->incoming = 0;
-	}
-	if (q->max_use > 0 && s->used > q->max_use && s->used - p->removable_bytes > q->max_use)
-		q->max_use = 0;
-	if (q->max_cores > 0 && s->count - p->n_candidates > q->max_cores)
-		q->max_cores = 0;
-}
-
-static int remove_candidate(struct gc_store *store, struct vacuum_state *s, struct vacuum_plan *p,
-			    struct candidate *c, const char *quota, uint64_t limit)
-{
-	struct owner *o = &p->owners[c->owner];
-	uint64_t bytes = 0, fs_size;
-	int r;
-
-	c->removed = true;
-	o->left--;
-	r = remove_entry(store, c->meta->id, &bytes);
-	if (r < 0)
-		return gc_log_errno(LOG_WARNING, r, "Failed to remove %s/%s", store->path,
-				    c->meta->id);
-	gc_log(LOG_INFO, "Removed %s (%" PRIu64 " bytes, uid %" PRIi64 ") to satisfy %s=%" PRIu64,
-	       c->meta->id, bytes, o->uid, quota, limit);
-	o->count--;
-	o->bytes = o->bytes > c->bytes ? o->bytes - c->bytes : 0;
-	s->count--;
-	s->used = s->used > bytes ? s->used - bytes : 0;
-	if (keep_free_broken(s) && store_fs(store, &fs_size, &s->fs_free) < 0)
-		s->quota.keep_free = s->quota.incoming = 0;
-	return 0;
-}
-
-static int vacuum_entries(struct gc_store *store, struct vacuum_state *s, const char *keep_id,
-			  unsigned *removed)
-{
-	struct gc_meta *metas = NULL;
-	struct vacuum_plan plan;
-	size_t n = 0;
-	int r;
-
-	r = list_entries(store, true, &metas, &n);
-	if (r < 0)
-		return r;
-	s->count = n;
-	r = vacuum_plan_new(store, metas, n, keep_id, &plan);
-	if (r < 0) {
-		gc_meta_array_free(metas, n);
-		return r;
-	}
-	drop_unreachable(store, s, &plan);
-	for (;;) {
-		const char *quota;
-		struct candidate *c;
-		uint64_t limit;
-
-		quota = quota_broken(s, &limit);
-		c = quota ? next_candidate(&plan, strcmp(quota, "MaxCores") == 0) : NULL;
-		if (!c)
-			break;
-		if (remove_candidate(store, s, &plan, c, quota, limit) >= 0)
-			(*removed)++;
-	}
-	vacuum_plan_done(&plan);
-	gc_meta_array_free(metas, n);
-	return 0;
-}
-
-/* Removes the oldest entries (never keep_id) until the quota holds, and stale .tmp-* dirs of
- * writers that are gone. Called with the lock held. */
-static int vacuum(struct gc_store *store, const struct gc_quota *quota, const char *keep_id,
-		  unsigned *removed)
-{
-	struct vacuum_state state = {.quota = *quota};
-	unsigned count = 0;
-	int r;
-
-	r = vacuum_tmp(store, NULL, NULL);
-	if (r < 0)
-		return r;
-	r = gc_store_usage(store, &state.used, NULL, &state.fs_free);
-	if (r < 0)
-		return r;
-	r = vacuum_entries(store, &state, keep_id, &count);
-	if (r < 0)
-		return r;
-	if (removed)
-		*removed = count;
-	return 0;
-}
-
-/* ---- the space policy ---- */
-
-/* A removal that fails is logged by the vacuum; the answer then says what is left. */
-static void vacuum_under_lock(struct gc_store *store, const struct gc_quota *quota,
-			      const char *keep_id, unsigned *removed)
-{
-	int r = gc_store_lock(store);
-
-	if (r < 0) {
-		gc_log_errno(LOG_WARNING, r, "Cannot lock store %s to make room", store->path);
-		return;
-	}
-	r = vacuum(store, quota, keep_id, removed);
-	if (r < 0)
-		gc_log_errno(LOG_WARNING, r, "Cannot vacuum store %s", store->path);
-	gc_store_unlock(store);
-}
-
-/* Bytes of the entries other writers are writing now. */
-static uint64_t others_writing(struct gc_store *store, const char *entry_id)
-{
-	_cleanup_closedir_ DIR *dir = NULL;
-	uint64_t now = gc_clock_usec(CLOCK_REALTIME), total = 0;
-	struct dirent *de;
-	int fd;
-
-	fd = opendir_at(store->dirfd, ".", false, &dir);
-	if (fd < 0)
-		return 0;
-	while ((de = readdir(dir))) {
-		const char *id = de->d_name + strlen(TMP_PREFIX);
-		uint64_t bytes, newest;
-
-		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0 ||
-		    strncmp(de->d_name, DEL_PREFIX, strlen(DEL_PREFIX)) == 0 ||
-		    (entry_id && strcmp(id, entry_id) == 0))
-			continue;
-		if (measure_dir(fd, de->d_name, &bytes, &newest) < 0 ||
-		    newest + STALE_TMP_USEC <= now)
-			continue;
-		total = add_saturating(total, bytes);
-	}
-	return total;
-}
-
-int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
-		       const struct gc_room_request *req, struct gc_room *ret)
-{
-	struct gc_room room = {};
-	uint64_t fs_size, keep_free, max_use, needed, entry_bytes = req->entry_bytes;
-	bool all = req->flags & GC_ROOM_ALL_LIMITS;
-	int r;
-
-	r = store_fs(store, &fs_size, &room.fs_free);
-	if (r < 0)
-		return r;
-	keep_free = gc_size_resolve(&policy->keep_free, fs_size);
-	max_use = gc_size_resolve(&policy->max_use, fs_size);
-	needed = add_saturating(keep_free, req->incoming);
-	if (!(req->flags & GC_ROOM_NO_REMOVE) && (all || room.fs_free < needed)) {
-		struct gc_quota quota = {
-		    .keep_free = all && req->entry_bytes == 0 ? 0 : keep_free,
-		    .incoming = req->incoming,
-		    .max_use = all ? max_use : 0,
-		    .max_cores = all ? policy->max_cores : 0,
-		};
-
-		vacuum_under_lock(store, &quota, req->keep_id, &room.removed);
-		r = store_fs(store, &fs_size, &room.fs_free);
-		if (r < 0)
-			return r;
-	}
-	room.headroom = room.fs_free > keep_free ? room.fs_free - keep_free : 0;
-	if (max_use > 0 && !all)
-		entry_bytes = add_saturating(entry_bytes, others_writing(store, req->entry_id));
-	if (max_use > 0)
-		room.headroom =
-		    MIN(room.headroom, max_use > entry_bytes ? max_use - entry_bytes : 0);
-	if (room.fs_free < needed) {
-		room.limit = GC_ROOM_KEEP_FREE;
-		room.limit_bytes = keep_free;
-	} else if (max_use > 0 && add_saturating(entry_bytes, req->incoming) > max_use) {
-		room.limit = GC_ROOM_MAX_USE;
-		room.limit_bytes = max_use;
-	}
-	*ret = room;
-	return 0;
 }

@@ -118,17 +118,31 @@ int gc_store_rewrite_core(struct gc_store *store, const char *id, gc_rewrite_fn 
 /* Rewrites STORE/ID/meta atomically (for enrichment after capture). */
 int gc_store_update_meta(struct gc_store *store, const struct gc_meta *meta);
 
-/* The space limits as configured; sizes may be percentages of the store's filesystem. */
+/* The store's limits as configured; sizes may be percentages of the store's filesystem. */
 struct gc_space_policy {
-	struct gc_size max_use;	  /* bytes the store may hold, 0 = no limit */
-	struct gc_size keep_free; /* bytes to leave free on the filesystem, 0 = no limit */
-	uint64_t max_cores;	  /* committed entries, 0 = no limit */
+	struct gc_size max_use;	     /* bytes the store may hold, 0 = no limit */
+	struct gc_size keep_free;    /* bytes to leave free on the filesystem, 0 = no limit */
+	uint64_t max_cores;	     /* entries holding a core, 0 = no limit */
+	uint64_t max_entries;	     /* committed entries, 0 = no limit */
+	uint64_t max_core_age_usec;  /* cores older than this go, 0 = no limit */
+	uint64_t max_entry_age_usec; /* entries older than this go, 0 = no limit */
+	bool per_signature;	     /* hold each group (groups.h) to cores_per_signature */
+	uint64_t cores_per_signature;
 };
 
+/* The policy of a configuration. */
+void gc_space_policy_of(const struct gc_config *config, struct gc_space_policy *ret);
+
+/* Removes the core of a committed entry, which stays: its meta says why (core_dropped:
+ * reason) and that it has no core (core_stored 0) before the file goes, so no reader sees a
+ * core the meta does not promise. Returns 0 or a negative errno. */
+int gc_store_drop_core(struct gc_store *store, struct gc_meta *meta, const char *reason);
+
 enum {
-	/* An entry was committed: remove old entries until MaxCores and MaxUse hold too, and
-	 * KeepFree when entry_bytes (what that entry holds) is not 0: an entry that took no room
-	 * is no reason to give the room of others to whatever filled the filesystem. */
+	/* An entry was committed: remove old cores and entries until every limit holds (ages,
+	 * per-signature cores, MaxEntries, MaxCores, MaxUse), and KeepFree when entry_bytes
+	 * (what that entry holds) is not 0: an entry that took no room is no reason to give
+	 * the room of others to whatever filled the filesystem. */
 	GC_ROOM_ALL_LIMITS = 1 << 0,
 	/* Remove nothing, only tell whether there is room (a copy is not worth a crash). */
 	GC_ROOM_NO_REMOVE = 1 << 1,
@@ -159,15 +173,18 @@ struct gc_room {
 /* The store's space policy, whole. Tells whether `incoming` more bytes fit: the filesystem
  * keeps KeepFree free after them, and their entry (entry_bytes so far) stays within MaxUse
  * together with the entries other writers are writing now (.tmp-* other than entry_id's, not
- * stale: no vacuum can remove them, and they will be committed too);
- * the other entries are held to MaxUse when one is committed. Unless GC_ROOM_NO_REMOVE, it
- * first removes entries (never keep_id) while KeepFree would break, and with
- * GC_ROOM_ALL_LIMITS while MaxCores or MaxUse break too, but only for a limit that removing
- * them all would restore; the user holding the most goes first, oldest first within (by
- * entries for MaxCores, by bytes otherwise). Stale .tmp-* go then as well. Takes
- * the store lock to remove. Without GC_ROOM_ALL_LIMITS it costs one statvfs unless something
- * must go, so a growing core may ask often. Returns 0 with ret filled, or a negative errno
- * when the filesystem cannot be asked. */
+ * stale: no vacuum can remove them, and they will be committed too). Unless
+ * GC_ROOM_NO_REMOVE, it first makes room while KeepFree would break, and with
+ * GC_ROOM_ALL_LIMITS while any limit breaks, in the order of gocrashd.conf(5): cores before
+ * entries; the oldest core of the group holding the most cores, never the last core of a
+ * group while a group has more; then by user, the one holding the most first (bytes, or
+ * cores for MaxCores), oldest first; whole entries for MaxEntries (the group with the most
+ * entries first) and, only when no core is left to remove, for MaxUse and KeepFree. Never
+ * keep_id, never an entry still in progress, and only for a limit that removing all the
+ * rest would restore. Stale .tmp-* go then as well. Takes the store lock to remove.
+ * Without GC_ROOM_ALL_LIMITS it costs one statvfs unless something must go, so a growing
+ * core may ask often. Returns 0 with ret filled, or a negative errno when the filesystem
+ * cannot be asked. */
 int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
 		       const struct gc_room_request *req, struct gc_room *ret);
 

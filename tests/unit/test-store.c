@@ -121,6 +121,25 @@ static char *commit_entry(struct gc_store *store, uint64_t time_usec, int64_t pi
 	return id;
 }
 
+static bool exists(const struct fixture *f, const char *name);
+
+/* Whether entry id still holds its core file, and its meta says so. */
+static bool has_core(const struct fixture *f, const char *id)
+{
+	char core[256];
+	struct gc_meta meta;
+	bool stored;
+
+	snprintf(core, sizeof(core), "%s/" GC_ENTRY_CORE, id);
+	assert_int_equal(gc_store_find(f->store, id, &meta), 0);
+	stored = meta.core_stored;
+	if (!stored)
+		assert_non_null(meta.core_dropped);
+	gc_meta_free(&meta);
+	assert_int_equal(exists(f, core), stored);
+	return stored;
+}
+
 static unsigned count_dir(const char *path)
 {
 	DIR *d = opendir(path);
@@ -760,17 +779,19 @@ static void test_vacuum_max_cores(void **state)
 	assert_int_equal(gc_store_lock(f->store), 0);
 	removed = vacuum(f, &quota, NULL);
 	gc_store_unlock(f->store);
+	/* Cores go, oldest first; the entries stay, saying why. */
 	assert_int_equal(removed, 3);
 	assert_int_equal(infos, 3);
 	assert_non_null(strstr(last_info, ids[2]));
 	assert_non_null(strstr(last_info, "MaxCores=2"));
 	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
-	assert_int_equal(n, 2);
-	assert_string_equal(metas[0].id, ids[3]);
-	assert_string_equal(metas[1].id, ids[4]);
+	assert_int_equal(n, 5);
+	assert_non_null(strstr(metas[0].core_dropped, "MaxCores=2"));
 	gc_meta_array_free(metas, n);
-	/* Nothing half-removed left behind: two entries and the lock. */
-	assert_int_equal(count_dir(f->path), 3);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(has_core(f, ids[i]), i >= 3);
+	/* Nothing half-removed left behind: five entries and the lock. */
+	assert_int_equal(count_dir(f->path), 6);
 
 	/* Within quota: nothing goes. */
 	removed = vacuum(f, &quota, NULL);
@@ -792,12 +813,28 @@ static void test_vacuum_max_use(void **state)
 	commit_series(f, ids, 5, 64 * 1024);
 	removed = vacuum(f, &quota, NULL);
 	assert_int_equal(removed, 3);
-	assert_non_null(strstr(last_info, "MaxUse=163840"));
+	assert_non_null(strstr(last_info, "MaxUse=160"));
 	assert_int_equal(gc_store_usage(f->store, &used, NULL, NULL), 0);
 	assert_true(used <= quota.max_use.value);
 	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
-	assert_int_equal(n, 2);
-	assert_string_equal(metas[0].id, ids[3]);
+	assert_int_equal(n, 5);
+	gc_meta_array_free(metas, n);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(has_core(f, ids[i]), i >= 3);
+
+	/* One core left to give, then whole entries, oldest first: a little more than the
+	 * core kept (ids[4]'s) and its meta leaves room for about two metas besides. */
+	quota.max_use.value = 64 * 1024 + 3 * 4096;
+	removed = vacuum(f, &quota, ids[4]);
+	assert_true(removed >= 2);
+	assert_int_equal(gc_store_usage(f->store, &used, NULL, NULL), 0);
+	assert_true(used <= quota.max_use.value);
+	assert_true(has_core(f, ids[4]));
+	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
+	assert_true(n >= 1 && n < 5);
+	assert_string_equal(metas[n - 1].id, ids[4]);
+	if (n >= 2)
+		assert_false(has_core(f, metas[n - 2].id));
 	gc_meta_array_free(metas, n);
 	free_ids(ids, 5);
 }
@@ -816,10 +853,8 @@ static void test_vacuum_keep_id(void **state)
 	/* The oldest is the one being captured right now: it stays, the others go. */
 	removed = vacuum(f, &cores, ids[0]);
 	assert_int_equal(removed, 3);
-	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(metas[0].id, ids[0]);
-	gc_meta_array_free(metas, n);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(has_core(f, ids[i]), i == 0);
 
 	/* A quota that cannot be met removes nothing for it, and still succeeds. */
 	free(ids[1]);
@@ -827,7 +862,7 @@ static void test_vacuum_keep_id(void **state)
 	removed = vacuum(f, &keep_free, ids[1]);
 	assert_int_equal(removed, 0);
 	assert_int_equal(gc_store_list(f->store, &metas, &n), 0);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 5);
 	assert_string_equal(metas[0].id, ids[0]);
 	gc_meta_array_free(metas, n);
 	free_ids(ids, 4);
@@ -879,7 +914,7 @@ static void test_vacuum_stale_tmp(void **state)
 static void test_vacuum_broken_entry(void **state)
 {
 	struct fixture *f = *state;
-	struct gc_space_policy quota = {.max_cores = 1};
+	struct gc_space_policy quota = {.max_entries = 1};
 	_cleanup_free_ char *good = commit_entry(f->store, T0, 1, 0);
 	unsigned removed = 0;
 
@@ -991,7 +1026,9 @@ static void test_make_room_keep_free(void **state)
 	assert_int_equal(room.removed, 2);
 	assert_true(room.fs_free >= policy.keep_free.value + req.incoming);
 	assert_int_equal(room.fs_free, fs_free(f));
-	assert_int_equal(count_entries(f, ids[2]), 1);
+	assert_int_equal(count_entries(f, ids[0]), 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(has_core(f, ids[i]), i == 2);
 	assert_non_null(strstr(last_info, "KeepFree="));
 
 	/* Enough room already: nothing goes. */
@@ -999,7 +1036,7 @@ static void test_make_room_keep_free(void **state)
 	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
 	assert_int_equal(room.limit, GC_ROOM_FITS);
 	assert_int_equal(room.removed, 0);
-	assert_int_equal(count_entries(f, ids[2]), 1);
+	assert_int_equal(count_entries(f, ids[0]), 3);
 	free_ids(ids, 3);
 }
 
@@ -1081,19 +1118,29 @@ static void test_make_room_all_limits(void **state)
 	char *ids[4];
 
 	commit_series(f, ids, 4, MIB);
-	/* 4 MiB and their metas in a store of at most 2.5 MiB: the two oldest go. */
+	/* 4 MiB and their metas in a store of at most 2.5 MiB: the two oldest cores go. */
 	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
 	assert_int_equal(room.limit, GC_ROOM_FITS);
 	assert_int_equal(room.removed, 2);
-	assert_int_equal(count_entries(f, ids[2]), 2);
+	assert_int_equal(count_entries(f, ids[0]), 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(has_core(f, ids[i]), i >= 2);
 	assert_non_null(strstr(last_info, "MaxUse="));
 
 	policy.max_cores = 1;
 	req.keep_id = ids[2];
 	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
 	assert_int_equal(room.removed, 1);
-	assert_int_equal(count_entries(f, ids[2]), 1);
+	assert_true(has_core(f, ids[2]));
+	assert_false(has_core(f, ids[3]));
 	assert_non_null(strstr(last_info, "MaxCores=1"));
+
+	/* The history has its own limit: the oldest entries go, cores or not. */
+	policy.max_entries = 2;
+	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
+	assert_int_equal(room.removed, 2);
+	assert_int_equal(count_entries(f, ids[2]), 2);
+	assert_non_null(strstr(last_info, "MaxEntries=2"));
 	free_ids(ids, 4);
 }
 
@@ -1694,11 +1741,13 @@ static void test_make_room_full_fs_keeps_entries(void **state)
 	policy.keep_free.value = 5 * MIB / 2;
 	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
 	assert_int_equal(room.removed, 0);
-	/* It took room: the oldest go, as few as it takes. */
+	/* It took room: the oldest cores go, as few as it takes; the entries stay. */
 	req.entry_bytes = MIB;
 	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
 	assert_true(room.removed >= 1 && room.removed <= 2);
-	assert_int_equal(count_entries(f, NULL), 3 - room.removed);
+	assert_int_equal(count_entries(f, NULL), 3);
+	assert_false(has_core(f, ids[0]));
+	assert_true(has_core(f, ids[2]));
 	unlink(filler);
 	free_ids(ids, 3);
 }
@@ -1716,17 +1765,21 @@ static void test_make_room_names_keep_free(void **state)
 	policy.keep_free.value = fs_free(f) - MIB / 2;
 	assert_int_equal(gc_store_make_room(f->store, &policy, &req, &room), 0);
 	assert_int_equal(room.removed, 1);
-	snprintf(expected, sizeof(expected), "KeepFree=%" PRIu64, policy.keep_free.value);
+	strcpy(expected, "KeepFree=");
+	gc_format_bytes(policy.keep_free.value, expected + strlen(expected),
+			sizeof(expected) - strlen(expected));
 	assert_non_null(strstr(last_info, expected));
 	assert_true(strstr(last_info, expected)[strlen(expected)] == '\0');
 	free_ids(ids, 2);
 }
 
+/* An entry of uid's; comm (may be NULL) makes its group. */
 static char *commit_entry_of(struct gc_store *store, uint64_t time_usec, int64_t uid,
-			     size_t core_size)
+			     size_t core_size, const char *comm)
 {
 	struct gc_entry *entry;
-	struct gc_meta meta = {.time_usec = time_usec, .pid = 1, .uid = uid};
+	struct gc_meta meta = {
+	    .time_usec = time_usec, .pid = 1, .uid = uid, .comm = comm ? strdup(comm) : NULL};
 	char *id;
 	int fd;
 
@@ -1753,31 +1806,110 @@ static void test_vacuum_worst_user_first(void **state)
 {
 	struct fixture *f = *state;
 	struct gc_space_policy policy = {.max_cores = 4};
-	char *victim = commit_entry_of(f->store, T0, 1000, 64 << 10), *loop[5];
+	char *victim = commit_entry_of(f->store, T0, 1000, 64 << 10, NULL), *loop[5];
 
 	for (unsigned i = 0; i < 5; i++)
-		loop[i] = commit_entry_of(f->store, T0 + (i + 1) * 1000000ull, 2000, 64 << 10);
+		loop[i] =
+		    commit_entry_of(f->store, T0 + (i + 1) * 1000000ull, 2000, 64 << 10, NULL);
 	assert_int_equal(gc_store_lock(f->store), 0);
 	assert_int_equal(vacuum(f, &policy, loop[4]), 2);
 	gc_store_unlock(f->store);
-	assert_true(has_entry(f, victim));
-	assert_false(has_entry(f, loop[0]));
-	assert_false(has_entry(f, loop[1]));
-	assert_true(has_entry(f, loop[2]));
-
-	/* Bytes: user 1000's one big entry outweighs user 2000's three small ones. */
-	free(loop[0]);
-	loop[0] = commit_entry_of(f->store, T0 + 10000000ull, 1000, 1 << 20);
-	policy = (struct gc_space_policy){.max_use = {.value = (1 << 20) + (100 << 10)}};
-	assert_int_equal(gc_store_lock(f->store), 0);
-	assert_int_equal(vacuum(f, &policy, NULL), 2);
-	gc_store_unlock(f->store);
-	/* user 1000's, oldest first, though user 2000's are older than the big one */
-	assert_false(has_entry(f, victim));
-	assert_false(has_entry(f, loop[0]));
-	assert_true(has_entry(f, loop[2]));
+	assert_true(has_core(f, victim));
+	assert_false(has_core(f, loop[0]));
+	assert_false(has_core(f, loop[1]));
+	assert_true(has_core(f, loop[2]));
+	assert_true(has_entry(f, loop[0]));
 	free(victim);
 	free_ids(loop, 5);
+}
+
+/* A crash loop's group gives up its cores first, however old another group's core is; once
+ * no group has two, the user whose cores take the most gives the oldest first. */
+static void test_vacuum_repeated_group_first(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_space_policy policy = {.max_cores = 3};
+	char *other = commit_entry_of(f->store, T0, 1000, 64 << 10, "other"), *loop[4], *big;
+
+	for (unsigned i = 0; i < 4; i++)
+		loop[i] =
+		    commit_entry_of(f->store, T0 + (i + 1) * 1000000ull, 1000, 64 << 10, "looping");
+	assert_int_equal(vacuum(f, &policy, NULL), 2);
+	assert_true(has_core(f, other));
+	assert_false(has_core(f, loop[0]));
+	assert_false(has_core(f, loop[1]));
+	assert_true(has_core(f, loop[2]));
+
+	/* One core per group left (after loop[2]'s goes): by bytes, user 2000's big one. */
+	policy = (struct gc_space_policy){.max_cores = 2};
+	assert_int_equal(vacuum(f, &policy, NULL), 1);
+	assert_false(has_core(f, loop[2]));
+	big = commit_entry_of(f->store, T0 + 9000000ull, 2000, 1 << 20, "big");
+	policy = (struct gc_space_policy){.max_use = {.value = (1 << 20) + (100 << 10)}};
+	assert_int_equal(vacuum(f, &policy, NULL), 1);
+	assert_false(has_core(f, big));
+	assert_true(has_core(f, other));
+	assert_true(has_core(f, loop[3]));
+	free(other);
+	free(big);
+	free_ids(loop, 4);
+}
+
+/* CoresPerSignature: past the first k cores of a group, the rest go (the handler drops its
+ * own; this is for a killed one, or a lowered setting); 0 keeps none. */
+static void test_vacuum_per_signature(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_space_policy policy = {.per_signature = true, .cores_per_signature = 2};
+	char *ids[4], *other = commit_entry_of(f->store, T0, 0, 100, "other");
+	struct gc_meta meta;
+
+	for (unsigned i = 0; i < 4; i++)
+		ids[i] = commit_entry_of(f->store, T0 + (i + 1) * 1000000ull, 0, 100, "looping");
+	assert_int_equal(vacuum(f, &policy, NULL), 2);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(has_core(f, ids[i]), i < 2);
+	assert_true(has_core(f, other));
+	assert_int_equal(gc_store_find(f->store, ids[3], &meta), 0);
+	assert_string_equal(meta.core_dropped, "analysis only: CoresPerSignature=2");
+	gc_meta_free(&meta);
+	policy.cores_per_signature = 0;
+	assert_int_equal(vacuum(f, &policy, NULL), 3);
+	assert_false(has_core(f, other));
+	assert_int_equal(count_entries(f, other), 5);
+	free(other);
+	free_ids(ids, 4);
+}
+
+/* Ages: cores past MaxCoreAge go and their entries stay; entries past MaxEntryAge go. */
+static void test_vacuum_ages(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t now = gc_clock_usec(CLOCK_REALTIME), day = 86400ull * 1000000;
+	struct gc_space_policy policy = {.max_core_age_usec = 7 * day};
+	char *old = commit_entry_of(f->store, now - 30 * day, 0, 100, "a");
+	char *week = commit_entry_of(f->store, now - 8 * day, 0, 100, "b");
+	char *young = commit_entry_of(f->store, now - day, 0, 100, "c");
+	struct gc_meta meta;
+
+	/* Done with (their handlers recorded their cost), so not in progress. */
+	for (const char *const *id = (const char *const[]){old, week, young, NULL}; *id; id++) {
+		assert_int_equal(gc_store_find(f->store, *id, &meta), 0);
+		GC_META_SET(&meta, handler_cpu_usec, 1);
+		assert_int_equal(gc_store_update_meta(f->store, &meta), 0);
+		gc_meta_free(&meta);
+	}
+	assert_int_equal(vacuum(f, &policy, NULL), 2);
+	assert_false(has_core(f, old));
+	assert_false(has_core(f, week));
+	assert_true(has_core(f, young));
+	policy.max_entry_age_usec = 10 * day;
+	assert_int_equal(vacuum(f, &policy, NULL), 1);
+	assert_false(has_entry(f, old));
+	assert_true(has_entry(f, week));
+	free(old);
+	free(week);
+	free(young);
 }
 
 /* An entry committed a moment ago whose handler is not done (no handler_cpu_usec yet) is
@@ -1794,9 +1926,9 @@ static void test_vacuum_spares_entries_in_progress(void **state)
 	struct gc_meta meta;
 
 	assert_int_equal(vacuum(f, &policy, mine), 1);
-	assert_false(exists(f, old));
-	assert_true(exists(f, busy));
-	assert_true(exists(f, mine));
+	assert_false(has_core(f, old));
+	assert_true(has_core(f, busy));
+	assert_true(has_core(f, mine));
 
 	assert_int_equal(gc_store_find(f->store, busy, &meta), 0);
 	GC_META_SET(&meta, handler_cpu_usec, 1000);
@@ -1804,8 +1936,8 @@ static void test_vacuum_spares_entries_in_progress(void **state)
 	gc_meta_free(&meta);
 	policy.max_cores = 1;
 	assert_int_equal(vacuum(f, &policy, mine), 1);
-	assert_false(exists(f, busy));
-	assert_true(exists(f, mine));
+	assert_false(has_core(f, busy));
+	assert_true(has_core(f, mine));
 	free(old);
 	free(busy);
 	free(mine);
@@ -1883,6 +2015,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_make_room_names_keep_free, setup_small,
 					    teardown_small),
 	    cmocka_unit_test_setup_teardown(test_vacuum_worst_user_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vacuum_repeated_group_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vacuum_per_signature, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vacuum_ages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_make_room_counts_other_writers, setup_small,
 					    teardown_small),
 	    cmocka_unit_test_setup_teardown(test_vacuum_spares_entries_in_progress, setup,
