@@ -497,75 +497,6 @@ static int write_group_at(int dir_fd, const struct gc_group *g)
 	return fsync(dir_fd) < 0 ? negative_errno() : 0;
 }
 
-/* ---- counting ---- */
-
-/* A group that has no file yet, from the store's committed entries of it, oldest first, but
- * skip_id (the crash being recorded, which may be committed already: it is counted once). */
-static int group_from_entries(struct gc_store *store, const char *id, const char *skip_id,
-			      struct gc_group *g)
-{
-	struct gc_meta *metas = NULL;
-	size_t n = 0;
-	int r;
-
-	r = gc_store_list(store, &metas, &n);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < n && r >= 0; i++) {
-		char buf[GC_GROUP_LEN + 1];
-
-		if (strcmp(entry_group(&metas[i], buf), id) != 0 ||
-		    (skip_id && strcmp(metas[i].id, skip_id) == 0))
-			continue;
-		r = group_add_entry(g, &metas[i]);
-	}
-	gc_meta_array_free(metas, n);
-	return r;
-}
-
-static int record_locked(struct gc_store *store, const struct gc_meta *meta, uint64_t n,
-			 struct gc_group *ret)
-{
-	_cleanup_close_ int dir_fd = -EBADF;
-	struct gc_group g = {};
-	int r;
-
-	dir_fd = open_groups_dir(store, true);
-	if (dir_fd < 0)
-		return dir_fd;
-	r = read_group_at(dir_fd, meta->group, &g);
-	if (r == -ENOENT || r == -EBADMSG || r == -EFBIG) {
-		/* No file yet, or one damaged: the entries are what the store knows. */
-		g = (struct gc_group){};
-		memcpy(g.id, meta->group, GC_GROUP_LEN + 1);
-		r = group_from_entries(store, meta->group, meta->id, &g);
-	}
-	if (r >= 0)
-		r = group_add(&g, meta, n);
-	if (r >= 0)
-		r = write_group_at(dir_fd, &g);
-	if (r < 0 || !ret)
-		gc_group_done(&g);
-	else
-		*ret = g;
-	return r;
-}
-
-int gc_group_record(struct gc_store *store, const struct gc_meta *meta, uint64_t n,
-		    struct gc_group *ret)
-{
-	int r;
-
-	if (!gc_group_id_valid(meta->group))
-		return -EINVAL;
-	r = gc_store_lock(store);
-	if (r < 0)
-		return r;
-	r = record_locked(store, meta, n, ret);
-	gc_store_unlock(store);
-	return r;
-}
-
 /* ---- listing ---- */
 
 struct group_list {
@@ -647,9 +578,10 @@ static int read_group_files(struct gc_store *store, const char *only, struct gro
 	return 0;
 }
 
-/* Counts each entry into its group's entries and cores; a group without a file is made from
- * its entries. */
-static int count_entries(struct gc_store *store, const char *only, struct group_list *list)
+/* Counts each entry (skip_id's aside) into its group's entries and cores; a group without a
+ * file is made from its entries. only: just that group's, when not NULL. */
+static int count_entries(struct gc_store *store, const char *only, const char *skip_id,
+			 struct group_list *list)
 {
 	struct gc_meta *metas = NULL;
 	size_t n = 0;
@@ -663,7 +595,8 @@ static int count_entries(struct gc_store *store, const char *only, struct group_
 		const char *id = entry_group(&metas[i], buf);
 		struct gc_group *g = group_list_find(list, id);
 
-		if (only && strcmp(id, only) != 0)
+		if ((only && strcmp(id, only) != 0) ||
+		    (skip_id && strcmp(metas[i].id, skip_id) == 0))
 			continue;
 		if (!g && !(g = group_list_add(list, id, NULL, false))) {
 			r = -ENOMEM;
@@ -675,6 +608,100 @@ static int count_entries(struct gc_store *store, const char *only, struct group_
 		g->cores += metas[i].core_stored;
 	}
 	gc_meta_array_free(metas, n);
+	return r;
+}
+
+/* ---- counting ---- */
+
+/* Made by the first record in a store: every group file of the entries before it exists. */
+#define SEEDED_MARK ".seeded"
+
+/* A store of an earlier version (or one whose .groups was removed) has entries but no group
+ * files: they are made from the entries once, all at a time, skip_id aside (the crash being
+ * recorded, which may be committed already: it is counted once, by the caller). Afterwards a
+ * group without a file is a new one, and recording it lists nothing under the lock. */
+static int seed_groups(struct gc_store *store, int dir_fd, const char *skip_id)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct group_list list = {};
+	int r;
+
+	if (faccessat(dir_fd, SEEDED_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return negative_errno();
+	r = count_entries(store, NULL, skip_id, &list);
+	for (size_t i = 0; i < list.n && r >= 0; i++)
+		r = write_group_at(dir_fd, &list.groups[i]);
+	group_list_done(&list);
+	if (r < 0)
+		return r;
+	fd = openat(dir_fd, SEEDED_MARK, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fsync(fd) < 0 || fsync(dir_fd) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/* A group whose file is damaged, made again from its entries (skip_id's aside). */
+static int group_from_entries(struct gc_store *store, const char *id, const char *skip_id,
+			      struct gc_group *ret)
+{
+	struct group_list list = {};
+	int r = count_entries(store, id, skip_id, &list);
+
+	if (r < 0)
+		return r;
+	*ret = list.n ? list.groups[0] : (struct gc_group){};
+	memcpy(ret->id, id, GC_GROUP_LEN + 1);
+	ret->entries = ret->cores = 0;
+	if (list.n)
+		list.groups[0] = (struct gc_group){};
+	group_list_done(&list);
+	return 0;
+}
+
+static int record_locked(struct gc_store *store, const struct gc_meta *meta, uint64_t n,
+			 struct gc_group *ret)
+{
+	_cleanup_close_ int dir_fd = -EBADF;
+	struct gc_group g = {};
+	int r;
+
+	dir_fd = open_groups_dir(store, true);
+	if (dir_fd < 0)
+		return dir_fd;
+	r = seed_groups(store, dir_fd, meta->id);
+	if (r >= 0)
+		r = read_group_at(dir_fd, meta->group, &g);
+	if (r == -ENOENT) {
+		memcpy(g.id, meta->group, GC_GROUP_LEN + 1);
+		r = 0;
+	} else if (r == -EBADMSG || r == -EFBIG) {
+		r = group_from_entries(store, meta->group, meta->id, &g);
+	}
+	if (r >= 0)
+		r = group_add(&g, meta, n);
+	if (r >= 0)
+		r = write_group_at(dir_fd, &g);
+	if (r < 0 || !ret)
+		gc_group_done(&g);
+	else
+		*ret = g;
+	return r;
+}
+
+int gc_group_record(struct gc_store *store, const struct gc_meta *meta, uint64_t n,
+		    struct gc_group *ret)
+{
+	int r;
+
+	if (!gc_group_id_valid(meta->group))
+		return -EINVAL;
+	r = gc_store_lock(store);
+	if (r < 0)
+		return r;
+	r = record_locked(store, meta, n, ret);
+	gc_store_unlock(store);
 	return r;
 }
 
@@ -692,7 +719,7 @@ static int collect(struct gc_store *store, const char *only, struct group_list *
 	int r = read_group_files(store, only, list);
 
 	if (r >= 0)
-		r = count_entries(store, only, list);
+		r = count_entries(store, only, NULL, list);
 	if (r < 0)
 		group_list_done(list);
 	return r;

@@ -5,8 +5,11 @@
  *
  * The store keeps one small file per group, STORE/.groups/GROUP (the directory 0700, the files
  * 0600), rewritten atomically under the store lock: the count survives its entries' eviction.
- * A group with no file yet (a store of an earlier version) starts from the entries that name
- * it, or whose meta gives it.
+ * A store of an earlier version has entries but no group files: the first record makes them
+ * all from the entries that name their group, or whose meta gives it, and marks the store
+ * (.groups/.seeded) so that this listing happens once; after it a group without a file is a
+ * new one, and one whose file is damaged is made again from its entries. Until the first
+ * record, gc_groups_list and gc_group_get give the groups from the entries alone.
  *
  * The file: `version=1` first, then `id`, `count`, `first_usec`, `last_usec`, `last_id`,
  * `reason`, `crash_site` and one `unit`, `exe` or `go_version` line per value, oldest first;
@@ -55,11 +58,10 @@ bool gc_group_id_valid(const char *s);
  * group under the store lock; meta->group must be set (-EINVAL otherwise). The unit is the
  * most specific one the meta has (container_unit, user_unit, unit); last_id, reason and
  * crash_site follow the crash when it is the group's latest, and what the meta lacks (a
- * rate-limited crash's) stays as it was. A group without a file (or with a damaged one)
- * starts from the committed entries of the group, meta->id's excepted: recording an entry
- * after its commit counts it once. Fills ret (may be NULL) with the group as it is
- * afterwards, its entries and cores 0 (gc_group_get counts them). Returns 0 or a negative
- * errno (the group's file is left as it was). */
+ * rate-limited crash's) stays as it was. Groups made from the committed entries (above) leave
+ * meta->id's out: recording an entry after its commit counts it once. Fills ret (may be NULL) with
+ * the group as it is afterwards, its entries and cores 0 (gc_group_get counts them). Returns 0 or a
+ * negative errno (the group's file is left as it was). */
 int gc_group_record(struct gc_store *store, const struct gc_meta *meta, uint64_t n,
 		    struct gc_group *ret);
 

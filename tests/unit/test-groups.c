@@ -305,6 +305,7 @@ static void test_upgrade(void **state)
 	struct crash go = {.exe = "/srv/api", .signature = SIG_A, .signal = 6, .old = true};
 	struct gc_group *groups, g;
 	struct gc_meta meta;
+	char path[256];
 	size_t n;
 
 	for (unsigned i = 0; i < 3; i++) {
@@ -344,6 +345,24 @@ static void test_upgrade(void **state)
 	assert_int_equal(gc_group_get(f->store, EXE_HASH, &g), 0);
 	assert_int_equal(g.count, 4);
 	assert_int_equal(g.entries, 4);
+	gc_group_done(&g);
+
+	/* Every group got its file at once, the other one too, and the store is marked. */
+	snprintf(path, sizeof(path), "%s/.groups/" SIG_A, f->root);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/.groups/.seeded", f->root);
+	assert_int_equal(access(path, F_OK), 0);
+	go.old = false;
+	go.time_usec = T0 + 30 * SEC;
+	store_crash(f, &go, &g);
+	assert_int_equal(g.count, 2);
+	gc_group_done(&g);
+
+	/* Once marked, a group without a file is a new one: nothing listed under the lock. */
+	struct crash other = {.time_usec = T0 + 40 * SEC, .exe = "/bin/new", .signal = 11};
+	store_crash(f, &other, &g);
+	assert_int_equal(g.count, 1);
+	assert_int_equal(g.first_usec, T0 + 40 * SEC);
 	gc_group_done(&g);
 }
 
