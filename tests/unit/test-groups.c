@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "groups.h"
@@ -593,6 +594,45 @@ static void test_record_under_lock(void **state)
 	gc_group_done(&g);
 }
 
+/* Handlers of crashes at the same time, each with its own store object: no crash is lost. */
+static void test_concurrent_record(void **state)
+{
+	struct fixture *f = *state;
+	enum { WRITERS = 4, RECORDS = 50 };
+	struct gc_group g;
+	pid_t pids[WRITERS];
+
+	for (unsigned w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] == 0) {
+			struct gc_meta meta = {.signal = 6, .group = SIG_A};
+			struct gc_store *store;
+			int bad = 0;
+
+			if (gc_store_open(f->root, false, &store) < 0)
+				_exit(1);
+			for (unsigned i = 0; i < RECORDS; i++) {
+				meta.time_usec = T0 + (w * RECORDS + i) * SEC;
+				bad |= gc_group_record(store, &meta, 1, NULL) < 0;
+			}
+			gc_store_free(store);
+			_exit(bad);
+		}
+	}
+	for (unsigned w = 0; w < WRITERS; w++) {
+		int status;
+
+		assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(gc_group_get(f->store, SIG_A, &g), 0);
+	assert_int_equal(g.count, WRITERS * RECORDS);
+	assert_int_equal(g.first_usec, T0);
+	assert_int_equal(g.last_usec, T0 + (WRITERS * RECORDS - 1) * SEC);
+	gc_group_done(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +647,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_groups_dir_symlink, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_record_under_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_record, setup, teardown),
 	};
 
 	umask(022);
