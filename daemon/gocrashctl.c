@@ -42,37 +42,39 @@ static void log_to_stderr(int priority, const char *message, void *userdata)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: gocrashctl [OPTIONS] [COMMAND] [MATCH...]\n\n"
-		"Commands:\n"
-		"  list [MATCH...]   list stored crashes, oldest first (the default)\n"
-		"  info [MATCH...]   show the last matching crash\n"
-		"  dump [MATCH...]   write its uncompressed core to -o FILE (stdout if not a tty)\n"
-		"  stacks [MATCH...] its goroutines, as the Go runtime prints them\n"
-		"  enable          make gocrashd the core handler, now and at boot\n"
-		"  disable         restore the previous core handler, now and at boot\n"
-		"  status          the active handler, configuration, store use, last crash\n\n"
-		"MATCH: an ID or its prefix, a PID, a command name, /path/of/executable,\n"
-		"  UNIT.service, or FIELD=VALUE (a field of info --json); see gocrashctl(1)\n\n"
-		"Options:\n"
-		"  -S, --since=TIME, -U, --until=TIME\n"
-		"                  crashes in this window (journalctl's syntax: -1h, today, ...)\n"
-		"  -n N            (list) the last N crashes; -1: the last one\n"
-		"  -r, --reverse   (list) newest first\n"
-		"  --signature=SIG crashes whose signature starts with SIG\n"
-		"  --no-pager      no pager on a terminal; --no-legend: list without its header\n"
-		"  -q, --quiet     nothing on stderr when nothing is selected\n"
-		"  --store=DIR     store directory (default: from the configuration)\n"
-		"  --config=FILE   configuration file (default %s)\n"
-		"  --json          JSON output\n"
-		"  --crashed       (stacks) only the goroutine that crashed\n"
-		"  --group         (stacks) the same stacks once, with their count\n"
-		"  -o, --output=FILE\n"
-		"  --unit=NAME.service\n"
-		"                  (enable) also make this Go service dump core, repeatable\n"
-		"  --root=DIR      (enable, disable) only write the files below DIR\n"
-		"  --help, --version\n",
-		GC_CONFIG_FILE);
+	fprintf(
+	    out,
+	    "Usage: gocrashctl [OPTIONS] [COMMAND] [MATCH...]\n\n"
+	    "Commands:\n"
+	    "  list [MATCH...]   list stored crashes, oldest first (the default)\n"
+	    "  info [MATCH...]   show the last matching crash\n"
+	    "  dump [MATCH...]   write its uncompressed core to -o FILE (stdout if not a tty)\n"
+	    "  stacks [MATCH...] its goroutines, as the Go runtime prints them\n"
+	    "  groups          crashes of the same signature: count, first and last, units\n"
+	    "  enable          make gocrashd the core handler, now and at boot\n"
+	    "  disable         restore the previous core handler, now and at boot\n"
+	    "  status          the active handler, configuration, store use, last crash\n\n"
+	    "MATCH: an ID or its prefix, a PID, a command name, /path/of/executable,\n"
+	    "  UNIT.service, or FIELD=VALUE (a field of info --json); see gocrashctl(1)\n\n"
+	    "Options:\n"
+	    "  -S, --since=TIME, -U, --until=TIME\n"
+	    "                  crashes in this window (journalctl's syntax: -1h, today, ...)\n"
+	    "  -n N            (list, groups) the last N; -1: the last one\n"
+	    "  -r, --reverse   (list, groups) newest first\n"
+	    "  --signature=SIG crashes (groups) whose signature starts with SIG\n"
+	    "  --no-pager      no pager on a terminal; --no-legend: list, groups without a header\n"
+	    "  -q, --quiet     nothing on stderr when nothing is selected\n"
+	    "  --store=DIR     store directory (default: from the configuration)\n"
+	    "  --config=FILE   configuration file (default %s)\n"
+	    "  --json          JSON output\n"
+	    "  --crashed       (stacks) only the goroutine that crashed\n"
+	    "  --group         (stacks) the same stacks once, with their count\n"
+	    "  -o, --output=FILE\n"
+	    "  --unit=NAME.service\n"
+	    "                  (enable) also make this Go service dump core, repeatable\n"
+	    "  --root=DIR      (enable, disable) only write the files below DIR\n"
+	    "  --help, --version\n",
+	    GC_CONFIG_FILE);
 }
 
 void format_local_time(uint64_t time_usec, char *buf, size_t size)
@@ -105,9 +107,7 @@ static size_t terminal_columns(void)
 	return ws.ws_col;
 }
 
-/* The first line of text, at most max bytes (ending "..." when cut, never inside a UTF-8
- * sequence). */
-static void print_cut(const char *text, size_t max)
+void print_cut(const char *text, size_t max)
 {
 	size_t len = strcspn(text, "\n");
 
@@ -120,9 +120,6 @@ static void print_cut(const char *text, size_t max)
 		printf("%.*s", (int)len, text);
 	}
 }
-
-#define LIST_REASON_MIN 20 /* bytes of the reason shown however narrow the terminal */
-#define LIST_REASON_MAX 80 /* when not writing to a terminal */
 
 static void list_line(const struct gc_meta *m, size_t columns)
 {
@@ -150,7 +147,7 @@ static void list_line(const struct gc_meta *m, size_t columns)
 	putchar('\n');
 }
 
-static bool selecting(const struct ctl *ctl)
+bool selecting(const struct ctl *ctl)
 {
 	return ctl->selection.n_matches || ctl->selection.since_usec || ctl->selection.until_usec;
 }
@@ -677,7 +674,7 @@ static const struct verb verbs[] = {
     {"list", true, true, true, verb_list},	  {"info", true, true, true, verb_info},
     {"dump", true, false, true, verb_dump},	  {"stacks", true, true, true, verb_stacks},
     {"enable", false, false, false, verb_enable}, {"disable", false, false, false, verb_disable},
-    {"status", false, true, false, verb_status},
+    {"status", false, true, false, verb_status},  {"groups", false, true, true, verb_groups},
 };
 
 static int parse_count(const char *text, uint64_t *ret)

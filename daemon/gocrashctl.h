@@ -37,7 +37,20 @@ struct ctl {
 int open_store(struct ctl *ctl);
 void format_local_time(uint64_t time_usec, char *buf, size_t size);
 
+/* Whether matches, --since or --until select (else everything is shown). */
+bool selecting(const struct ctl *ctl);
+
+/* The first line of text, at most max bytes (ending "..." when cut, never inside a UTF-8
+ * sequence). A reason gets the room left on the terminal's line, at least LIST_REASON_MIN,
+ * or LIST_REASON_MAX when not writing to a terminal. */
+void print_cut(const char *text, size_t max);
+#define LIST_REASON_MIN 20
+#define LIST_REASON_MAX 80
+
 /* gocrashctl-system.c */
 int verb_enable(struct ctl *ctl, int argc, char **argv);
 int verb_disable(struct ctl *ctl, int argc, char **argv);
 int verb_status(struct ctl *ctl, int argc, char **argv);
+
+/* gocrashctl-groups.c */
+int verb_groups(struct ctl *ctl, int argc, char **argv);
