@@ -408,22 +408,24 @@ static void signature_pass(struct vacuum *v)
 	}
 }
 
+enum which { ANY, WITH_CORE, WITHOUT_CORE };
+
 /* The oldest removable entry of tally t (an owner or a group, by_group says which). */
-static struct item *oldest_of(struct vacuum *v, size_t t, bool by_group, bool with_core)
+static struct item *oldest_of(struct vacuum *v, size_t t, bool by_group, enum which which)
 {
 	for (size_t i = 0; i < v->n_items; i++) {
 		struct item *it = &v->items[i];
 
 		if (removable(it) && (by_group ? it->grp : it->owner) == t &&
-		    (!with_core || it->core))
+		    (which == ANY || it->core == (which == WITH_CORE)))
 			return it;
 	}
 	return NULL;
 }
 
-/* The tally with the most of `what` (0 entries, 1 cores, 2 core bytes, 3 bytes) among those
- * with a removable entry (holding a core, with_core). */
-static struct item *worst(struct vacuum *v, bool by_group, int what, bool with_core,
+/* The oldest removable entry (of those `which` says) of the tally with the most of `what`
+ * (0 entries, 1 cores, 2 core bytes, 3 bytes) among those with one. */
+static struct item *worst(struct vacuum *v, bool by_group, int what, enum which which,
 			  uint64_t *ret_amount)
 {
 	struct tally *tallies = by_group ? v->groups : v->owners;
@@ -440,7 +442,7 @@ static struct item *worst(struct vacuum *v, bool by_group, int what, bool with_c
 
 		if (best && amount <= best_amount)
 			continue;
-		it = oldest_of(v, t, by_group, with_core);
+		it = oldest_of(v, t, by_group, which);
 		if (it) {
 			best = it;
 			best_amount = amount;
@@ -456,9 +458,11 @@ static void entries_pass(struct vacuum *v)
 	char why[64];
 	struct item *it;
 
+	/* Those without a core first: the first cores of a bug outlive its repeats. */
 	snprintf(why, sizeof(why), "removed for MaxEntries=%" PRIu64, v->max_entries);
-	while (v->max_entries > 0 && v->entries > v->max_entries &&
-	       (it = worst(v, true, 0, false, NULL)))
+	while (
+	    v->max_entries > 0 && v->entries > v->max_entries &&
+	    ((it = worst(v, true, 0, WITHOUT_CORE, NULL)) || (it = worst(v, true, 0, ANY, NULL))))
 		remove_item(v, it, why);
 }
 
@@ -467,11 +471,11 @@ static void entries_pass(struct vacuum *v)
 static struct item *next_core(struct vacuum *v, bool by_count)
 {
 	uint64_t most;
-	struct item *it = worst(v, true, 1, true, &most);
+	struct item *it = worst(v, true, 1, WITH_CORE, &most);
 
 	if (it && most > 1)
 		return it;
-	return worst(v, false, by_count ? 1 : 2, true, NULL);
+	return worst(v, false, by_count ? 1 : 2, WITH_CORE, NULL);
 }
 
 static void space_pass(struct vacuum *v)
@@ -483,7 +487,7 @@ static void space_pass(struct vacuum *v)
 	       (it = next_core(v, strstr(why, "MaxCores") != NULL)))
 		drop_item_core(v, it, why);
 	/* No core left to give: whole entries, the user holding the most first. */
-	while (space_broken(v, false, why, sizeof(why)) && (it = worst(v, false, 3, false, NULL)))
+	while (space_broken(v, false, why, sizeof(why)) && (it = worst(v, false, 3, ANY, NULL)))
 		remove_item(v, it, why + strlen("evicted "));
 }
 

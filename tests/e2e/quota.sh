@@ -7,10 +7,26 @@ build_c_crasher crash-c
 raw_core_of ./crash-c
 replay() { "$GOCRASHD" --config="$T/c" --no-journal --exe="$T/crash-c" "$1" crash-c 11 <"${2:-$T/raw.core}"; }
 
+# Four crashes of one program: MaxCores=2 keeps the two newest cores, and every entry.
 printf '[Store]\nMaxCores=2\n' | write_config
 for pid in 101 102 103 104; do replay $pid; done
-check "MaxCores=2 keeps two" test "$(count_entries)" = 2
-check "the newest are kept" test "$(json_field pid 0)/$(json_field pid 1)" = 103/104
+check "MaxCores=2 keeps every entry" test "$(count_entries)" = 4
+cores() { ctl list --json | python3 -c 'import json,sys; print(" ".join(str(e["pid"]) for e in json.load(sys.stdin) if e["core_stored"]))'; }
+check "MaxCores=2 keeps the newest two cores ($(cores))" test "$(cores)" = "103 104"
+check "an evicted entry says why" sh -c "'$GOCRASHCTL' --store='$STORE' --json info '$(json_field id 0)' | grep -q 'evicted for MaxCores=2'"
+check "list shows it evicted" sh -c "'$GOCRASHCTL' --store='$STORE' list --no-legend | head -1 | grep -qw evicted"
+ctl dump "$(json_field id 3)" -o "$T/kept.core"
+check "a kept core is whole" cmp "$T/raw.core" "$T/kept.core"
+
+# MaxEntries bounds the history; CoresPerSignature=1 keeps the first core of the group only.
+rm -rf "$STORE"
+printf '[Store]\nMaxEntries=3\nCoresPerSignature=1\n' | write_config
+for pid in 111 112 113 114 115; do replay $pid; done
+check "MaxEntries=3 keeps three entries" test "$(count_entries)" = 3
+check "CoresPerSignature=1 and MaxEntries=3: the first crash keeps its core ($(cores))" test "$(cores)" = 111
+check "the newest entries stay" test "$(json_field pid 1)/$(json_field pid 2)" = 114/115
+check "the later ones are analysis only" test "$(json_field core_dropped)" = "analysis only: CoresPerSignature=1"
+check "the group counts all five" test "$(ctl groups --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["count"])')" = 5
 
 rm -rf "$STORE"
 printf '[Store]\nMaxCoreSize=1M\n' | write_config
