@@ -87,9 +87,12 @@ void gc_strv_free(char **strv)
 	free(strv);
 }
 
-/* The kernel writes '!' for '/' in %e and %E, so a name stays one path component. */
+/* The kernel's cn_esc_printf, for %h %e %E %f: '!' for '/', so a name stays one path
+ * component, and "!" for an empty name. */
 static void put_escaped(FILE *out, const char *s)
 {
+	if (!s || !*s)
+		fputc('!', out);
 	for (; s && *s; s++)
 		fputc(*s == '/' ? '!' : *s, out);
 }
@@ -130,7 +133,7 @@ static void expand_one(FILE *out, char spec, const struct gc_forward_values *v)
 		fprintf(out, "%" PRIu64, v->time_sec);
 		break;
 	case 'h':
-		fputs(v->hostname ? v->hostname : "", out);
+		put_escaped(out, v->hostname);
 		break;
 	case 'e':
 		put_escaped(out, v->comm);
@@ -140,7 +143,7 @@ static void expand_one(FILE *out, char spec, const struct gc_forward_values *v)
 		break;
 	case 'f':
 		base = v->exe_path ? strrchr(v->exe_path, '/') : NULL;
-		fputs(base ? base + 1 : v->exe_path ? v->exe_path : "", out);
+		put_escaped(out, base ? base + 1 : v->exe_path);
 		break;
 	case 'c':
 		fprintf(out, "%" PRIu64, v->core_limit);
@@ -155,6 +158,8 @@ static void expand_one(FILE *out, char spec, const struct gc_forward_values *v)
 		break; /* unknown: the kernel drops both characters */
 	}
 }
+
+#define PATTERN_SPACE " \t\n\v\f\r"
 
 static char *expand_word(const char *word, size_t len, const struct gc_forward_values *v)
 {
@@ -187,14 +192,14 @@ int gc_forward_argv(const char *pattern, const struct gc_forward_values *v, char
 
 	if (!pattern || pattern[0] != '|')
 		return -EINVAL;
+	/* The kernel splits the pattern on isspace() before expanding it. */
 	for (p = pattern + 1; *p;) {
 		size_t len;
 
-		while (*p == ' ')
-			p++;
+		p += strspn(p, PATTERN_SPACE);
 		if (!*p)
 			break;
-		len = strcspn(p, " ");
+		len = strcspn(p, PATTERN_SPACE);
 		/* argv stays NULL-terminated (or NULL) at every failure, for gc_strv_free. */
 		char **grown = reallocarray(argv, n + 2, sizeof(char *));
 		if (!grown) {

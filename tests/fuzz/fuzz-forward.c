@@ -64,15 +64,19 @@ static void expected_value(char spec, const struct gc_forward_values *v, FILE *o
 		fputc('%', out);
 		return;
 	case 'h':
-		fputs(v->hostname, out);
-		return;
 	case 'f':
-		base = strrchr(v->exe_path, '/');
-		fputs(base ? base + 1 : v->exe_path, out);
-		return;
 	case 'e':
 	case 'E':
-		for (s = spec == 'e' ? v->comm : v->exe_path; *s; s++)
+		/* fs/coredump.c cn_esc_printf: "!" for nothing, '!' for '/' */
+		base = strrchr(v->exe_path, '/');
+		s = spec == 'h'	  ? v->hostname
+		    : spec == 'e' ? v->comm
+		    : spec == 'E' ? v->exe_path
+		    : base	  ? base + 1
+				  : v->exe_path;
+		if (!*s)
+			fputc('!', out);
+		for (; *s; s++)
 			fputc(*s == '/' ? '!' : *s, out);
 		return;
 	default:
@@ -107,10 +111,10 @@ static void check_argv(const char *pattern, const struct gc_forward_values *v, c
 		size_t len;
 		char *want;
 
-		p += strspn(p, " ");
+		p += strspn(p, " \t\n\v\f\r");
 		if (!*p)
 			break;
-		len = strcspn(p, " ");
+		len = strcspn(p, " \t\n\v\f\r");
 		want = expected_word(p, len, v);
 		if (!argv[n] || strcmp(argv[n], want) != 0)
 			abort();

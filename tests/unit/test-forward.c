@@ -44,18 +44,24 @@ static const struct gc_forward_values values = {
     .pidfd = 5,
 };
 
-static void assert_argv(const char *pattern, const char *const *want)
+static void assert_argv_of(const struct gc_forward_values *v, const char *pattern,
+			   const char *const *want)
 {
 	char **argv = NULL;
 	size_t i;
 
-	assert_int_equal(gc_forward_argv(pattern, &values, &argv), 0);
+	assert_int_equal(gc_forward_argv(pattern, v, &argv), 0);
 	for (i = 0; want[i]; i++) {
 		assert_non_null(argv[i]);
 		assert_string_equal(argv[i], want[i]);
 	}
 	assert_null(argv[i]);
 	gc_strv_free(argv);
+}
+
+static void assert_argv(const char *pattern, const char *const *want)
+{
+	assert_argv_of(&values, pattern, want);
 }
 
 static void test_systemd_coredump(void **state)
@@ -81,6 +87,20 @@ static void test_words_and_escapes(void **state)
 	assert_argv("|/bin/h  %e %f %i/%I %C %F 100%% %q%z x%",
 		    (const char *const[]){"/bin/h", "my prog!x", "my prog", "8/1235", "3", "5",
 					  "100%", "", "x", NULL});
+}
+
+/* As fs/coredump.c: the pattern splits on any whitespace (tabs, newlines too); %h is escaped
+ * like %e, and a name that expands to nothing gives "!". */
+static void test_kernel_splitting_and_escapes(void **state)
+{
+	struct gc_forward_values v = values;
+
+	v.hostname = "a/b";
+	assert_argv_of(&v, "|/bin/h\t%h\n%p\v\f\r x",
+		       (const char *const[]){"/bin/h", "a!b", "7", "x", NULL});
+	v.hostname = "";
+	v.comm = "";
+	assert_argv_of(&v, "|/bin/h %h %e", (const char *const[]){"/bin/h", "!", "!", NULL});
 }
 
 static void test_not_a_pipe(void **state)
@@ -113,6 +133,7 @@ int main(void)
 	    cmocka_unit_test(test_systemd_coredump),
 	    cmocka_unit_test(test_apport),
 	    cmocka_unit_test(test_words_and_escapes),
+	    cmocka_unit_test(test_kernel_splitting_and_escapes),
 	    cmocka_unit_test(test_not_a_pipe),
 	    cmocka_unit_test(test_allocation_failure_at_each_word),
 	};
