@@ -28,6 +28,15 @@ check "the newest entries stay" test "$(json_field pid 1)/$(json_field pid 2)" =
 check "the later ones are analysis only" test "$(json_field core_dropped)" = "analysis only: CoresPerSignature=1"
 check "the group counts all five" test "$(ctl groups --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["count"])')" = 5
 
+# CoresPerSignature=0: the analysis only, and no core left anywhere on disk.
+rm -rf "$STORE"
+printf '[Store]\nCoresPerSignature=0\n' | write_config
+replay 121
+replay 122
+check "CoresPerSignature=0: two entries" test "$(count_entries)" = 2
+check "CoresPerSignature=0: no core file in the store" test -z "$(find "$STORE" -name 'core*' -type f)"
+check "CoresPerSignature=0: the notes were read" test "$(json_field core_threads)" = 2
+
 rm -rf "$STORE"
 printf '[Store]\nMaxCoreSize=1M\n' | write_config
 replay 200
