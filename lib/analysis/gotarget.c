@@ -14,17 +14,21 @@
 #define CODE_PROLOGUE 64
 
 /* A direct-mapped cache of 4 KiB pages of target memory, so that the many small reads of a
- * goroutine walk do not each go through the memory view. */
+ * goroutine walk do not each go through the memory view. A slot's page is allocated when the
+ * slot is first used: a small core's analysis touches a few hundred pages, and allocating (and,
+ * under ASan, poisoning) all 32 MiB up front cost more than the analysis itself. */
 struct gc_block_cache {
 	size_t n;
-	uint64_t *tags; /* page address held by each slot, UINT64_MAX when empty */
-	uint8_t *pages; /* n pages, touched only when used */
+	uint64_t *tags;	 /* page address held by each slot, UINT64_MAX when empty */
+	uint8_t **pages; /* each slot's page, NULL until the slot is used */
 };
 
 static void block_cache_free(struct gc_block_cache *cache)
 {
 	if (!cache)
 		return;
+	for (size_t i = 0; cache->pages && i < cache->n; i++)
+		free(cache->pages[i]);
 	free(cache->tags);
 	free(cache->pages);
 	free(cache);
@@ -38,7 +42,7 @@ static int block_cache_new(size_t n_pages, struct gc_block_cache **ret)
 		return -ENOMEM;
 	c->n = n_pages;
 	c->tags = malloc(n_pages * sizeof(*c->tags));
-	c->pages = malloc(n_pages * PAGE);
+	c->pages = calloc(n_pages, sizeof(*c->pages));
 	if (!c->tags || !c->pages) {
 		block_cache_free(c);
 		return -ENOMEM;
@@ -48,14 +52,23 @@ static int block_cache_new(size_t n_pages, struct gc_block_cache **ret)
 	return 0;
 }
 
+/* The slot's page, held or not; NULL when out of memory (the read goes around the cache). */
+static uint8_t *slot_page(struct gc_block_cache *cache, size_t slot)
+{
+	if (!cache->pages[slot])
+		cache->pages[slot] = malloc(PAGE);
+	return cache->pages[slot];
+}
+
 static const uint8_t *cached_page(struct gc_go_target *t, uint64_t page)
 {
 	size_t slot = (page / PAGE) % t->cache->n;
-	uint8_t *data = t->cache->pages + slot * PAGE;
+	uint8_t *data;
 
 	if (t->cache->tags[slot] == page)
-		return data;
-	if (gc_memview_read(t->view, page, data, PAGE) < 0) {
+		return t->cache->pages[slot];
+	data = slot_page(t->cache, slot);
+	if (!data || gc_memview_read(t->view, page, data, PAGE) < 0) {
 		t->cache->tags[slot] = UINT64_MAX;
 		return NULL;
 	}
