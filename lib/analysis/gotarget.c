@@ -209,18 +209,11 @@ static int find_strtabs(struct gc_go_target *t, const uint64_t (*ranges)[2], siz
 				  &t->strtabs);
 }
 
-static uint64_t func_entry(struct gc_go_target *t, const char *name)
-{
-	struct gc_func f;
-
-	return gc_pclntab_find_func_by_name(t->tab, name, &f) < 0 ? 0 : f.entry;
-}
-
 /* forEachGRace starts by loading allglen and then allgptr with RIP-relative moves
  * (REX.W 8B /r, mod 00 r/m 101): their targets are the two globals, even without symbols. */
 static int find_allgs(struct gc_go_target *t)
 {
-	uint64_t entry = func_entry(t, "runtime.forEachGRace"), found[2];
+	uint64_t entry = t->fn.for_each_g_race, found[2];
 	uint8_t code[CODE_PROLOGUE];
 	size_t n = 0;
 
@@ -242,22 +235,42 @@ static int find_allgs(struct gc_go_target *t)
 	return 0;
 }
 
-static void find_special_functions(struct gc_go_target *t)
+/* One pass over the function table finds them all: a pass for each cost more than the rest
+ * of a small core's analysis. */
+static int find_special_functions(struct gc_go_target *t)
 {
-	t->fn.sigtramp = func_entry(t, "runtime.sigtramp");
-	t->fn.cgo_sigtramp = func_entry(t, "runtime.cgoSigtramp");
-	t->fn.systemstack = func_entry(t, "runtime.systemstack");
-	t->fn.mcall = func_entry(t, "runtime.mcall");
-	t->fn.morestack = func_entry(t, "runtime.morestack");
-	t->fn.sigpanic = func_entry(t, "runtime.sigpanic");
-	t->fn.async_preempt = func_entry(t, "runtime.asyncPreempt");
-	t->fn.debug_call = func_entry(t, "runtime.debugCallV2");
-	t->fn.fatalpanic = func_entry(t, "runtime.fatalpanic");
-	t->fn.fatalthrow = func_entry(t, "runtime.fatalthrow");
-	t->fn.throw_func1 = func_entry(t, "runtime.throw.func1");
-	t->fn.fatal_func1 = func_entry(t, "runtime.fatal.func1");
-	t->fn.gopanic = func_entry(t, "runtime.gopanic");
-	t->fn.goexit = func_entry(t, "runtime.goexit");
+	const struct {
+		const char *name;
+		uint64_t *entry;
+	} special[] = {
+	    {"runtime.sigtramp", &t->fn.sigtramp},
+	    {"runtime.cgoSigtramp", &t->fn.cgo_sigtramp},
+	    {"runtime.systemstack", &t->fn.systemstack},
+	    {"runtime.mcall", &t->fn.mcall},
+	    {"runtime.morestack", &t->fn.morestack},
+	    {"runtime.sigpanic", &t->fn.sigpanic},
+	    {"runtime.asyncPreempt", &t->fn.async_preempt},
+	    {"runtime.debugCallV2", &t->fn.debug_call},
+	    {"runtime.fatalpanic", &t->fn.fatalpanic},
+	    {"runtime.fatalthrow", &t->fn.fatalthrow},
+	    {"runtime.throw.func1", &t->fn.throw_func1},
+	    {"runtime.fatal.func1", &t->fn.fatal_func1},
+	    {"runtime.gopanic", &t->fn.gopanic},
+	    {"runtime.goexit", &t->fn.goexit},
+	    {"runtime.forEachGRace", &t->fn.for_each_g_race},
+	};
+	const char *names[ELEMENTSOF(special)];
+	uint64_t entries[ELEMENTSOF(special)];
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(special); i++)
+		names[i] = special[i].name;
+	r = gc_pclntab_find_funcs_by_name(t->tab, names, ELEMENTSOF(special), entries);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(special); i++)
+		*special[i].entry = entries[i];
+	return 0;
 }
 
 static int open_tables(struct gc_go_target *t, const char **why)
@@ -332,7 +345,9 @@ int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, const str
 		return why_fail(why, "out of memory", r);
 	gc_pclntab_set_text_start(t->tab, t->text);
 	gc_pclntab_set_funcdata(t->tab, t->gofunc, read_mem_cb, t);
-	find_special_functions(t);
+	r = find_special_functions(t);
+	if (r < 0)
+		return why_fail(why, "out of memory", r);
 	r = find_allgs(t);
 	if (r < 0)
 		return why_fail(why, "the runtime's goroutine list (allgs) was not found", r);
