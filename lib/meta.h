@@ -201,6 +201,7 @@ struct gc_meta {
 
 struct gc_meta_field_info {
 	const char *key;
+	size_t key_len;
 	enum gc_meta_type type;
 	enum gc_meta_stage stage;
 	const char *journal; /* the GOCRASH_ field, NULL for none */

@@ -588,6 +588,59 @@ static int read_allgs(struct walker *w, uint64_t *ptr, uint64_t *len)
 				 w->report->n_goroutines_total, max);
 }
 
+/* The entries of allgs, read a page at a time: the list may claim millions of entries (most of
+ * them 0 in a damaged core), and one read of each cost more than the rest of the analysis. A
+ * chunk that does not read whole is read an entry at a time, so that the walk stops at the
+ * same entry as it would with a read of each; a chunk of zeros, which no walk uses, is
+ * skipped whole. */
+#define ALLGS_CHUNK 512
+
+struct allgs_cursor {
+	uint64_t ptr, len;
+	uint64_t next;	/* index of the entry allgs_next() gives next */
+	uint64_t first; /* index of words[0] */
+	size_t n;	/* entries in words[], 0 when the chunk did not read whole */
+	size_t span;	/* entries the chunk covers */
+	bool zeros;	/* the chunk read whole and is all 0 */
+	uint64_t words[ALLGS_CHUNK];
+};
+
+static void allgs_load(struct gc_go_target *t, struct allgs_cursor *c, uint64_t i)
+{
+	static const uint64_t zero_chunk[ALLGS_CHUNK];
+	uint64_t addr = c->ptr + i * 8;
+
+	/* to the end of the page, at least one entry */
+	c->first = i;
+	c->span = (size_t)MIN(c->len - i, MAX((4096 - addr % 4096) / 8, (uint64_t)1));
+	c->n = gc_go_read(t, addr, c->words, c->span * 8) < 0 ? 0 : c->span;
+	c->zeros = c->n > 0 && memcmp(c->words, zero_chunk, c->n * 8) == 0;
+}
+
+/* Sets *i and *gp to the next entry. Returns 1, 0 at the end of the list, or -EFAULT when
+ * entry *i does not read (the list ends there). */
+static int allgs_next(struct gc_go_target *t, struct allgs_cursor *c, uint64_t *i, uint64_t *gp)
+{
+	while (c->next < c->len) {
+		uint64_t k = c->next;
+
+		if (k < c->first || k - c->first >= c->span)
+			allgs_load(t, c, k);
+		if (c->zeros) {
+			c->next = c->first + c->span;
+			continue;
+		}
+		c->next = k + 1;
+		*i = k;
+		if (k - c->first < c->n) {
+			*gp = c->words[k - c->first];
+			return 1;
+		}
+		return gc_go_read_word(t, c->ptr + k * 8, gp) < 0 ? -EFAULT : 1;
+	}
+	return 0;
+}
+
 /* The goroutines that were running, by thread: where a thread's walk continues from the
  * system stack. One pass over allgs; at most one per thread counts. */
 struct running {
@@ -597,15 +650,14 @@ struct running {
 static size_t find_running(struct walker *w, uint64_t ptr, uint64_t len, struct running *out,
 			   size_t max)
 {
+	struct allgs_cursor c = {.ptr = ptr, .len = len};
+	uint64_t i, gp;
 	size_t n = 0;
 
-	for (uint64_t i = 0; i < len && n < max; i++) {
+	while (n < max && allgs_next(w->t, &c, &i, &gp) > 0) {
 		struct graw g;
 		struct mraw m;
-		uint64_t gp;
 
-		if (gc_go_read_word(w->t, ptr + i * 8, &gp) < 0)
-			break;
 		if (!gp || read_g(w->t, gp, &g) < 0 || !g.m ||
 		    (g.status & ~(uint32_t)GSCAN) != GC_GO_RUNNING)
 			continue;
@@ -646,27 +698,25 @@ static void pick_crash_thread(struct walker *w, uint64_t ptr, uint64_t len)
 
 static int walk_allgs(struct walker *w)
 {
-	uint64_t len, ptr;
+	struct allgs_cursor c = {};
 	int r;
 
-	r = read_allgs(w, &ptr, &len);
+	r = read_allgs(w, &c.ptr, &c.len);
 	if (r < 0)
 		return r;
-	pick_crash_thread(w, ptr, len);
-	for (uint64_t i = 0; i < len; i++) {
-		uint64_t gp;
-
-		if (gc_go_read_word(w->t, ptr + i * 8, &gp) < 0)
+	pick_crash_thread(w, c.ptr, c.len);
+	for (uint64_t i, gp, walked = 0; (r = allgs_next(w->t, &c, &i, &gp)) != 0; walked++) {
+		if (r < 0)
 			return gc_go_report_note(w->report,
 						 "the goroutine list ends after %" PRIu64
 						 " entries: the rest is not in the core",
 						 i);
-		if (w->opts->deadline_usec && i % 64 == 0 &&
+		if (w->opts->deadline_usec && walked % 64 == 0 &&
 		    gc_clock_usec(CLOCK_MONOTONIC) > w->opts->deadline_usec)
 			return gc_go_report_note(w->report,
 						 "the analysis ran out of time after %" PRIu64
 						 " of %" PRIu64 " goroutines",
-						 i, len);
+						 i, c.len);
 		r = gp ? walk_one(w, gp) : 0;
 		if (r < 0)
 			return r;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -17,6 +18,7 @@
 
 struct gc_exe {
 	int fd;
+	uint64_t file_size; /* UINT64_MAX when not a regular file */
 	Elf *elf;
 	GElf_Ehdr header;
 	GElf_Phdr *phdrs;
@@ -26,10 +28,21 @@ struct gc_exe {
 	int build_r;
 };
 
+/* Whether a read of size bytes at offset would end past the end of the file, as pread finds
+ * it (0 bytes: -EIO). Known without a call: a damaged header may claim gigabytes. */
+static bool past_end(const struct gc_exe *exe, uint64_t offset, uint64_t size)
+{
+	return size > 0 && offset <= INT64_MAX &&
+	       (offset >= exe->file_size || size > exe->file_size - offset);
+}
+
 int gc_exe_read(const struct gc_exe *exe, uint64_t offset, void *buf, size_t size)
 {
 	size_t done = 0;
 
+	/* the build-info scan would go through them 64 KiB a read */
+	if (past_end(exe, offset, size))
+		return -EIO;
 	while (done < size) {
 		ssize_t n =
 		    pread(exe->fd, (uint8_t *)buf + done, size - done, (off_t)(offset + done));
@@ -50,6 +63,9 @@ int gc_exe_read_alloc(const struct gc_exe *exe, uint64_t offset, uint64_t size, 
 
 	if (size == 0 || size > MAX_READ_SIZE)
 		return -EBADMSG;
+	/* what gc_exe_read() would say, before allocating what the header claims */
+	if (past_end(exe, offset, size))
+		return -EIO;
 	buf = malloc(size);
 	if (!buf)
 		return -ENOMEM;
@@ -202,6 +218,7 @@ static int read_headers(struct gc_exe *exe)
 int gc_exe_open(int fd, struct gc_exe **ret)
 {
 	_cleanup_(gc_exe_freep) struct gc_exe *exe = NULL;
+	struct stat st;
 	int r;
 
 	if (gc_sandbox_check_unprivileged(__func__) < 0)
@@ -213,6 +230,9 @@ int gc_exe_open(int fd, struct gc_exe **ret)
 		return -ENOMEM;
 	exe->fd = fd;
 	exe->build = (struct gc_buildinfo){.cgo_enabled = -1};
+	/* the size bounds reads without a call; not known (UINT64_MAX), each goes to pread */
+	exe->file_size =
+	    fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : UINT64_MAX;
 	exe->elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!exe->elf)
 		return -EBADMSG;

@@ -14,17 +14,21 @@
 #define CODE_PROLOGUE 64
 
 /* A direct-mapped cache of 4 KiB pages of target memory, so that the many small reads of a
- * goroutine walk do not each go through the memory view. */
+ * goroutine walk do not each go through the memory view. A slot's page is allocated when the
+ * slot is first used: a small core's analysis touches a few hundred pages, and allocating (and,
+ * under ASan, poisoning) all 32 MiB up front cost more than the analysis itself. */
 struct gc_block_cache {
 	size_t n;
-	uint64_t *tags; /* page address held by each slot, UINT64_MAX when empty */
-	uint8_t *pages; /* n pages, touched only when used */
+	uint64_t *tags;	 /* page address held by each slot, UINT64_MAX when empty */
+	uint8_t **pages; /* each slot's page, NULL until the slot is used */
 };
 
 static void block_cache_free(struct gc_block_cache *cache)
 {
 	if (!cache)
 		return;
+	for (size_t i = 0; cache->pages && i < cache->n; i++)
+		free(cache->pages[i]);
 	free(cache->tags);
 	free(cache->pages);
 	free(cache);
@@ -38,7 +42,7 @@ static int block_cache_new(size_t n_pages, struct gc_block_cache **ret)
 		return -ENOMEM;
 	c->n = n_pages;
 	c->tags = malloc(n_pages * sizeof(*c->tags));
-	c->pages = malloc(n_pages * PAGE);
+	c->pages = calloc(n_pages, sizeof(*c->pages));
 	if (!c->tags || !c->pages) {
 		block_cache_free(c);
 		return -ENOMEM;
@@ -48,14 +52,23 @@ static int block_cache_new(size_t n_pages, struct gc_block_cache **ret)
 	return 0;
 }
 
+/* The slot's page, held or not; NULL when out of memory (the read goes around the cache). */
+static uint8_t *slot_page(struct gc_block_cache *cache, size_t slot)
+{
+	if (!cache->pages[slot])
+		cache->pages[slot] = malloc(PAGE);
+	return cache->pages[slot];
+}
+
 static const uint8_t *cached_page(struct gc_go_target *t, uint64_t page)
 {
 	size_t slot = (page / PAGE) % t->cache->n;
-	uint8_t *data = t->cache->pages + slot * PAGE;
+	uint8_t *data;
 
 	if (t->cache->tags[slot] == page)
-		return data;
-	if (gc_memview_read(t->view, page, data, PAGE) < 0) {
+		return t->cache->pages[slot];
+	data = slot_page(t->cache, slot);
+	if (!data || gc_memview_read(t->view, page, data, PAGE) < 0) {
 		t->cache->tags[slot] = UINT64_MAX;
 		return NULL;
 	}
@@ -196,18 +209,11 @@ static int find_strtabs(struct gc_go_target *t, const uint64_t (*ranges)[2], siz
 				  &t->strtabs);
 }
 
-static uint64_t func_entry(struct gc_go_target *t, const char *name)
-{
-	struct gc_func f;
-
-	return gc_pclntab_find_func_by_name(t->tab, name, &f) < 0 ? 0 : f.entry;
-}
-
 /* forEachGRace starts by loading allglen and then allgptr with RIP-relative moves
  * (REX.W 8B /r, mod 00 r/m 101): their targets are the two globals, even without symbols. */
 static int find_allgs(struct gc_go_target *t)
 {
-	uint64_t entry = func_entry(t, "runtime.forEachGRace"), found[2];
+	uint64_t entry = t->fn.for_each_g_race, found[2];
 	uint8_t code[CODE_PROLOGUE];
 	size_t n = 0;
 
@@ -229,22 +235,42 @@ static int find_allgs(struct gc_go_target *t)
 	return 0;
 }
 
-static void find_special_functions(struct gc_go_target *t)
+/* One pass over the function table finds them all: a pass for each cost more than the rest
+ * of a small core's analysis. */
+static int find_special_functions(struct gc_go_target *t)
 {
-	t->fn.sigtramp = func_entry(t, "runtime.sigtramp");
-	t->fn.cgo_sigtramp = func_entry(t, "runtime.cgoSigtramp");
-	t->fn.systemstack = func_entry(t, "runtime.systemstack");
-	t->fn.mcall = func_entry(t, "runtime.mcall");
-	t->fn.morestack = func_entry(t, "runtime.morestack");
-	t->fn.sigpanic = func_entry(t, "runtime.sigpanic");
-	t->fn.async_preempt = func_entry(t, "runtime.asyncPreempt");
-	t->fn.debug_call = func_entry(t, "runtime.debugCallV2");
-	t->fn.fatalpanic = func_entry(t, "runtime.fatalpanic");
-	t->fn.fatalthrow = func_entry(t, "runtime.fatalthrow");
-	t->fn.throw_func1 = func_entry(t, "runtime.throw.func1");
-	t->fn.fatal_func1 = func_entry(t, "runtime.fatal.func1");
-	t->fn.gopanic = func_entry(t, "runtime.gopanic");
-	t->fn.goexit = func_entry(t, "runtime.goexit");
+	const struct {
+		const char *name;
+		uint64_t *entry;
+	} special[] = {
+	    {"runtime.sigtramp", &t->fn.sigtramp},
+	    {"runtime.cgoSigtramp", &t->fn.cgo_sigtramp},
+	    {"runtime.systemstack", &t->fn.systemstack},
+	    {"runtime.mcall", &t->fn.mcall},
+	    {"runtime.morestack", &t->fn.morestack},
+	    {"runtime.sigpanic", &t->fn.sigpanic},
+	    {"runtime.asyncPreempt", &t->fn.async_preempt},
+	    {"runtime.debugCallV2", &t->fn.debug_call},
+	    {"runtime.fatalpanic", &t->fn.fatalpanic},
+	    {"runtime.fatalthrow", &t->fn.fatalthrow},
+	    {"runtime.throw.func1", &t->fn.throw_func1},
+	    {"runtime.fatal.func1", &t->fn.fatal_func1},
+	    {"runtime.gopanic", &t->fn.gopanic},
+	    {"runtime.goexit", &t->fn.goexit},
+	    {"runtime.forEachGRace", &t->fn.for_each_g_race},
+	};
+	const char *names[ELEMENTSOF(special)];
+	uint64_t entries[ELEMENTSOF(special)];
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(special); i++)
+		names[i] = special[i].name;
+	r = gc_pclntab_find_funcs_by_name(t->tab, names, ELEMENTSOF(special), entries);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(special); i++)
+		*special[i].entry = entries[i];
+	return 0;
 }
 
 static int open_tables(struct gc_go_target *t, const char **why)
@@ -319,7 +345,9 @@ int gc_go_target_open(struct gc_go_target *t, struct gc_memview *view, const str
 		return why_fail(why, "out of memory", r);
 	gc_pclntab_set_text_start(t->tab, t->text);
 	gc_pclntab_set_funcdata(t->tab, t->gofunc, read_mem_cb, t);
-	find_special_functions(t);
+	r = find_special_functions(t);
+	if (r < 0)
+		return why_fail(why, "out of memory", r);
 	r = find_allgs(t);
 	if (r < 0)
 		return why_fail(why, "the runtime's goroutine list (allgs) was not found", r);

@@ -38,11 +38,12 @@ struct gc_go_target {
 	uint64_t moduledata, text, etext, types, etypes, gofunc;
 	/* the runtime globals behind forEachGRace */
 	uint64_t allglen_addr, allgptr_addr;
-	/* entries of the functions the extractor treats specially (0 when absent) */
+	/* entries of the functions the extractor treats specially (0 when absent), and of
+	 * forEachGRace, whose code finds allgs */
 	struct {
 		uint64_t sigtramp, cgo_sigtramp, systemstack, mcall, morestack, sigpanic,
 		    async_preempt, debug_call, fatalpanic, fatalthrow, throw_func1, fatal_func1,
-		    gopanic, goexit;
+		    gopanic, goexit, for_each_g_race;
 	} fn;
 };
 

@@ -275,6 +275,71 @@ int gc_pclntab_find_func_by_name(const struct gc_pclntab *tab, const char *name,
 	return -ENOENT;
 }
 
+struct wanted_name {
+	const char *name;
+	size_t index; /* in the caller's names[] */
+};
+
+static int compare_wanted(const void *a, const void *b)
+{
+	return strcmp(((const struct wanted_name *)a)->name, ((const struct wanted_name *)b)->name);
+}
+
+/* The wanted name equal to s (a binary search), or NULL. */
+static const struct wanted_name *wanted_find(const struct wanted_name *w, size_t n, const char *s)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s, w[mid].name);
+
+		if (c == 0)
+			return &w[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+int gc_pclntab_find_funcs_by_name(const struct gc_pclntab *tab, const char *const *names, size_t n,
+				  uint64_t *entries)
+{
+	_cleanup_free_ struct wanted_name *w = calloc(n ? n : 1, sizeof(*w));
+	_cleanup_free_ bool *found = calloc(n ? n : 1, sizeof(*found));
+	size_t left = n;
+
+	if (!w || !found)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		w[k] = (struct wanted_name){names[k], k};
+		entries[k] = 0;
+	}
+	qsort(w, n, sizeof(*w), compare_wanted);
+	for (uint32_t i = 0; i < tab->nfunc && left > 0; i++) {
+		uint32_t funcoff = rd32(tab->data + tab->pcln.off + 8 * (size_t)i + 4);
+		const struct wanted_name *match;
+		struct gc_func f;
+		const char *s;
+
+		if (funcoff > tab->pcln.size || tab->pcln.size - funcoff < 8)
+			continue;
+		s = region_string(tab, &tab->funcnames,
+				  rd32(tab->data + tab->pcln.off + funcoff + 4));
+		match = s ? wanted_find(w, n, s) : NULL;
+		/* the first function of a name counts, as for gc_pclntab_find_func_by_name() */
+		if (!match || found[match->index])
+			continue;
+		found[match->index] = true;
+		left--;
+		if (gc_pclntab_func_at(tab, i, &f) >= 0)
+			entries[match->index] = f.entry;
+	}
+	return 0;
+}
+
 /* Go's readvarint for uint32 values; false when the table ends inside the number. */
 static bool read_uvarint(const uint8_t **p, const uint8_t *end, uint32_t *ret)
 {

@@ -104,6 +104,12 @@ int gc_pclntab_find_func(const struct gc_pclntab *tab, uint64_t pc, struct gc_fu
 int gc_pclntab_find_func_by_name(const struct gc_pclntab *tab, const char *name,
 				 struct gc_func *ret);
 
+/* The entries of several functions by name in one pass over the table: entries[k] is that of
+ * the first function named names[k] (as gc_pclntab_find_func_by_name() finds it), 0 when there
+ * is none or its record is out of bounds. The names must differ. Returns 0 or -ENOMEM. */
+int gc_pclntab_find_funcs_by_name(const struct gc_pclntab *tab, const char *const *names, size_t n,
+				  uint64_t *entries);
+
 /* Source position of pc inside f. *file points into the buffer. Returns 0 or -ENOENT when the
  * tables do not cover pc. */
 int gc_pclntab_file_line(const struct gc_pclntab *tab, const struct gc_func *f, uint64_t pc,

@@ -323,6 +323,35 @@ static size_t parse_nm(const char *path, struct sym *syms, size_t max, uint64_t 
 	return n;
 }
 
+/* One pass for many names finds what a lookup for each finds; a missing name gives 0. */
+static void check_batch_lookup(struct gc_pclntab *tab, const struct sym *syms, size_t n)
+{
+	const char *names[33];
+	uint64_t entries[33];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < ELEMENTSOF(names) - 1; i++) {
+		struct gc_func f;
+
+		assert_int_equal(gc_pclntab_find_func(tab, syms[i].addr, &f), 0);
+		bool seen = strstr(f.name, "[...]") != NULL; /* not unique in Go 1.19 */
+
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = strcmp(names[j], f.name) == 0;
+		if (!seen)
+			names[k++] = f.name;
+	}
+	names[k++] = "nope";
+	assert_int_equal(gc_pclntab_find_funcs_by_name(tab, names, k, entries), 0);
+	for (size_t i = 0; i < k; i++) {
+		struct gc_func g;
+		int r = gc_pclntab_find_func_by_name(tab, names[i], &g);
+
+		assert_int_equal(entries[i], r == 0 ? g.entry : 0);
+	}
+	assert_int_equal(entries[k - 1], 0);
+}
+
 static void check_symbols(struct gc_pclntab *tab, const struct sym *syms, size_t n)
 {
 	size_t generic = 0;
@@ -349,6 +378,7 @@ static void check_symbols(struct gc_pclntab *tab, const struct sym *syms, size_t
 		generic += strcmp(got, "main.Sum[...]") == 0;
 	}
 	assert_int_equal(generic, 2);
+	check_batch_lookup(tab, syms, n);
 }
 
 /* Every instruction objdump lists: the innermost frame's file:line equals objdump's. */
