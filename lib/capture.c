@@ -728,27 +728,9 @@ static bool rate_limited(struct capture *c)
 	return gc_ratelimit_check(c->store, &c->rate, c->rate_key, c->time_usec, NULL) > 0;
 }
 
-/* Into the service's last stored group, else the group its meta gives now. */
-static void count_into_group(struct capture *c, struct gc_meta *m, const char *group)
-{
-	char own[GC_GROUP_LEN + 1];
-	int r;
-
-	if (!*group) {
-		gc_group_of(m, own);
-		group = own;
-	}
-	if (gc_meta_set_string(&m->group, group) < 0)
-		return;
-	r = gc_group_record(c->store, m, 1, NULL);
-	if (r < 0)
-		gc_log_errno(LOG_WARNING, r, "cannot count the crash into its group %s", group);
-}
-
 /* Read away at once; counted after the process is gone, with no entry and no crash line. */
 static int suppress_crash(struct capture *c, struct gc_meta *m)
 {
-	struct gc_ratelimit state = {};
 	int r = drain_away(c);
 
 	describe_process(c, m);
@@ -756,12 +738,8 @@ static int suppress_crash(struct capture *c, struct gc_meta *m)
 		m->comm = strdup_or_null(c->request->comm);
 	m->core_size = c->raw_bytes;
 	if (gc_ratelimit_count(c->store, &c->rate, c->rate_key, m, true, c->request->journal,
-			       &state) < 0) {
+			       NULL) < 0)
 		gc_log(LOG_WARNING, "cannot count a crash of %s", c->rate_key);
-		return r;
-	}
-	count_into_group(c, m, state.group);
-	gc_ratelimit_done(&state);
 	return r;
 }
 
@@ -995,7 +973,7 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 	group_entry(c, m);
 	/* The service's crashes counted from now on go into the group just recorded. */
 	if (c->rate_key && m->group)
-		(void)gc_ratelimit_note_stored(c->store, c->rate_key, m->group);
+		(void)gc_ratelimit_note_stored(c->store, c->rate_key, m);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "escape.h"
+#include "groups.h"
 #include "journal.h"
 #include "log.h"
 #include "macro.h"
@@ -96,8 +97,10 @@ int gc_ratelimit_format(const struct gc_ratelimit *s, char **ret)
 	put_string(f, "key", s->key);
 	fprintf(f,
 		"interval_usec=%" PRIu64 "\nstart_usec=%" PRIu64 "\ncrashes=%" PRIu64
-		"\nsuppressed=%" PRIu64 "\nsummary_usec=%" PRIu64 "\n",
-		s->interval_usec, s->start_usec, s->crashes, s->suppressed, s->summary_usec);
+		"\nsuppressed=%" PRIu64 "\nsummary_usec=%" PRIu64 "\nungrouped=%" PRIu64
+		"\nlast_usec=%" PRIu64 "\nsignal=%d\n",
+		s->interval_usec, s->start_usec, s->crashes, s->suppressed, s->summary_usec,
+		s->ungrouped, s->last_usec, s->signal);
 	if (s->group[0])
 		fprintf(f, "group=%s\n", s->group);
 	put_string(f, "unit", s->unit);
@@ -152,6 +155,8 @@ static int set_field(struct gc_ratelimit *s, const char *name, const char *value
 	    {"crashes", offsetof(struct gc_ratelimit, crashes)},
 	    {"suppressed", offsetof(struct gc_ratelimit, suppressed)},
 	    {"summary_usec", offsetof(struct gc_ratelimit, summary_usec)},
+	    {"ungrouped", offsetof(struct gc_ratelimit, ungrouped)},
+	    {"last_usec", offsetof(struct gc_ratelimit, last_usec)},
 	};
 	uint64_t number;
 
@@ -171,6 +176,8 @@ static int set_field(struct gc_ratelimit *s, const char *name, const char *value
 		memcpy(s->group, value, GC_RATELIMIT_GROUP_LEN + 1);
 	if (strcmp(name, "uid") == 0 && parse_u64(value, &number) && number <= INT64_MAX)
 		s->uid = (int64_t)number;
+	if (strcmp(name, "signal") == 0 && parse_u64(value, &number) && number <= 1024)
+		s->signal = (int)number;
 	return 0;
 }
 
@@ -440,13 +447,19 @@ static int set_label(struct gc_ratelimit *s, const struct gc_meta *meta)
 	r |= gc_meta_set_string(&s->exe, meta->exe);
 	r |= gc_meta_set_string(&s->comm, meta->comm);
 	s->uid = meta->uid;
+	s->signal = meta->signal;
+	s->last_usec = MAX(s->last_usec, meta->time_usec);
 	return r < 0 ? -ENOMEM : 0;
 }
 
+static void group_leftovers(struct gc_store *store, struct gc_ratelimit *s);
+
 /* The first crash after the interval: the next one starts, the ended one's summary first. */
-static void roll_over(struct gc_ratelimit *s, const struct gc_ratelimit_policy *policy,
-		      uint64_t now_usec, bool journal)
+static void roll_over(struct gc_store *store, struct gc_ratelimit *s,
+		      const struct gc_ratelimit_policy *policy, uint64_t now_usec, bool journal)
 {
+	if (s->suppressed > 0)
+		group_leftovers(store, s);
 	if (s->suppressed > 0 && send_summary(s, journal) >= 0)
 		s->summary_usec = gc_clock_usec(CLOCK_REALTIME);
 	s->interval_usec = policy->interval_usec;
@@ -455,7 +468,45 @@ static void roll_over(struct gc_ratelimit *s, const struct gc_ratelimit_policy *
 	s->suppressed = 0;
 }
 
-static int count_locked(int dir_fd, const struct gc_ratelimit_policy *policy, const char *key,
+/* Into the key's group; while it has none, counted as ungrouped until one is known. */
+static void count_into_group(struct gc_store *store, struct gc_ratelimit *s,
+			     const struct gc_meta *meta)
+{
+	struct gc_meta crash = *meta; /* borrowed strings, freed by no one here */
+	int r;
+
+	if (!s->group[0]) {
+		s->ungrouped++;
+		return;
+	}
+	crash.group = s->group;
+	crash.id = NULL;
+	r = gc_group_record(store, &crash, 1, NULL);
+	if (r < 0) {
+		gc_log_errno(LOG_WARNING, r, "cannot count a crash of %s into its group %s", s->key,
+			     s->group);
+		s->ungrouped++;
+	}
+}
+
+/* The ungrouped crashes go into the key's group, as crashes like meta (its unit,
+ * executable, Go version, reason) at the key's last crash time. */
+static void count_ungrouped(struct gc_store *store, struct gc_ratelimit *s,
+			    const struct gc_meta *meta)
+{
+	struct gc_meta crash = *meta;
+
+	if (s->ungrouped == 0 || !s->group[0])
+		return;
+	crash.group = s->group;
+	crash.id = NULL;
+	crash.time_usec = MAX(meta->time_usec, s->last_usec);
+	if (gc_group_record(store, &crash, s->ungrouped, NULL) >= 0)
+		s->ungrouped = 0;
+}
+
+static int count_locked(struct gc_store *store, int dir_fd,
+			const struct gc_ratelimit_policy *policy, const char *key,
 			const struct gc_meta *meta, bool suppressed, bool journal,
 			struct gc_ratelimit *ret)
 {
@@ -467,11 +518,13 @@ static int count_locked(int dir_fd, const struct gc_ratelimit_policy *policy, co
 	if (r < 0)
 		return r;
 	if (interval_over(&s, meta->time_usec))
-		roll_over(&s, policy, meta->time_usec, journal);
+		roll_over(store, &s, policy, meta->time_usec, journal);
 	s.crashes++;
 	s.suppressed += suppressed;
 	started = suppressed && s.suppressed == 1;
 	r = set_label(&s, meta);
+	if (r >= 0 && suppressed)
+		count_into_group(store, &s, meta);
 	if (r >= 0)
 		r = write_state(dir_fd, &s);
 	if (r >= 0 && started)
@@ -498,15 +551,16 @@ int gc_ratelimit_count(struct gc_store *store, const struct gc_ratelimit_policy 
 	r = gc_store_lock(store);
 	if (r < 0)
 		return r;
-	r = count_locked(dir_fd, policy, key, meta, suppressed, journal, ret);
+	r = count_locked(store, dir_fd, policy, key, meta, suppressed, journal, ret);
 	gc_store_unlock(store);
 	return r;
 }
 
-int gc_ratelimit_note_stored(struct gc_store *store, const char *key, const char *group)
+int gc_ratelimit_note_stored(struct gc_store *store, const char *key, const struct gc_meta *meta)
 {
 	_cleanup_close_ int dir_fd = -EBADF;
-	struct gc_ratelimit s;
+	const char *group = meta->group;
+	struct gc_ratelimit s = {.uid = -1};
 	int r;
 
 	if (!key || !group || !is_hex_id(group))
@@ -522,6 +576,7 @@ int gc_ratelimit_note_stored(struct gc_store *store, const char *key, const char
 		r = -ENOENT; /* fresh: the key was never counted */
 	if (r >= 0) {
 		memcpy(s.group, group, GC_RATELIMIT_GROUP_LEN + 1);
+		count_ungrouped(store, &s, meta);
 		r = write_state(dir_fd, &s);
 	}
 	gc_store_unlock(store);
@@ -531,8 +586,30 @@ int gc_ratelimit_note_stored(struct gc_store *store, const char *key, const char
 
 /* ---- summaries ---- */
 
+/* At the interval's end, crashes still ungrouped go into the group the label gives. */
+static void group_leftovers(struct gc_store *store, struct gc_ratelimit *s)
+{
+	struct gc_meta crash = {
+	    .time_usec = s->last_usec,
+	    .uid = s->uid,
+	    .signal = s->signal,
+	    .comm = s->comm,
+	    .exe = s->exe,
+	    .unit = s->unit,
+	    .user_unit = s->user_unit,
+	    .container_unit = s->container_unit,
+	};
+
+	if (s->ungrouped == 0)
+		return;
+	if (!s->group[0])
+		gc_group_of(&crash, s->group);
+	count_ungrouped(store, s, &crash);
+}
+
 /* Returns 1 when a summary went out. */
-static int flush_one(int dir_fd, const char *name, uint64_t now_usec, bool journal)
+static int flush_one(struct gc_store *store, int dir_fd, const char *name, uint64_t now_usec,
+		     bool journal)
 {
 	struct gc_ratelimit s = {.uid = -1};
 	char hash[GC_RATELIMIT_GROUP_LEN + 1];
@@ -553,6 +630,7 @@ static int flush_one(int dir_fd, const char *name, uint64_t now_usec, bool journ
 	if (!interval_over(&s, now_usec)) {
 		r = 0;
 	} else if (s.suppressed > 0) {
+		group_leftovers(store, &s);
 		r = send_summary(&s, journal);
 		if (r >= 0) {
 			s.suppressed = 0;
@@ -569,7 +647,7 @@ static int flush_one(int dir_fd, const char *name, uint64_t now_usec, bool journ
 	return r;
 }
 
-static int flush_locked(int dir_fd, bool journal)
+static int flush_locked(struct gc_store *store, int dir_fd, bool journal)
 {
 	uint64_t now_usec = gc_clock_usec(CLOCK_REALTIME);
 	_cleanup_closedir_ DIR *dir = NULL;
@@ -589,7 +667,7 @@ static int flush_locked(int dir_fd, bool journal)
 
 		if (!is_hex_id(de->d_name))
 			continue;
-		r = flush_one(dir_fd, de->d_name, now_usec, journal);
+		r = flush_one(store, dir_fd, de->d_name, now_usec, journal);
 		if (r == -ENOMEM)
 			return r;
 		n += r > 0;
@@ -609,7 +687,7 @@ int gc_ratelimit_flush(struct gc_store *store, bool journal)
 	r = gc_store_lock(store);
 	if (r < 0)
 		return r;
-	r = flush_locked(dir_fd, journal);
+	r = flush_locked(store, dir_fd, journal);
 	gc_store_unlock(store);
 	return r;
 }

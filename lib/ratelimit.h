@@ -38,9 +38,15 @@ struct gc_ratelimit {
 	uint64_t suppressed;	/* of those, counted but not stored, not yet summarised */
 	uint64_t summary_usec;	/* when the last summary was written, 0 for never */
 	char group[GC_RATELIMIT_GROUP_LEN + 1]; /* the last stored crash's group, "" if none */
-	/* The last crash's label, for the journal lines. */
+	/* Suppressed crashes counted while no group was known yet (the first stored crashes
+	 * still in their analysis): they go into the group the next stored crash gives, or, at
+	 * the interval's end, into the one the label gives (groups.h, gc_group_of). */
+	uint64_t ungrouped;
+	uint64_t last_usec; /* the last crash's time */
+	/* The last crash's label, for the journal lines and the groups. */
 	char *unit, *user_unit, *container_unit, *exe, *comm;
 	int64_t uid; /* -1 when unknown */
+	int signal;
 };
 
 /* The key of a crash: its unit when the innermost unit it runs in is a service (the host's
@@ -61,20 +67,22 @@ int gc_ratelimit_check(struct gc_store *store, const struct gc_ratelimit_policy 
 		       const char *key, uint64_t now_usec, struct gc_ratelimit *ret);
 
 /* After the drain: counts the crash of meta (its time and label) into the key's state under
- * the store lock, stored or suppressed as the check said. The first crash after an interval
- * ended starts the next one, and the ended interval's summary goes out first when it has
- * one (to the journal when journal is true, else as a log message). Returns 1 when this
- * crash is the first suppressed of its interval (then the start line is sent, the same way),
- * 0 otherwise, or a negative errno (the state stays as it was). ret (may be NULL) gets the
- * state as written: for a suppressed crash, its group is the one to count it into. */
+ * the store lock, stored or suppressed as the check said; a suppressed one is counted into
+ * the key's group as well (groups.h), or kept as ungrouped while none is known. The first
+ * crash after an interval ended starts the next one, and the ended interval's summary goes out
+ * first when it has one (to the journal when journal is true, else as a log message). Returns 1
+ * when this crash is the first suppressed of its interval (then the start line is sent, the same
+ * way), 0 otherwise, or a negative errno (the state stays as it was). ret (may be NULL) gets the
+ * state as written. */
 int gc_ratelimit_count(struct gc_store *store, const struct gc_ratelimit_policy *policy,
 		       const char *key, const struct gc_meta *meta, bool suppressed, bool journal,
 		       struct gc_ratelimit *ret);
 
-/* After a stored crash's analysis: its group (a group id, 16 hex digits) becomes the key's
- * last group, into which its suppressed crashes are counted. Returns 0 or a negative errno
- * (-EINVAL for a bad group, -ENOENT when the key has no state). */
-int gc_ratelimit_note_stored(struct gc_store *store, const char *key, const char *group);
+/* After a stored crash's grouping: its group (meta->group, 16 hex digits) becomes the key's
+ * last group, into which its suppressed crashes are counted, the ungrouped ones now (with
+ * meta's unit, executable and reason, at the key's last crash time). Returns 0 or a negative
+ * errno (-EINVAL for a bad group, -ENOENT when the key has no state). */
+int gc_ratelimit_note_stored(struct gc_store *store, const char *key, const struct gc_meta *meta);
 
 /* Sends the summary of every key whose interval has ended with crashes not yet summarised
  * ("myservice.service crashed 37 more times in the last 10min ..."), marking them done, and

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "groups.h"
 #include "log.h"
 #include "macro.h"
 #include "ratelimit.h"
@@ -87,6 +88,27 @@ static int count(struct fixture *f, const struct gc_ratelimit_policy *p, const c
 	struct gc_meta m = crash_of("svc.service", "/usr/bin/svc", time_usec);
 
 	return gc_ratelimit_count(f->store, p, key, &m, suppressed, false, NULL);
+}
+
+/* gc_ratelimit_note_stored with a stored crash of group. */
+static int note(struct fixture *f, const char *key, const char *group)
+{
+	struct gc_meta m = crash_of("svc.service", "/usr/bin/svc", 0);
+
+	m.group = (char *)group;
+	return gc_ratelimit_note_stored(f->store, key, &m);
+}
+
+static uint64_t group_count(struct fixture *f, const char *id)
+{
+	struct gc_group g = {};
+	uint64_t n;
+
+	if (gc_group_get(f->store, id, &g) < 0)
+		return 0;
+	n = g.count;
+	gc_group_done(&g);
+	return n;
 }
 
 static void test_key(void **state)
@@ -168,7 +190,7 @@ static void test_rollover(void **state)
 	struct gc_ratelimit s;
 
 	assert_int_equal(count(f, &p, "svc.service", t0, false), 0);
-	assert_int_equal(gc_ratelimit_note_stored(f->store, "svc.service", "00112233aabbccdd"), 0);
+	assert_int_equal(note(f, "svc.service", "00112233aabbccdd"), 0);
 	assert_int_equal(gc_ratelimit_check(f->store, &p, "svc.service", t0 + SEC, NULL), 1);
 	assert_int_equal(count(f, &p, "svc.service", t0 + SEC, true), 1);
 	assert_int_equal(count(f, &p, "svc.service", t0 + 2 * SEC, true), 0);
@@ -189,9 +211,10 @@ static void test_rollover(void **state)
 	/* Summarised already: the flush has nothing to say. */
 	assert_int_equal(gc_ratelimit_flush(f->store, false), 0);
 	/* A bad group is refused, an unknown key has no state. */
-	assert_int_equal(gc_ratelimit_note_stored(f->store, "svc.service", "../../x"), -EINVAL);
-	assert_int_equal(gc_ratelimit_note_stored(f->store, "nope.service", "00112233aabbccdd"),
-			 -ENOENT);
+	assert_int_equal(note(f, "svc.service", "../../x"), -EINVAL);
+	assert_int_equal(note(f, "nope.service", "00112233aabbccdd"), -ENOENT);
+	/* Both suppressed crashes went into the group known by then. */
+	assert_int_equal(group_count(f, "00112233aabbccdd"), 2);
 }
 
 static void test_flush(void **state)
@@ -223,12 +246,56 @@ static void test_summary_text(void **state)
 	struct fixture *f = *state;
 	struct gc_ratelimit_policy p = {.interval_usec = 600 * SEC, .burst = 5};
 	uint64_t t0 = gc_clock_usec(CLOCK_REALTIME) - 3600 * SEC;
+	struct gc_meta label = crash_of("svc.service", "/usr/bin/svc", 0);
+	char group[GC_GROUP_LEN + 1], expected[256];
 
 	for (unsigned i = 0; i < 42; i++)
 		assert_true(count(f, &p, "myservice.service", t0 + i * SEC, i >= 5) >= 0);
 	assert_int_equal(gc_ratelimit_flush(f->store, false), 1);
-	assert_string_equal(
-	    last_warning, "myservice.service crashed 37 more times in the last 10min, not stored");
+	/* No stored crash was grouped: the crashes went into the executable's and signal's. */
+	gc_group_of(&label, group);
+	snprintf(expected, sizeof(expected),
+		 "myservice.service crashed 37 more times in the last 10min (signature %s), not "
+		 "stored",
+		 group);
+	assert_string_equal(last_warning, expected);
+	assert_int_equal(group_count(f, group), 37);
+}
+
+/* Suppressed before any stored crash was grouped: counted into the group the next one gives;
+ * and at the interval's end, into the one the label gives when none came. */
+static void test_ungrouped(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_ratelimit_policy p = {.interval_usec = 10 * SEC, .burst = 1};
+	uint64_t t0 = gc_clock_usec(CLOCK_REALTIME) - 60 * SEC;
+	struct gc_meta label = crash_of("svc.service", "/usr/bin/svc", 0);
+	char fallback[GC_GROUP_LEN + 1];
+	struct gc_ratelimit s;
+
+	assert_int_equal(count(f, &p, "svc.service", t0, false), 0);
+	for (unsigned i = 1; i <= 4; i++)
+		assert_true(count(f, &p, "svc.service", t0 + i, true) >= 0);
+	assert_int_equal(gc_ratelimit_check(f->store, &p, "svc.service", t0 + 5, &s), 1);
+	assert_int_equal(s.ungrouped, 4);
+	gc_ratelimit_done(&s);
+	assert_int_equal(note(f, "svc.service", "0123456789abcdef"), 0);
+	assert_int_equal(group_count(f, "0123456789abcdef"), 4);
+	assert_true(count(f, &p, "svc.service", t0 + 6, true) >= 0);
+	assert_int_equal(group_count(f, "0123456789abcdef"), 5);
+
+	/* Another service, no stored crash grouped before its interval ends. */
+	assert_int_equal(count(f, &p, "/usr/bin/svc", t0, false), 0);
+	for (unsigned i = 1; i <= 3; i++)
+		assert_true(count(f, &p, "/usr/bin/svc", t0 + i, true) >= 0);
+	assert_int_equal(gc_ratelimit_flush(f->store, false), 2);
+	gc_group_of(&label, fallback);
+	assert_int_equal(group_count(f, fallback), 3);
+	assert_non_null(strstr(last_warning, fallback));
+	assert_int_equal(gc_ratelimit_check(f->store, &p, "/usr/bin/svc", t0 + 5, &s), 1);
+	assert_int_equal(s.ungrouped, 0);
+	assert_string_equal(s.group, fallback);
+	gc_ratelimit_done(&s);
 }
 
 static unsigned files_in(const char *path)
@@ -357,6 +424,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rollover, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_summary_text, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ungrouped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_foreign_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dir_symlink, setup, teardown),
