@@ -11,6 +11,7 @@
 #include "json.h"
 #include "log.h"
 #include "macro.h"
+#include "ratelimit.h"
 
 #include "gocrashctl.h"
 
@@ -43,6 +44,8 @@ static int select_groups(struct ctl *ctl, struct gc_group **ret, size_t *n_ret)
 	size_t n = 0, kept = 0, skip;
 	int r;
 
+	/* Crash loops whose interval ended are counted in: their summaries go out now. */
+	(void)gc_ratelimit_flush(ctl->store, true);
 	r = gc_groups_list(ctl->store, &groups, &n);
 	if (r < 0)
 		return r;

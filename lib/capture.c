@@ -21,6 +21,7 @@
 #include "log.h"
 #include "macro.h"
 #include "proc.h"
+#include "ratelimit.h"
 #include "sandbox.h"
 #include "util.h"
 #include "watchdog.h"
@@ -74,6 +75,8 @@ struct capture {
 	uint64_t start_usec;   /* CLOCK_MONOTONIC when the handler started */
 	uint64_t drained_usec; /* ... and when the pipe was released */
 	int64_t pipe_limit;    /* kernel.core_pipe_limit, -1 when unknown */
+	struct gc_ratelimit_policy rate; /* [Capture] RateLimit*= */
+	char *rate_key;			 /* the crash's service (ratelimit.h), NULL: no limit */
 };
 
 static void capture_done(struct capture *c)
@@ -91,6 +94,7 @@ static void capture_done(struct capture *c)
 	gc_proc_info_done(&c->proc);
 	free(c->stop_reason);
 	free(c->write_error);
+	free(c->rate_key);
 }
 
 static const char *first_of(const char *a, const char *b, const char *c)
@@ -379,6 +383,21 @@ static void consume_chunk(struct capture *c, const uint8_t *data, size_t size)
 	store_chunk(c, data, size);
 }
 
+/* Before a drain: false when the watchdog read the stream away first (it is closed then). */
+static bool claim_input(struct capture *c)
+{
+	if (gc_watchdog_claim(c->watchdog))
+		return true;
+	c->storing = false;
+	c->drained_usec = gc_clock_usec(CLOCK_MONOTONIC);
+	if (!c->write_error && asprintf(&c->write_error,
+					"the root part stalled before reading the core: the "
+					"watchdog read it away after %d s",
+					ROOT_PART_TIME_LIMIT_USEC / 1000000) < 0)
+		c->write_error = NULL;
+	return false;
+}
+
 /* Reads the stream to its end, then closes it so the kernel can let the process go. */
 static int drain_input(struct capture *c)
 {
@@ -387,17 +406,8 @@ static int drain_input(struct capture *c)
 
 	if (!buf)
 		return -ENOMEM;
-	if (!gc_watchdog_claim(c->watchdog)) {
-		c->storing = false;
-		c->drained_usec = gc_clock_usec(CLOCK_MONOTONIC);
-		if (!c->write_error &&
-		    asprintf(&c->write_error,
-			     "the root part stalled before reading the core: the "
-			     "watchdog read it away after %d s",
-			     ROOT_PART_TIME_LIMIT_USEC / 1000000) < 0)
-			c->write_error = NULL;
+	if (!claim_input(c))
 		return -ETIMEDOUT;
-	}
 	/* A pipe as large as a read: far fewer wake-ups while the kernel pushes the core
 	 * (27,000 to 3,900 context switches for 1.5 GiB). Best effort: not a pipe, or over
 	 * fs.pipe-max-size, and it stays as it was. */
@@ -649,6 +659,97 @@ static int skip_core(struct capture *c)
 	return r;
 }
 
+/* The rest of a stream not stored, read into one buffer (the input is not a pipe). */
+static int read_away(struct capture *c, int fd)
+{
+	_cleanup_free_ uint8_t *buf = malloc(READ_CHUNK);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, buf, READ_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? negative_errno() : 0;
+		c->raw_bytes += n;
+	}
+}
+
+/* A crash loop's core: spliced to /dev/null as the kernel writes it, so nothing is copied,
+ * compressed or put in the page cache while the process waits. */
+static int drain_away(struct capture *c)
+{
+	_cleanup_close_ int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int fd = c->request->input_fd, r = 0;
+
+	if (!claim_input(c))
+		return -ETIMEDOUT;
+	(void)fcntl(fd, F_SETPIPE_SZ, READ_CHUNK);
+	for (;;) {
+		ssize_t n = null_fd < 0 ? (errno = EINVAL, -1)
+					: splice(fd, NULL, null_fd, NULL, READ_CHUNK, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = read_away(c, fd);
+			break;
+		}
+		if (n == 0)
+			break;
+		c->raw_bytes += n;
+	}
+	close(fd);
+	c->drained_usec = gc_clock_usec(CLOCK_MONOTONIC);
+	if (r < 0)
+		gc_log_errno(LOG_ERR, r, "reading the core failed after %" PRIu64 " bytes",
+			     c->raw_bytes);
+	return r;
+}
+
+/* Whether this crash is one of a crash loop's (ratelimit.h): only the state is read here.
+ * A replay holds no process and is never limited. */
+static bool rate_limited(struct capture *c)
+{
+	const struct gc_meta who = {
+	    .unit = c->proc.unit,
+	    .user_unit = c->proc.user_unit,
+	    .container_unit = c->proc.container_unit,
+	    .exe = c->proc.exe,
+	};
+
+	if (c->rate.interval_usec == 0 || c->request->exe_path)
+		return false;
+	c->rate_key = gc_ratelimit_key(&who);
+	if (!c->rate_key || (!c->store && open_store(c) < 0))
+		return false;
+	return gc_ratelimit_check(c->store, &c->rate, c->rate_key, c->time_usec, NULL) > 0;
+}
+
+/* Read away at once; counted after the process is gone, with no entry and no crash line. */
+static int suppress_crash(struct capture *c, struct gc_meta *m)
+{
+	int r = drain_away(c);
+
+	describe_process(c, m);
+	if (!m->comm)
+		m->comm = strdup_or_null(c->request->comm);
+	m->core_size = c->raw_bytes;
+	if (gc_ratelimit_count(c->store, &c->rate, c->rate_key, m, true, c->request->journal,
+			       NULL) < 0)
+		gc_log(LOG_WARNING, "cannot count a crash of %s", c->rate_key);
+	return r;
+}
+
+static void count_stored(struct capture *c, const struct gc_meta *m)
+{
+	if (c->rate_key && gc_ratelimit_count(c->store, &c->rate, c->rate_key, m, false,
+					      c->request->journal, NULL) < 0)
+		gc_log(LOG_WARNING, "cannot count a crash of %s", c->rate_key);
+}
+
 static int run_analysis(void *userdata, int out_fd)
 {
 	struct gc_analyze_request *req = userdata;
@@ -836,12 +937,18 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 	if (c->request->pid > 0 && !c->request->exe_path)
 		c->pipe_limit = gc_handler_pipe_limit();
 	collect_process(c);
+	/* A crash loop's core goes before the inspection forks a child, unless NonGo= may
+	 * send a core elsewhere, which needs it. */
+	if (c->config->nongo == GC_NONGO_STORE && rate_limited(c))
+		return suppress_crash(c, m);
 	inspect_executable(c);
 	if (!wants_core(c) && c->config->nongo == GC_NONGO_FORWARD)
 		forward_core(c);
 	if (!wants_core(c) && c->config->nongo == GC_NONGO_SKIP)
 		return skip_core(c);
-	r = open_store(c);
+	if (c->config->nongo != GC_NONGO_STORE && rate_limited(c))
+		return suppress_crash(c, m);
+	r = c->store ? 0 : open_store(c);
 	if (r >= 0)
 		r = start_entry(c);
 	if (r < 0) {
@@ -853,8 +960,10 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 		return r;
 	}
 	drain_input(c);
-	finish_core(c);
+	/* Counted as soon as the process is released: the next crash of a loop comes soon. */
 	describe_process(c, m);
+	count_stored(c, m);
+	finish_core(c);
 	describe_core(c, m);
 	describe_cost(c, m);
 	r = commit_entry(c, m);
@@ -862,6 +971,9 @@ static int capture_run(struct capture *c, struct gc_meta *m)
 		return r;
 	analyze_entry(c, m);
 	group_entry(c, m);
+	/* The service's crashes counted from now on go into the group just recorded. */
+	if (c->rate_key && m->group)
+		(void)gc_ratelimit_note_stored(c->store, c->rate_key, m);
 	return 0;
 }
 
@@ -965,6 +1077,8 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	    .core_fd = -EBADF,
 	    .reserve_fd = -EBADF,
 	    .pipe_limit = -1,
+	    .rate = {.interval_usec = request->config->rate_limit_interval_sec * 1000000,
+		     .burst = request->config->rate_limit_burst},
 	    .time_usec = request->time_usec ? request->time_usec : gc_clock_usec(CLOCK_REALTIME),
 	    .start_usec = gc_clock_usec(CLOCK_MONOTONIC),
 	};
@@ -991,6 +1105,9 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 		 * handler to finish brings the store within its limits. */
 		apply_quota(&c, &meta);
 	}
+	/* Crash loops whose interval ended, this one's or another service's: their summaries. */
+	if (c.store)
+		(void)gc_ratelimit_flush(c.store, request->journal);
 	capture_done(&c);
 	gc_sandbox_mark_privileged(was_privileged);
 	if (r < 0 || !meta.id) {

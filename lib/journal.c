@@ -342,3 +342,51 @@ int gc_kmsg(int priority, const char *message)
 		return negative_errno();
 	return 0;
 }
+
+static void add_loop_field(struct iovec *items, size_t *n, const char *name, const char *value)
+{
+	if (value && *value)
+		add_field(items, n, name, value);
+}
+
+static void add_loop_number(struct iovec *items, size_t *n, const char *name, int64_t value)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, value);
+	add_field(items, n, name, buf);
+}
+
+int gc_journal_crash_loop(const struct gc_journal_loop *loop)
+{
+	struct iovec items[MAX_JOURNAL_ITEMS];
+	size_t n = 0;
+	int r;
+
+	add_field(items, &n, "MESSAGE", loop->message);
+	add_field(items, &n, "MESSAGE_ID", loop->message_id);
+	add_field(items, &n, "PRIORITY", "4");
+	add_field(items, &n, "SYSLOG_IDENTIFIER", "gocrashd");
+	add_loop_field(items, &n, "GOCRASH_UNIT", loop->unit);
+	add_loop_field(items, &n, "GOCRASH_USER_UNIT", loop->user_unit);
+	add_loop_field(items, &n, "GOCRASH_CONTAINER_UNIT", loop->container_unit);
+	add_loop_field(items, &n, "GOCRASH_EXE", loop->exe);
+	add_loop_field(items, &n, "GOCRASH_COMM", loop->comm);
+	add_loop_field(items, &n, "GOCRASH_GROUP", loop->group);
+	add_loop_number(items, &n, "GOCRASH_CRASHES", (int64_t)loop->crashes);
+	if (loop->suppressed > 0)
+		add_loop_number(items, &n, "GOCRASH_SUPPRESSED", (int64_t)loop->suppressed);
+	add_loop_field(items, &n, "OBJECT_SYSTEMD_UNIT", loop->unit);
+	if (loop->user_unit && *loop->user_unit && loop->uid >= 0) {
+		add_field(items, &n, "OBJECT_SYSTEMD_USER_UNIT", loop->user_unit);
+		add_loop_number(items, &n, "OBJECT_SYSTEMD_OWNER_UID", loop->uid);
+	}
+	if (loop->uid >= 0)
+		add_loop_number(items, &n, "OBJECT_UID", loop->uid);
+	add_loop_field(items, &n, "OBJECT_COMM", loop->comm);
+	add_loop_field(items, &n, "OBJECT_EXE", loop->exe);
+	r = send_items(items, n);
+	if (r < 0 && gc_kmsg(LOG_WARNING, loop->message) >= 0)
+		return 0;
+	return r;
+}

@@ -10,6 +10,10 @@
 /* systemd-coredump's SD_MESSAGE_COREDUMP, which alert rules, journalctl -u and coredumpctl
  * look for. */
 #define GC_COREDUMP_MESSAGE_ID "fc2e22bc6ee647b6b90729ab34a250b1"
+/* A service's crash loop (ratelimit.h): the line when its rate limit starts, and the summary
+ * of an interval's crashes that were counted, not stored. */
+#define GC_LOOP_START_MESSAGE_ID   "afc5f9f78d5c4baa9756d7ba7ea0ab46"
+#define GC_LOOP_SUMMARY_MESSAGE_ID "54e8ac74c4dc4b94a870ca4aef4ecd71"
 
 /* "SIGSEGV", or "SIG42" for numbers without a name. Returns a static or thread-local string. */
 const char *gc_signal_name(int signal);
@@ -35,3 +39,17 @@ int gc_kmsg(int priority, const char *message);
  * GC_KMSG_MAX_MESSAGE bytes. Returns a malloc'ed string, or NULL on OOM. */
 #define GC_KMSG_MAX_MESSAGE 960
 char *gc_kmsg_line(int priority, int pid, const char *message);
+
+/* One crash-loop line, PRIORITY=4 (warning), with the service's GOCRASH_UNIT, _USER_UNIT,
+ * _CONTAINER_UNIT, _EXE, _COMM, _GROUP, GOCRASH_CRASHES (the interval's crashes),
+ * GOCRASH_SUPPRESSED (when not 0) and the OBJECT_* fields journalctl -u looks for. When
+ * journald is unreachable the message goes to /dev/kmsg. Returns 0 when either took it, else
+ * a negative errno. */
+struct gc_journal_loop {
+	const char *message_id, *message;
+	const char *unit, *user_unit, *container_unit, *exe, *comm, *group; /* NULL: none */
+	int64_t uid;							    /* -1 when unknown */
+	uint64_t crashes;						    /* in the interval */
+	uint64_t suppressed; /* counted, not stored; 0: no field */
+};
+int gc_journal_crash_loop(const struct gc_journal_loop *loop);

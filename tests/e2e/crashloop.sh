@@ -13,7 +13,8 @@ export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOCACHE=$T/gocache GOPATH=
 (cd "$SRC/tests/go/panic" && "$goroot/bin/go" build -o "$T/looping" .) || skip "go build failed"
 build_c_crasher other-a
 build_c_crasher other-b
-printf '[Store]\nMaxUse=256M\n' | write_config
+# The defaults of the rate limit (lib.sh turns it off for the other tests).
+printf '[Store]\nMaxUse=256M\n[Capture]\nRateLimitIntervalSec=10min\nRateLimitBurst=5\n' | write_config
 use_gocrashd
 since=$(date +%s.%N)
 

@@ -65,7 +65,9 @@ cleanup() {
 trap cleanup EXIT
 
 write_config() { # extra lines on stdin are appended
-	{ printf '[Store]\nDirectory=%s\n' "$STORE"; cat; } >"$T/c"
+	# Tests crash one program many times in a row: no crash-loop limit unless they ask for
+	# one (e2e-ratelimit, in a drop-in).
+	{ printf '[Capture]\nRateLimitIntervalSec=0\n[Store]\nDirectory=%s\n' "$STORE"; cat; } >"$T/c"
 }
 
 use_gocrashd() { # [--old]: points the kernel at the build tree's handler with the test config
