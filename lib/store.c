@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "store-exe.h"
 
 #define TMP_PREFIX     ".tmp-"
 #define DEL_PREFIX     ".tmp-del-"
@@ -1141,7 +1142,8 @@ static int measure_dir(int dir_fd, const char *name, uint64_t *bytes, uint64_t *
 	return 0;
 }
 
-/* Sums every entry directory, the ones being written included: they take space too. */
+/* Sums every entry directory, the ones being written included: they take space too, and
+ * .executables (store-exe.h), whose files count in MaxUse= as well. */
 static int store_used(struct gc_store *store, uint64_t *ret)
 {
 	_cleanup_closedir_ DIR *dir = NULL;
@@ -1712,6 +1714,7 @@ static int vacuum(struct gc_store *store, const struct gc_quota *quota, const ch
 		return r;
 	if (removed)
 		*removed = count;
+	(void)gc_store_exe_collect(store); /* the executables the removed entries kept */
 	return 0;
 }
 
