@@ -27,6 +27,7 @@
 #include "pager.h"
 #include "select.h"
 #include "store.h"
+#include "store-exe.h"
 #include "util.h"
 #include "zseek.h"
 
@@ -49,6 +50,7 @@ static void usage(FILE *out)
 	    "  list [MATCH...]   list stored crashes, oldest first (the default)\n"
 	    "  info [MATCH...]   show the last matching crash\n"
 	    "  dump [MATCH...]   write its uncompressed core to -o FILE (stdout if not a tty)\n"
+	    "                    (--exe: the executable kept for it)\n"
 	    "  stacks [MATCH...] its goroutines, as the Go runtime prints them\n"
 	    "  groups          crashes of the same signature: count, first and last, units\n"
 	    "  enable          make gocrashd the core handler, now and at boot\n"
@@ -69,6 +71,7 @@ static void usage(FILE *out)
 	    "  --json          JSON output\n"
 	    "  --crashed       (stacks) only the goroutine that crashed\n"
 	    "  --group         (stacks) the same stacks once, with their count\n"
+	    "  --exe           (dump) the crashed executable, as kept once per build id\n"
 	    "  -o, --output=FILE\n"
 	    "  --unit=NAME.service\n"
 	    "                  (enable) also make this Go service dump core, repeatable\n"
@@ -603,13 +606,13 @@ static void zreader_freep(struct gc_zreader **reader)
 	gc_zreader_free(*reader);
 }
 
-static int open_output(const struct ctl *ctl)
+static int open_output(const struct ctl *ctl, const char *what)
 {
 	int fd;
 
 	if (!ctl->output || strcmp(ctl->output, "-") == 0) {
 		if (isatty(STDOUT_FILENO)) {
-			gc_log(LOG_ERR, "refusing to write a core to a terminal; use -o FILE");
+			gc_log(LOG_ERR, "refusing to write %s to a terminal; use -o FILE", what);
 			return -ENOTTY;
 		}
 		return dup(STDOUT_FILENO);
@@ -618,6 +621,70 @@ static int open_output(const struct ctl *ctl)
 	if (fd < 0)
 		return gc_log_errno(LOG_ERR, errno, "cannot create %s", ctl->output);
 	return fd;
+}
+
+static int copy_stream(FILE *in, int out_fd, uint64_t *ret_size)
+{
+	char buf[1 << 16];
+	uint64_t size = 0;
+	size_t n;
+	int r;
+
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		r = gc_write_all(out_fd, buf, n);
+		if (r < 0)
+			return r;
+		size += n;
+	}
+	if (ferror(in))
+		return -EBADMSG;
+	*ret_size = size;
+	return 0;
+}
+
+/* dump --exe: the executable the store keeps for the crash (store-exe.h), decompressed. */
+static int dump_exe(struct ctl *ctl, const struct gc_meta *meta)
+{
+	_cleanup_fclose_ FILE *in = NULL;
+	_cleanup_close_ int exe_fd = -EBADF, out_fd = -EBADF;
+	uint64_t size = 0;
+	int r;
+
+	if (!meta->exe_kept) {
+		gc_log(LOG_ERR,
+		       "crash %s has no kept executable (see KeepExecutable= in "
+		       "gocrashd.conf(5))",
+		       meta->id);
+		return EXIT_NOT_FOUND;
+	}
+	exe_fd = gc_store_exe_open(ctl->store, meta->exe_kept);
+	if (exe_fd < 0) {
+		gc_log_errno(LOG_ERR, exe_fd, "cannot open the executable kept for %s", meta->id);
+		return EXIT_NOT_FOUND;
+	}
+	in = gc_zfile_read(exe_fd);
+	if (!in) {
+		gc_log_errno(LOG_ERR, errno, "cannot read the executable kept for %s", meta->id);
+		return EXIT_NOT_FOUND;
+	}
+	out_fd = open_output(ctl, "an executable"); /* says why not itself */
+	if (out_fd < 0)
+		return EXIT_NOT_FOUND;
+	r = copy_stream(in, out_fd, &size);
+	if (r < 0) {
+		gc_log_errno(LOG_ERR, r, "cannot restore the executable kept for %s", meta->id);
+		return EXIT_NOT_FOUND;
+	}
+	if (ctl->json && ctl->output) {
+		printf("{\"id\":");
+		gc_json_string(stdout, meta->id);
+		printf(",\"exe_kept\":");
+		gc_json_string(stdout, meta->exe_kept);
+		printf(",\"output\":");
+		gc_json_string(stdout, ctl->output);
+		printf(",\"size\":%" PRIu64 "}\n", size);
+	}
+	return EXIT_OK;
 }
 
 static int verb_dump(struct ctl *ctl, int argc, char **argv)
@@ -630,6 +697,11 @@ static int verb_dump(struct ctl *ctl, int argc, char **argv)
 
 	if (find_selected(ctl, argv[0], &meta) < 0)
 		return EXIT_NOT_FOUND;
+	if (ctl->exe) {
+		r = dump_exe(ctl, &meta);
+		gc_meta_free(&meta);
+		return r;
+	}
 	core_fd = gc_store_open_core(ctl->store, meta.id);
 	if (core_fd < 0) {
 		gc_log_errno(LOG_ERR, core_fd, "crash %s has no stored core", meta.id);
@@ -638,7 +710,7 @@ static int verb_dump(struct ctl *ctl, int argc, char **argv)
 	}
 	r = gc_zreader_open(core_fd, &reader);
 	if (r >= 0) {
-		out_fd = open_output(ctl); /* says why not itself */
+		out_fd = open_output(ctl, "a core"); /* says why not itself */
 		if (out_fd < 0) {
 			gc_meta_free(&meta);
 			return EXIT_NOT_FOUND;
@@ -700,15 +772,25 @@ static int parse_time_option(const char *option, const char *text, uint64_t *ret
 static int parse_options(int argc, char **argv, struct ctl *ctl)
 {
 	static const struct option long_options[] = {
-	    {"store", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},	     {"crashed", no_argument, NULL, 'C'},
-	    {"group", no_argument, NULL, 'G'},	     {"output", required_argument, NULL, 'o'},
-	    {"unit", required_argument, NULL, 'u'},  {"root", required_argument, NULL, 'R'},
-	    {"since", required_argument, NULL, 'S'}, {"until", required_argument, NULL, 'U'},
-	    {"reverse", no_argument, NULL, 'r'},     {"signature", required_argument, NULL, 'g'},
-	    {"no-pager", no_argument, NULL, 'P'},    {"no-legend", no_argument, NULL, 'L'},
-	    {"quiet", no_argument, NULL, 'q'},	     {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},     {},
+	    {"store", required_argument, NULL, 's'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"crashed", no_argument, NULL, 'C'},
+	    {"group", no_argument, NULL, 'G'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"unit", required_argument, NULL, 'u'},
+	    {"root", required_argument, NULL, 'R'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"until", required_argument, NULL, 'U'},
+	    {"reverse", no_argument, NULL, 'r'},
+	    {"signature", required_argument, NULL, 'g'},
+	    {"no-pager", no_argument, NULL, 'P'},
+	    {"no-legend", no_argument, NULL, 'L'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"exe", no_argument, NULL, 'E'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {},
 	};
 	int c;
 
@@ -728,6 +810,9 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 			break;
 		case 'G':
 			ctl->group = true;
+			break;
+		case 'E':
+			ctl->exe = true;
 			break;
 		case 'o':
 			ctl->output = optarg;

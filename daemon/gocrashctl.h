@@ -23,6 +23,7 @@ struct ctl {
 	size_t columns;	   /* its width, 0 when not a terminal */
 	bool crashed_only; /* stacks --crashed */
 	bool group;	   /* stacks --group */
+	bool exe;	   /* dump --exe: the kept executable, not the core */
 	const char *root;
 	struct gc_selection selection; /* the matches, --since, --until */
 	uint64_t lines;		       /* list -n N, 0 for all */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "groups.h"
+#include "store-exe.h"
 #include "log.h"
 #include "macro.h"
 #include "util.h"
@@ -526,6 +527,9 @@ static int vacuum(struct gc_store *store, const struct gc_space_policy *policy,
 			*removed = v.removed;
 	}
 	vacuum_done(&v);
+	/* The executables no entry refers to any more go with the last one that did. */
+	if (r >= 0)
+		(void)gc_store_exe_collect(store);
 	return r;
 }
 

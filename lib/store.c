@@ -1124,7 +1124,8 @@ int measure_dir(int dir_fd, const char *name, uint64_t *bytes, uint64_t *newest_
 	return 0;
 }
 
-/* Sums every entry directory, the ones being written included: they take space too. */
+/* Sums every entry directory, the ones being written included: they take space too, and
+ * .executables (store-exe.h), whose files count in MaxUse= as well. */
 static int store_used(struct gc_store *store, uint64_t *ret)
 {
 	_cleanup_closedir_ DIR *dir = NULL;

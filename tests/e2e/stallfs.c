@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* stallfs MOUNTPOINT FILE: a FUSE file system, spoken straight to /dev/fuse, that serves one
- * file (FILE's bytes, as MOUNTPOINT/exe) until SIGUSR1, and from then on never answers an
- * open: the stalled FUSE server a crashed program's executable may live on. Reads keep being
- * answered, so that the running program goes on. SIGTERM (or the test's end) closes the
- * connection, which fails every request still waiting. */
+/* stallfs MOUNTPOINT FILE [START END]: a FUSE file system, spoken straight to /dev/fuse, that
+ * serves one file (FILE's bytes, as MOUNTPOINT/exe) until SIGUSR1, and from then on never
+ * answers an open: the stalled FUSE server a crashed program's executable may live on. Reads
+ * keep being answered, so that the running program goes on; after SIGUSR2, those that reach
+ * into bytes START to END (a part the program does not run, such as its DWARF) are not.
+ * SIGTERM (or the test's end) closes the connection, which fails every request still
+ * waiting. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fuse.h>
@@ -18,13 +20,19 @@
 
 #define FILE_NODE 2
 
-static volatile sig_atomic_t stalled;
+static volatile sig_atomic_t stalled, reads_stalled;
 static char *data;
 static size_t data_size;
+static unsigned long long stall_start, stall_end;
 
 static void on_usr1(int sig)
 {
 	stalled = 1;
+}
+
+static void on_usr2(int sig)
+{
+	reads_stalled = 1;
 }
 
 static void reply(int fuse, uint64_t unique, int error, const void *out, size_t size)
@@ -65,6 +73,10 @@ static void do_read(int fuse, const struct fuse_in_header *in, const struct fuse
 {
 	size_t size = r->offset >= data_size ? 0 : data_size - r->offset;
 
+	if (reads_stalled && r->offset < stall_end && r->offset + r->size > stall_start) {
+		fprintf(stderr, "stallfs: a read, left unanswered\n");
+		return;
+	}
 	if (size > r->size)
 		size = r->size;
 	reply(fuse, in->unique, 0, data + (r->offset < data_size ? r->offset : 0), size);
@@ -137,15 +149,20 @@ static int load(const char *path)
 int main(int argc, char **argv)
 {
 	static char buf[(1 << 20) + 4096];
-	struct sigaction sa = {.sa_handler = on_usr1};
+	struct sigaction sa = {.sa_handler = on_usr1}, sa2 = {.sa_handler = on_usr2};
 	char options[128];
 	int fuse;
 
-	if (argc != 3 || load(argv[2]) < 0) {
-		fprintf(stderr, "usage: stallfs MOUNTPOINT FILE\n");
+	if ((argc != 3 && argc != 5) || load(argv[2]) < 0) {
+		fprintf(stderr, "usage: stallfs MOUNTPOINT FILE [START END]\n");
 		return 2;
 	}
+	if (argc == 5) {
+		stall_start = strtoull(argv[3], NULL, 0);
+		stall_end = strtoull(argv[4], NULL, 0);
+	}
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa2, NULL);
 	fuse = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (fuse < 0) {
 		perror("stallfs: /dev/fuse");
