@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "priority.h"
 
 #define TMP_PREFIX     ".tmp-"
 #define DEL_PREFIX     ".tmp-del-"
@@ -46,7 +47,8 @@ struct gc_store {
 	int dirfd;
 	int lockfd;
 	unsigned lock_depth;
-	char *entry_id; /* the committed entry last opened, and its directory */
+	struct gc_priority lock_priority; /* what the holder ran at before it took the lock */
+	char *entry_id;			  /* the committed entry last opened, and its directory */
 	int entry_fd;
 };
 
@@ -442,7 +444,9 @@ static int open_lock_file(struct gc_store *store)
 	return TAKE_FD(fd);
 }
 
-/* Nests: commit takes the lock itself, and may run inside a caller's locked section. */
+/* Nests: commit takes the lock itself, and may run inside a caller's locked section. A
+ * handler in the background (priority.h) holds it at normal priority, and waits for it so:
+ * the next crash's handler may be waiting for it, and must not wait behind the machine. */
 int gc_store_lock(struct gc_store *store)
 {
 	int fd;
@@ -451,15 +455,19 @@ int gc_store_lock(struct gc_store *store)
 		store->lock_depth++;
 		return 0;
 	}
+	gc_priority_foreground(&store->lock_priority);
 	fd = open_lock_file(store);
-	if (fd < 0)
+	if (fd < 0) {
+		gc_priority_restore(&store->lock_priority);
 		return fd;
+	}
 	while (flock(fd, LOCK_EX) < 0) {
 		int r = negative_errno();
 
 		if (r == -EINTR)
 			continue;
 		close(fd);
+		gc_priority_restore(&store->lock_priority);
 		return r;
 	}
 	store->lockfd = fd;
@@ -474,6 +482,7 @@ void gc_store_unlock(struct gc_store *store)
 		return;
 	close(store->lockfd);
 	store->lockfd = -EBADF;
+	gc_priority_restore(&store->lock_priority);
 }
 
 /* ---- entry directories ---- */
