@@ -17,7 +17,7 @@
 #
 # Several builds take turns, ROUNDS times (an A/B of a change on the same noisy machine).
 # Environment: SIZE (MiB the process maps, 1536), N (10), INTERVAL (seconds, 2), FLOORS (3),
-# ROUNDS (1), DONE_WAIT (seconds to wait for the last handlers, 1200), GO (newest Debian
+# ROUNDS (1), DONE_WAIT (seconds to wait for the last handlers, 300), GO (newest Debian
 # toolchain). gocrashd runs with its defaults, only the store
 # directory moved.
 set -euo pipefail
@@ -45,7 +45,17 @@ avail=$(awk '/MemAvailable/ { print int($2 / 1024) }' /proc/meminfo)
 
 bench_lock
 bench_setup
-trap bench_restore EXIT
+INSTANCES=()
+# Heaps still waiting, after an interruption: crashtime and its svcheap.
+restore() {
+	local pid
+	for pid in "${INSTANCES[@]}"; do
+		pkill -KILL -P "$pid" 2>/dev/null || true
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	bench_restore
+}
+trap restore EXIT
 trap 'exit 130' INT TERM
 
 # svcheap instances NAME.1 .. NAME.COUNT, each filled and waiting on $T/run/NAME.I.go.
@@ -53,8 +63,10 @@ fill() { # fill NAME COUNT
 	local i
 	for i in $(seq "$2"); do
 		mkfifo "$T/run/$1.$i.go"
+		# Not fd 9, the lock: a heap left behind must not hold it.
 		(cd "$T/run" && exec "$T/crashtime" "$T/svcheap" "$SIZE" "$T/run/$1.$i.ready" \
-			<>"$T/run/$1.$i.go" >"$T/run/$1.$i.held") &
+			<>"$T/run/$1.$i.go" >"$T/run/$1.$i.held" 9>&-) &
+		INSTANCES+=($!)
 	done
 	wait_for 1800 all_ready "$1" "$2" || die "the heaps of $1 were not filled in 30 minutes"
 }
@@ -65,21 +77,23 @@ pid_of() { cut -d' ' -f2 "$T/run/$1.held"; }
 
 # Handlers at work now: gocrashd processes whose parent is not one (an analysis child).
 handlers_busy() {
-	ps -C gocrashd -o pid=,ppid= 2>/dev/null |
+	{ ps -C gocrashd -o pid=,ppid= || true; } |
 		awk '{ pid[$1] = 1; parent[$1] = $2 } END { n = 0; for (p in pid) if (!(parent[p] in pid)) n++; print n }'
 }
 
-meta_file() { grep -l "^pid=$1\$" "$T"/store/*/meta 2>/dev/null | head -1; } # meta_file PID
+meta_file() { { grep -l "^pid=$1\$" "$T"/store/*/meta 2>/dev/null || true; } | head -1; } # meta_file PID
 meta_of() { # meta_of PID FIELD: from the entry of that crash
 	local meta
 	meta=$(meta_file "$1")
 	[ -z "$meta" ] || sed -n "s/^$2=//p" "$meta" | head -1
 }
-# Seconds from the crash until the handler was done (it writes its total cost last).
+# Seconds from the crash until the handler was done (it writes its total cost last), or
+# "not within DONE_WAIT".
 done_after() { # done_after PID I
 	local meta
 	meta=$(meta_file "$1")
-	[ -n "$meta" ] || { echo -; return; }
+	[ -n "$meta" ] && grep -q '^handler_cpu_usec=' "$meta" ||
+		{ echo "not within ${DONE_WAIT:-300}"; return; }
 	awk -v m="$(date -r "$meta" +%s.%N)" -v t="$(cat "$T/run/loop.$2.t")" 'BEGIN { printf "%.1f", m - t }'
 }
 all_done() { [ "$(grep -l '^handler_cpu_usec=' "$T"/store/*/meta 2>/dev/null | wc -l)" -ge "$N" ]; }
@@ -92,7 +106,8 @@ run_floor() { # the median to $T/run/floor
 		crash "floor.$i"
 		wait_for 600 test -s "$T/run/floor.$i.held" || die "floor crash $i did not end"
 	done
-	for i in $(seq "$FLOORS"); do held_of "floor.$i"; done | median >"$T/run/floor"
+	for i in $(seq "$FLOORS"); do held_of "floor.$i"; done >"$T/run/floors"
+	median <"$T/run/floors" >"$T/run/floor"
 }
 
 # The loop of one build: one line per crash to $T/rows, "BUILD ROUND I HELD FLOOR BUSY DRAIN
@@ -121,11 +136,11 @@ run_loop() { # run_loop BUILD ROUND
 	for i in $(seq "$N"); do
 		wait_for 600 test -s "$T/run/loop.$i.held" || die "crash $i did not end"
 	done
-	wait_for "${DONE_WAIT:-1200}" all_done ||
-		log "not every handler finished within ${DONE_WAIT:-1200} s: the table has what is there"
+	wait_for "${DONE_WAIT:-300}" all_done ||
+		log "not every handler finished within ${DONE_WAIT:-300} s: the table has what is there"
 	echo
 	echo "$(basename "$build"), round $round: $N crashes of $SIZE MiB, one every $INTERVAL s;" \
-		"floor $floor s (median of $FLOORS); load average $load at the start," \
+		"floor $floor s (median of $(tr '\n' ' ' <"$T/run/floors" | sed 's/ $//')); load average $load at the start," \
 		"$(cut -d' ' -f1-3 /proc/loadavg) at the end"
 	echo
 	echo "| crash | held | vs floor | handlers at work before it | gocrashd's drain | analysis | recompression | handler done after |"
@@ -137,10 +152,11 @@ run_loop() { # run_loop BUILD ROUND
 			"$(meta_of "$pid" analysis_usec)" "$(meta_of "$pid" recompress_usec)" \
 			"$(meta_of "$pid" analysis)"
 		echo "$(basename "$build") $round $i $1 $floor $busy ${2:--} ${3:--} ${4:--} ${5:--}" >>"$T/rows"
-		awk -v i="$i" -v h="$1" -v f="$floor" -v b="$busy" -v d="${2:-0}" -v a="${3:-0}" \
-			-v r="${4:-0}" -v o="${5:--}" -v e="$(done_after "$pid" "$i")" 'BEGIN {
-			printf "| %d | %.2f s | x%.2f | %d | %.2f s | %.2f s (%s) | %.2f s | %s s |\n",
-				i, h, h / f, b, d / 1e6, a / 1e6, o, r / 1e6, e }'
+		awk -v i="$i" -v h="$1" -v f="$floor" -v b="$busy" -v d="${2:--}" -v a="${3:--}" \
+			-v r="${4:--}" -v o="${5:--}" -v e="$(done_after "$pid" "$i")" '
+			function s(usec) { return usec == "-" ? "-" : sprintf("%.2f s", usec / 1e6) }
+			BEGIN { printf "| %d | %.2f s | x%.2f | %d | %s | %s (%s) | %s | %s s |\n",
+				i, h, h / f, b, s(d), s(a), o, s(r), e }'
 	done
 }
 
