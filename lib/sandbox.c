@@ -231,8 +231,8 @@ static _Noreturn void child_main(const struct gc_sandbox_options *o, const struc
 
 	signal(SIGPIPE, SIG_IGN);
 	privileged = false;
-	if (ids->background && gc_priority_background(&(struct gc_priority){}) < 0)
-		_exit(125);
+	if (ids->background) /* best effort, as for the handler */
+		(void)gc_priority_background(&(struct gc_priority){});
 	if (enter_sandbox(o, ids, out_fd) < 0)
 		_exit(125);
 	r = fn(userdata, out_fd);
