@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "log.h"
 #include "macro.h"
+#include "priority.h"
 #include "proc.h"
 #include "ratelimit.h"
 #include "sandbox.h"
@@ -31,7 +32,9 @@
 #define READ_CHUNK	 (1u << 20)
 #define SPACE_CHECK_STEP (8u << 20)  /* raw bytes between two looks at the free space */
 #define COMPRESS_SLACK	 (64u << 10) /* frame headers and the seek table, with room to spare */
-#define RECOMPRESS_NICE	 10	     /* below the restarting service, above idle */
+/* Below the restarting service; under the kernel the handler is at SCHED_IDLE by then
+ * (enter_background), where nice no longer counts: this is for replays. */
+#define RECOMPRESS_NICE 10
 /* Held on the store's filesystem while the core is written, given back for the seek table and
  * the meta: a full disk still gets a readable core and an entry (the table of a 32 GiB core
  * takes 64 KiB, a meta a few). */
@@ -78,6 +81,7 @@ struct capture {
 	int64_t pipe_limit;    /* kernel.core_pipe_limit, -1 when unknown */
 	struct gc_ratelimit_policy rate; /* [Capture] RateLimit*= */
 	char *rate_key;			 /* the crash's service (ratelimit.h), NULL: no limit */
+	struct gc_priority priority; /* the handler's before it went to the background */
 };
 
 static void capture_done(struct capture *c)
@@ -931,6 +935,24 @@ static void group_entry(struct capture *c, struct gc_meta *m)
 		gc_log(LOG_WARNING, "cannot record the group of %s", m->id);
 }
 
+/* The crash is stored, analysed and reported: what is left (recompression, the copy of the
+ * executable, the quota pass) yields the CPU and the disk to everything else, in a crash loop
+ * to the next crash's capture, whose handler the kernel starts afresh at nice 0 (its
+ * compression workers at CAPTURE_WORKER_NICE). The analysis does not: the journal line waits
+ * for it, and at idle priority a busy machine starved it past TimeLimitSec (the crash then
+ * reported without its Go reason). The store lock is held at normal priority all the same
+ * (gc_store_lock). Only under the kernel: a replay's caller keeps its own priority. */
+static void enter_background(struct capture *c)
+{
+	int r;
+
+	if (c->request->pid <= 0 || c->request->exe_path)
+		return;
+	r = gc_priority_background(&c->priority);
+	if (r < 0)
+		gc_log_errno(LOG_INFO, r, "cannot lower the priority after the release");
+}
+
 static int capture_run(struct capture *c, struct gc_meta *m)
 {
 	int r;
@@ -1048,8 +1070,8 @@ static bool room_for_copy(struct capture *c, uint64_t size)
 }
 
 /* Frames stored at a faster level than Level= while the kernel waited are compressed again
- * at Level=, now that the process is gone and the journal knows: only CPU (at a lower
- * priority, which the worker threads inherit) and, for a moment, a second file on disk.
+ * at Level=, now that the process is gone and the journal knows: only CPU (in the background,
+ * which the worker threads inherit) and, for a moment, a second file on disk.
  * Any failure keeps the core as first stored, complete. */
 static void recompress_core(struct capture *c, struct gc_meta *m)
 {
@@ -1143,6 +1165,7 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 		gc_journal_crash(&meta, c.store ? gc_store_path(c.store) : NULL,
 				 request->config->coredump_compatible);
 	if (r >= 0 && meta.id) {
+		enter_background(&c);
 		keep_executable(&c, &meta);
 		recompress_core(&c, &meta);
 		record_total_cost(&c, &meta);
@@ -1154,6 +1177,7 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	if (c.store)
 		(void)gc_ratelimit_flush(c.store, request->journal);
 	capture_done(&c);
+	gc_priority_restore(&c.priority);
 	gc_sandbox_mark_privileged(was_privileged);
 	if (r < 0 || !meta.id) {
 		gc_meta_free(&meta);

@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "priority.h"
 #include "sandbox-filter.h"
 #include "util.h"
 
@@ -120,6 +122,7 @@ struct child_ids {
 	uid_t uid;
 	gid_t gid;
 	pid_t parent;
+	bool background; /* the handler was in the background (priority.h) */
 };
 
 static int compare_fds(const void *a, const void *b)
@@ -228,6 +231,8 @@ static _Noreturn void child_main(const struct gc_sandbox_options *o, const struc
 
 	signal(SIGPIPE, SIG_IGN);
 	privileged = false;
+	if (ids->background) /* best effort, as for the handler */
+		(void)gc_priority_background(&(struct gc_priority){});
 	if (enter_sandbox(o, ids, out_fd) < 0)
 		_exit(125);
 	r = fn(userdata, out_fd);
@@ -302,6 +307,10 @@ static void kill_and_reap(pid_t pid, int pidfd)
 	int status;
 
 	kill(pid, SIGKILL);
+	/* A child in the background dies only when it gets a CPU, which on busy CPUs takes
+	 * seconds: it runs no more of its own code now, so its exit may run at normal
+	 * priority. */
+	(void)sched_setscheduler(pid, SCHED_OTHER, &(struct sched_param){.sched_priority = 0});
 	while (waitpid(pid, &status, WNOHANG) == 0 && ms_until(deadline) > 0)
 		wait_exit(pidfd, deadline);
 }
@@ -343,6 +352,7 @@ int gc_sandbox_run(const struct gc_sandbox_options *o, int (*fn)(void *userdata,
 	uint64_t deadline =
 	    o->time_limit_usec ? gc_clock_usec(CLOCK_MONOTONIC) + o->time_limit_usec : 0;
 	struct child_ids ids = {.parent = getpid()};
+	struct gc_priority saved;
 	int fds[2], r;
 	pid_t pid;
 	bool timed_out;
@@ -357,9 +367,15 @@ int gc_sandbox_run(const struct gc_sandbox_options *o, int (*fn)(void *userdata,
 		free(out.data);
 		return negative_errno();
 	}
+	/* A handler in the background (priority.h) starts, waits for and kills the child in the
+	 * foreground, so that the limit holds on busy CPUs, where it would notice seconds late;
+	 * waiting takes no CPU. The child goes back to the background. */
+	gc_priority_foreground(&saved);
+	ids.background = saved.changed;
 	pid = fork();
 	if (pid < 0) {
 		r = negative_errno();
+		gc_priority_restore(&saved);
 		close(fds[0]), close(fds[1]), free(out.data);
 		return r;
 	}
@@ -371,6 +387,7 @@ int gc_sandbox_run(const struct gc_sandbox_options *o, int (*fn)(void *userdata,
 	timed_out = collect_output(fds[0], deadline, &out);
 	close(fds[0]);
 	*ret_outcome = reap(pid, timed_out, deadline);
+	gc_priority_restore(&saved);
 	out.data[out.size] = '\0';
 	*ret_output = out.data;
 	return 0;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "meta.h"
+#include "priority.h"
 #include "store.h"
 
 #define TMP_PREFIX     ".tmp-"
@@ -23,7 +24,8 @@ struct gc_store {
 	int dirfd;
 	int lockfd;
 	unsigned lock_depth;
-	char *entry_id; /* the committed entry last opened, and its directory */
+	struct gc_priority lock_priority; /* what the holder ran at before it took the lock */
+	char *entry_id;			  /* the committed entry last opened, and its directory */
 	int entry_fd;
 };
 

@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "priority.h"
 
 #define META_MAX_SIZE	 (16u << 20)
 #define MAX_SUFFIX	 100000
@@ -426,7 +427,9 @@ static int open_lock_file(struct gc_store *store)
 	return TAKE_FD(fd);
 }
 
-/* Nests: commit takes the lock itself, and may run inside a caller's locked section. */
+/* Nests: commit takes the lock itself, and may run inside a caller's locked section. A
+ * handler in the background (priority.h) holds it at normal priority, and waits for it so:
+ * the next crash's handler may be waiting for it, and must not wait behind the machine. */
 int gc_store_lock(struct gc_store *store)
 {
 	int fd;
@@ -435,15 +438,19 @@ int gc_store_lock(struct gc_store *store)
 		store->lock_depth++;
 		return 0;
 	}
+	gc_priority_foreground(&store->lock_priority);
 	fd = open_lock_file(store);
-	if (fd < 0)
+	if (fd < 0) {
+		gc_priority_restore(&store->lock_priority);
 		return fd;
+	}
 	while (flock(fd, LOCK_EX) < 0) {
 		int r = negative_errno();
 
 		if (r == -EINTR)
 			continue;
 		close(fd);
+		gc_priority_restore(&store->lock_priority);
 		return r;
 	}
 	store->lockfd = fd;
@@ -458,6 +465,7 @@ void gc_store_unlock(struct gc_store *store)
 		return;
 	close(store->lockfd);
 	store->lockfd = -EBADF;
+	gc_priority_restore(&store->lock_priority);
 }
 
 /* ---- entry directories ---- */

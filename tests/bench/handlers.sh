@@ -34,13 +34,13 @@ BUILD=$(cd "${1:-$SRC/build}" && pwd)
 SIZES=${SIZES:-100 1536 6144}
 BASELINE=${BASELINE:+$(cd "$BASELINE" && pwd)}
 HANDLERS=${HANDLERS:-floor core cat zstd coredump gocrashd${BASELINE:+ baseline}}
-GO=${GO:-$(printf '%s\n' /usr/lib/go-1.*/bin/go | sort -V | tail -1)}
 GOCRASHD=$BUILD/daemon/gocrashd
 COREDUMP=/lib/systemd/systemd-coredump
 COREDUMP_SOCKET=/run/systemd/coredump
-SYSCTLS="/proc/sys/fs/suid_dumpable /proc/sys/kernel/core_pipe_limit /proc/sys/kernel/core_pattern"
+# shellcheck disable=SC2034 # lib.sh names its messages by it
+BENCH=handlers
+. "$SRC/tests/bench/lib.sh"
 
-die() { echo "handlers: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (core_pattern)"
 [ -x "$GOCRASHD" ] || die "no $GOCRASHD, build first"
 [ -x "$GO" ] || die "no Go toolchain"
@@ -51,42 +51,15 @@ for tool in gcc zstd /usr/bin/time journalctl python3; do
 	command -v "$tool" >/dev/null || die "$tool is missing"
 done
 
-# core_pattern is global: one user at a time, with the e2e tests (tests/e2e/lib.sh), unless
-# called by one of them, which holds the lock already.
-if [ -z "${GC_E2E_LOCKED:-}" ]; then
-	exec 9>/run/lock/gocrashd-e2e.lock
-	flock 9
-fi
-
-T=$(mktemp -d /tmp/gcb.XXXXXX) # short: core_pattern holds at most 127 bytes
-chmod 755 "$T"
-declare -A SAVED
-for f in $SYSCTLS; do SAVED[$f]=$(cat "$f"); done
-JOURNALD_PID=''
+bench_lock
+bench_setup
 SOCKET_PID=''
 restore() {
-	local f
-	for f in $SYSCTLS; do printf '%s\n' "${SAVED[$f]}" >"$f"; done
 	[ -z "$SOCKET_PID" ] || { kill "$SOCKET_PID" 2>/dev/null; rm -f "$COREDUMP_SOCKET"; }
-	[ -z "$JOURNALD_PID" ] || kill "$JOURNALD_PID" 2>/dev/null
-	rm -rf "$T"
+	bench_restore
 }
 trap restore EXIT
 trap 'exit 130' INT TERM
-
-log() { echo "handlers: $*" >&2; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
-start_journald() {
-	pgrep -x systemd-journal >/dev/null && return 0
-	/lib/systemd/systemd-journald </dev/null >/dev/null 2>&1 &
-	JOURNALD_PID=$!
-	for _ in $(seq 100); do
-		echo probe | systemd-cat -t gocrashd-bench 2>/dev/null && return 0
-		sleep 0.1
-	done
-	die "systemd-journald did not start"
-}
 
 # Debian's postinst applies its sysctl file to the running kernel: put ours back.
 install_coredump() {
@@ -95,8 +68,7 @@ install_coredump() {
 	log "installing systemd-coredump"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		systemd-coredump >"$T/apt.log" 2>&1 || { log "apt failed, see nothing stored"; return 1; }
-	local f
-	for f in $SYSCTLS; do printf '%s\n' "${SAVED[$f]}" >"$f"; done
+	bench_restore_sysctls
 	getent passwd systemd-coredump >/dev/null ||
 		systemd-sysusers /usr/lib/sysusers.d/systemd-coredump.conf
 }
@@ -115,22 +87,14 @@ start_coredump() {
 }
 
 build_tools() {
-	gcc -O2 -Wall -o "$T/crashtime" "$SRC/tests/bench/crashtime.c"
-	(cd "$SRC/tests/bench/svcheap" && GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod \
-		GOCACHE=$T/gocache GOPATH=$T/gopath "$GO" build -o "$T/svcheap" .)
+	build_crash_tools
 	mkdir -p "$T/out" "$T/h"
 	printf '[Store]\nDirectory=%s/store\n' "$T" >"$T/gocrashd.conf"
-	# The shell handlers run under /usr/bin/time, whose report says they are done. Not
-	# gocrashd: time would keep the pipe open until gocrashd exits, long after gocrashd
-	# closed it; gocrashd's meta has its own figures.
-	local name cmd exe
-	for name in gocrashd baseline; do
-		exe=$GOCRASHD
-		[ "$name" = gocrashd ] || exe=$BASELINE/daemon/gocrashd
-		[ -x "$exe" ] || continue
-		printf '#!/bin/sh\nexec %s --config=%s/gocrashd.conf "$@"\n' "$exe" "$T" >"$T/h/$name"
-		chmod 755 "$T/h/$name"
-	done
+	# The shell handlers run under /usr/bin/time, whose report says they are done; gocrashd
+	# does not (write_gocrashd_handler).
+	local name cmd
+	write_gocrashd_handler gocrashd "$BUILD"
+	[ -z "$BASELINE" ] || write_gocrashd_handler baseline "$BASELINE"
 	for name in floor cat zstd; do
 		case $name in
 		floor) cmd="sh -c 'cat > /dev/null'" ;;
@@ -150,15 +114,6 @@ pattern_of() {
 	gocrashd | baseline) echo "|$T/h/$1 %P %e %s %t %u %g" ;;
 	*) echo "|$T/h/$1" ;;
 	esac
-}
-
-wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.1
-	done
 }
 
 journal_export() { # journal_export FIELD=VALUE: the newest matching entry
@@ -293,4 +248,4 @@ if [ "${GOROUTINES:-1}" != 0 ]; then
 	REPS=${GOROUTINE_REPS:-3} "$SRC/tests/bench/goroutines.sh" "$BUILD"
 fi
 echo
-echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 2^20 }' /proc/meminfo), kernel $(uname -r), $(df -T "$T" | awk 'NR == 2 { print $2 }') on $(df "$T" | awk 'NR == 2 { print $1 }')."
+machine_line

@@ -3,8 +3,10 @@
 // buffers, float series: a heap that compresses like a real one, not zero pages), writes one
 // byte to stdout, and panics; with GOTRACEBACK=crash the runtime then dumps core. The byte
 // tells tests/bench/crashtime.c when the crash starts. The same seed gives the same heap.
+// With READY_FILE, once the heap is full it creates that file and waits for a byte on stdin
+// before it crashes: tests/bench/crashloop.sh fills heaps ahead and crashes them on time.
 //
-//	svcheap SIZE_MIB
+//	svcheap SIZE_MIB [READY_FILE]
 package main
 
 import (
@@ -143,6 +145,12 @@ func main() {
 		default:
 			series = append(series, newSeries(r))
 		}
+	}
+	if len(os.Args) > 2 {
+		if err := os.WriteFile(os.Args[2], nil, 0o644); err != nil {
+			panic(err)
+		}
+		os.Stdin.Read(make([]byte, 1))
 	}
 	os.Stdout.Write([]byte{'!'})
 	panic(fmt.Sprintf("svcheap: %d sessions, %d cached responses", len(sessions), len(cache)))
