@@ -81,7 +81,7 @@ struct capture {
 	int64_t pipe_limit;    /* kernel.core_pipe_limit, -1 when unknown */
 	struct gc_ratelimit_policy rate; /* [Capture] RateLimit*= */
 	char *rate_key;			 /* the crash's service (ratelimit.h), NULL: no limit */
-	struct gc_priority priority; /* the handler's before it went to the background */
+	struct gc_priority priority;	 /* the handler's before it went to the background */
 };
 
 static void capture_done(struct capture *c)
