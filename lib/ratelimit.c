@@ -98,9 +98,9 @@ int gc_ratelimit_format(const struct gc_ratelimit *s, char **ret)
 	fprintf(f,
 		"interval_usec=%" PRIu64 "\nstart_usec=%" PRIu64 "\ncrashes=%" PRIu64
 		"\nsuppressed=%" PRIu64 "\nsummary_usec=%" PRIu64 "\nungrouped=%" PRIu64
-		"\nlast_usec=%" PRIu64 "\nsignal=%d\n",
+		"\nlast_usec=%" PRIu64 "\nlooping=%" PRIu64 "\nsignal=%d\n",
 		s->interval_usec, s->start_usec, s->crashes, s->suppressed, s->summary_usec,
-		s->ungrouped, s->last_usec, s->signal);
+		s->ungrouped, s->last_usec, s->looping, s->signal);
 	if (s->group[0])
 		fprintf(f, "group=%s\n", s->group);
 	put_string(f, "unit", s->unit);
@@ -157,6 +157,7 @@ static int set_field(struct gc_ratelimit *s, const char *name, const char *value
 	    {"summary_usec", offsetof(struct gc_ratelimit, summary_usec)},
 	    {"ungrouped", offsetof(struct gc_ratelimit, ungrouped)},
 	    {"last_usec", offsetof(struct gc_ratelimit, last_usec)},
+	    {"looping", offsetof(struct gc_ratelimit, looping)},
 	};
 	uint64_t number;
 
@@ -221,6 +222,7 @@ int gc_ratelimit_parse(const char *text, size_t size, struct gc_ratelimit *ret)
 		gc_ratelimit_done(&s);
 		return -EBADMSG;
 	}
+	s.looping = s.looping != 0;
 	*ret = s;
 	return 0;
 }
@@ -339,6 +341,12 @@ static bool interval_over(const struct gc_ratelimit *s, uint64_t now_usec)
 	       now_usec - s->start_usec >= s->interval_usec;
 }
 
+/* A crash loop that goes on stores one crash an interval, not the burst (ratelimit.h). */
+static unsigned burst_of(const struct gc_ratelimit *s, const struct gc_ratelimit_policy *policy)
+{
+	return s->looping ? 1 : policy->burst;
+}
+
 int gc_ratelimit_check(struct gc_store *store, const struct gc_ratelimit_policy *policy,
 		       const char *key, uint64_t now_usec, struct gc_ratelimit *ret)
 {
@@ -353,7 +361,7 @@ int gc_ratelimit_check(struct gc_store *store, const struct gc_ratelimit_policy 
 	r = load_state(dir_fd, key, &s);
 	if (r < 0)
 		return r;
-	suppress = !interval_over(&s, now_usec) && s.crashes >= policy->burst;
+	suppress = !interval_over(&s, now_usec) && s.crashes >= burst_of(&s, policy);
 	if (ret)
 		*ret = s;
 	else
@@ -462,6 +470,8 @@ static void roll_over(struct gc_store *store, struct gc_ratelimit *s,
 		group_leftovers(store, s);
 	if (s->suppressed > 0 && send_summary(s, journal) >= 0)
 		s->summary_usec = gc_clock_usec(CLOCK_REALTIME);
+	s->looping = s->suppressed > 0 && now_usec >= s->last_usec &&
+		     now_usec - s->last_usec < policy->interval_usec;
 	s->interval_usec = policy->interval_usec;
 	s->start_usec = now_usec;
 	s->crashes = 0;
@@ -521,7 +531,7 @@ static int count_locked(struct gc_store *store, int dir_fd,
 		roll_over(store, &s, policy, meta->time_usec, journal);
 	s.crashes++;
 	s.suppressed += suppressed;
-	started = suppressed && s.suppressed == 1;
+	started = suppressed && s.suppressed == 1 && !s.looping;
 	r = set_label(&s, meta);
 	if (r >= 0 && suppressed)
 		count_into_group(store, &s, meta);

@@ -43,6 +43,10 @@ struct gc_ratelimit {
 	 * the interval's end, into the one the label gives (groups.h, gc_group_of). */
 	uint64_t ungrouped;
 	uint64_t last_usec; /* the last crash's time */
+	/* 1 while the key is in a crash loop: its last interval ended with crashes suppressed
+	 * and the next came within an interval of the last; such an interval stores one crash
+	 * (a new bug in the loop still shows), not the burst, and sends no start line. */
+	uint64_t looping;
 	/* The last crash's label, for the journal lines and the groups. */
 	char *unit, *user_unit, *container_unit, *exe, *comm;
 	int64_t uid; /* -1 when unknown */

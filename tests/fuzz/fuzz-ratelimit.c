@@ -24,8 +24,8 @@ static bool same_state(const struct gc_ratelimit *a, const struct gc_ratelimit *
 	       a->start_usec == b->start_usec && a->crashes == b->crashes &&
 	       a->suppressed == b->suppressed && a->summary_usec == b->summary_usec &&
 	       strcmp(a->group, b->group) == 0 && a->ungrouped == b->ungrouped &&
-	       a->last_usec == b->last_usec && same_string(a->unit, b->unit) &&
-	       same_string(a->user_unit, b->user_unit) &&
+	       a->last_usec == b->last_usec && a->looping == b->looping &&
+	       same_string(a->unit, b->unit) && same_string(a->user_unit, b->user_unit) &&
 	       same_string(a->container_unit, b->container_unit) && same_string(a->exe, b->exe) &&
 	       same_string(a->comm, b->comm) && a->uid == b->uid && a->signal == b->signal;
 }
@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (gc_ratelimit_parse((const char *)data, size, &a) < 0)
 		return 0;
-	if (!a.key || (a.group[0] && strlen(a.group) != GC_RATELIMIT_GROUP_LEN))
+	if (!a.key || (a.group[0] && strlen(a.group) != GC_RATELIMIT_GROUP_LEN) || a.looping > 1)
 		abort();
 	if (gc_ratelimit_format(&a, &text) < 0)
 		abort();

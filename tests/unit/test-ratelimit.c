@@ -217,6 +217,44 @@ static void test_rollover(void **state)
 	assert_int_equal(group_count(f, "00112233aabbccdd"), 2);
 }
 
+/* A loop that goes on past its interval stays limited: each later interval stores one crash
+ * (a new bug in the loop still shows) and sends no start line again, only its summary; an
+ * interval without a suppressed crash ends the loop. */
+static void test_loop_stays_limited(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_ratelimit_policy p = {.interval_usec = 10 * SEC, .burst = 3};
+	uint64_t t = gc_clock_usec(CLOCK_REALTIME) - 3600 * SEC;
+	struct gc_ratelimit s;
+	unsigned stored = 0, starts = 0;
+
+	/* 60 crashes, one every 2 s: twelve intervals of five. */
+	for (unsigned i = 0; i < 60; i++, t += 2 * SEC) {
+		int suppress = gc_ratelimit_check(f->store, &p, "svc.service", t, NULL);
+		int r;
+
+		assert_true(suppress >= 0);
+		r = count(f, &p, "svc.service", t, suppress);
+		assert_true(r >= 0);
+		starts += r;
+		stored += !suppress;
+		if (!suppress)
+			assert_int_equal(note(f, "svc.service", "00112233aabbccdd"), 0);
+	}
+	assert_int_equal(starts, 1);
+	assert_int_equal(stored, 3 + 11); /* the burst, then one in each later interval */
+	assert_int_equal(gc_ratelimit_check(f->store, &p, "svc.service", t - SEC, &s), 1);
+	assert_int_equal(s.looping, 1);
+	gc_ratelimit_done(&s);
+	/* Quiet for an interval, then a crash: a fresh burst. */
+	t += 30 * SEC;
+	assert_int_equal(count(f, &p, "svc.service", t, false), 0);
+	assert_int_equal(gc_ratelimit_check(f->store, &p, "svc.service", t + SEC, &s), 0);
+	assert_int_equal(s.looping, 0);
+	gc_ratelimit_done(&s);
+	assert_int_equal(group_count(f, "00112233aabbccdd"), 60 - 14);
+}
+
 static void test_flush(void **state)
 {
 	struct fixture *f = *state;
@@ -422,6 +460,7 @@ int main(void)
 	    cmocka_unit_test(test_key),
 	    cmocka_unit_test_setup_teardown(test_decision, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollover, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_loop_stays_limited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_summary_text, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ungrouped, setup, teardown),
