@@ -139,7 +139,9 @@ static bool match_one(const struct gc_match *match, const struct gc_meta *m)
 		       streq_or_false(m->user_unit, match->value) ||
 		       streq_or_false(m->container_unit, match->value);
 	case GC_MATCH_SIGNATURE:
-		return has_prefix(m->go_signature, match->value);
+		/* the group is the Go signature, or one of executable and signal (groups.h) */
+		return has_prefix(m->go_signature, match->value) ||
+		       has_prefix(m->group, match->value);
 	case GC_MATCH_FIELD:
 		return streq_or_false(gc_meta_text(m, match->field, buf), match->value) ||
 		       signal_named(m, match);

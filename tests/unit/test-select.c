@@ -101,6 +101,11 @@ static void test_signature_and_window(void **state)
 	assert_false(gc_selection_is_id(&sel));
 	m.go_signature = "ffff";
 	assert_false(gc_selection_matches(&sel, &m));
+	/* a program that is not Go: its group */
+	m.go_signature = NULL;
+	m.group = "1a2b000011112222";
+	assert_true(gc_selection_matches(&sel, &m));
+	m.group = NULL;
 	gc_selection_done(&sel);
 
 	sel.since_usec = NOW - SEC;
