@@ -106,7 +106,8 @@ done
 use_gocrashd
 for round in 1 2 3; do stored+=("$(held)"); done
 for round in 1 2 3; do counted+=("$(held)"); done
-wait_handlers
+# Their recompression runs at idle priority: on a busy machine it may outlast the wait.
+wait_handlers || echo "(handlers still recompressing at idle priority)"
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 echo "figures: process held, ${HOLD_MIB} MiB heap, median of 3 (all): floor $(median "${floors[@]}") s" \
 	"(${floors[*]}), stored $(median "${stored[@]}") s (${stored[*]})," \
