@@ -140,10 +140,15 @@ static void vacuum_done(struct vacuum *v)
 	free(v->groups);
 }
 
-static bool in_progress(const struct gc_meta *meta, uint64_t now)
+/* Its handler has not recorded its total cost yet (the last thing it writes), and the crash,
+ * or the last change to the entry, is recent: a replay's crash time may be years old while
+ * its handler still writes the meta, which would put back a core removed meanwhile. */
+static bool in_progress(const struct gc_meta *meta, uint64_t changed_usec, uint64_t now)
 {
-	return !meta->present[GC_META_handler_cpu_usec] && meta->time_usec <= now &&
-	       now - meta->time_usec < IN_PROGRESS_USEC;
+	bool recent = (meta->time_usec <= now && now - meta->time_usec < IN_PROGRESS_USEC) ||
+		      (changed_usec <= now && now - changed_usec < IN_PROGRESS_USEC);
+
+	return !meta->present[GC_META_handler_cpu_usec] && recent;
 }
 
 static size_t owner_of(struct vacuum *v, int64_t uid)
@@ -183,7 +188,7 @@ static void count_item(struct vacuum *v, struct item *it, int sign)
 
 /* Sizes the core and the rest of an entry. A core the meta disowns (a drop cut short by a
  * kill) goes at once. */
-static int measure_item(struct vacuum *v, struct item *it)
+static int measure_item(struct vacuum *v, struct item *it, uint64_t *changed_usec)
 {
 	uint64_t bytes, newest;
 	struct stat st;
@@ -192,6 +197,7 @@ static int measure_item(struct vacuum *v, struct item *it)
 	r = measure_dir(v->store->dirfd, it->meta->id, &bytes, &newest);
 	if (r < 0)
 		return r;
+	*changed_usec = newest;
 	fd = entry_dir(v->store, it->meta->id);
 	if (fd >= 0 && fstatat(fd, GC_ENTRY_CORE, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISREG(st.st_mode)) {
@@ -220,13 +226,14 @@ static int vacuum_load(struct vacuum *v, const char *keep_id)
 		return -ENOMEM;
 	for (size_t i = 0; i < v->n; i++) {
 		struct item *it = &v->items[n];
+		uint64_t changed = 0;
 
 		*it = (struct item){.meta = &v->metas[i]};
-		if (measure_item(v, it) < 0)
+		if (measure_item(v, it, &changed) < 0)
 			continue; /* gone meanwhile */
 		gc_group_of(it->meta, it->group);
 		it->pinned = (keep_id && strcmp(it->meta->id, keep_id) == 0) ||
-			     in_progress(it->meta, v->now);
+			     in_progress(it->meta, changed, v->now);
 		it->owner = owner_of(v, it->meta->uid);
 		it->grp = group_of(v, it->group, it->meta->uid);
 		count_item(v, it, +1);

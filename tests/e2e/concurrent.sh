@@ -17,10 +17,13 @@ for i in $(seq 1 24); do
 	"$GOCRASHD" --config="$T/c" --no-journal --exe="$T/crash-c" 777 crash-c 11 1700000000 0 0 <"$T/raw.core" &
 done
 wait
-check "MaxCores=20 holds" test "$(count_entries)" = 20
-check "ids distinct" test "$(ctl list --json | python3 -c 'import json,sys; l=json.load(sys.stdin); print(len({e["id"] for e in l}))')" = 20
+# MaxCores counts cores: the 8 oldest go, and every entry stays.
+cores() { ctl list --json | python3 -c 'import json,sys; print(sum(e["core_stored"] for e in json.load(sys.stdin)))'; }
+check "MaxCores=20 holds ($(cores) cores)" test "$(cores)" = 20
+check "every entry stays" test "$(count_entries)" = 28
+check "ids distinct" test "$(ctl list --json | python3 -c 'import json,sys; l=json.load(sys.stdin); print(len({e["id"] for e in l}))')" = 28
 check "no temporary entries left" test -z "$(ls -A "$STORE" | grep '^\.tmp' || true)"
-for id in $(ctl list --json | python3 -c 'import json,sys; [print(e["id"]) for e in json.load(sys.stdin) if e["pid"]==777][:3]'); do
+for id in $(ctl list --json | python3 -c 'import json,sys; [print(e["id"]) for e in json.load(sys.stdin) if e["pid"]==777 and e["core_stored"]][:3]'); do
 	ctl dump "$id" -o "$T/x.core"
 	check "entry $id intact" cmp "$T/raw.core" "$T/x.core"
 done

@@ -14,7 +14,7 @@ export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOCACHE=$T/gocache GOPATH=
 build_c_crasher other-a
 build_c_crasher other-b
 # The defaults of the rate limit (lib.sh turns it off for the other tests).
-printf '[Store]\nMaxUse=256M\n[Capture]\nRateLimitIntervalSec=10min\nRateLimitBurst=5\n' | write_config
+printf '[Store]\nMaxUse=256M\nCoresPerSignature=3\n[Capture]\nRateLimitIntervalSec=10min\nRateLimitBurst=5\n' | write_config
 use_gocrashd
 since=$(date +%s.%N)
 

@@ -65,9 +65,14 @@ cleanup() {
 trap cleanup EXIT
 
 write_config() { # extra lines on stdin are appended
-	# Tests crash one program many times in a row: no crash-loop limit unless they ask for
-	# one (e2e-ratelimit, in a drop-in).
-	{ printf '[Capture]\nRateLimitIntervalSec=0\n[Store]\nDirectory=%s\n' "$STORE"; cat; } >"$T/c"
+	# Tests crash one program many times in a row, and replay cores with old times: no
+	# crash-loop limit, no per-signature or age limit unless they ask for one (e2e-ratelimit,
+	# e2e-crashloop, e2e-quota).
+	{
+		printf '[Capture]\nRateLimitIntervalSec=0\n[Store]\nDirectory=%s\n' "$STORE"
+		printf 'CoresPerSignature=1000000\nMaxCoreAge=0\n'
+		cat
+	} >"$T/c"
 }
 
 use_gocrashd() { # [--old]: points the kernel at the build tree's handler with the test config

@@ -114,6 +114,8 @@ static char *commit_entry(struct gc_store *store, uint64_t time_usec, int64_t pi
 		meta.core_stored = true;
 		meta.stored_size = core_size;
 	}
+	/* Its handler is done: the vacuum may remove it (see in_progress in store-vacuum.c). */
+	GC_META_SET(&meta, handler_cpu_usec, 1);
 	assert_int_equal(gc_entry_commit(entry, &meta), 0);
 	id = TAKE_PTR(meta.id);
 	assert_non_null(id);
@@ -1789,6 +1791,7 @@ static char *commit_entry_of(struct gc_store *store, uint64_t time_usec, int64_t
 	write_pattern(fd, core_size);
 	close(fd);
 	meta.core_stored = true;
+	GC_META_SET(&meta, handler_cpu_usec, 1);
 	assert_int_equal(gc_entry_commit(entry, &meta), 0);
 	id = TAKE_PTR(meta.id);
 	gc_meta_free(&meta);
@@ -1922,10 +1925,28 @@ static void test_vacuum_spares_entries_in_progress(void **state)
 	uint64_t now = gc_clock_usec(CLOCK_REALTIME);
 	char *old = commit_entry(f->store, T0, 1, 100);
 	char *busy = commit_entry(f->store, now - 1000000, 2, 100);
+	/* a replay: its crash is years old, its handler at work right now */
+	char *replay = commit_entry(f->store, T0 + 1000000, 4, 100);
 	char *mine = commit_entry(f->store, now, 3, 100);
+	int dir_fd = gc_store_dirfd(f->store);
+	char name[256];
 	struct gc_meta meta;
 
+	for (char **id = (char *[]){old, busy, replay, NULL}; *id; id++) {
+		assert_int_equal(gc_store_find(f->store, *id, &meta), 0);
+		meta.present[GC_META_handler_cpu_usec] = false;
+		assert_int_equal(gc_store_update_meta(f->store, &meta), 0);
+		gc_meta_free(&meta);
+	}
+	/* old's handler was killed long ago: nothing in its entry changed for two hours */
+	set_old(dir_fd, old);
+	snprintf(name, sizeof(name), "%s/" GC_ENTRY_META, old);
+	set_old(dir_fd, name);
+	snprintf(name, sizeof(name), "%s/" GC_ENTRY_CORE, old);
+	set_old(dir_fd, name);
+	policy.max_cores = 3;
 	assert_int_equal(vacuum(f, &policy, mine), 1);
+	assert_true(has_core(f, replay));
 	assert_false(has_core(f, old));
 	assert_true(has_core(f, busy));
 	assert_true(has_core(f, mine));
@@ -1934,12 +1955,14 @@ static void test_vacuum_spares_entries_in_progress(void **state)
 	GC_META_SET(&meta, handler_cpu_usec, 1000);
 	assert_int_equal(gc_store_update_meta(f->store, &meta), 0);
 	gc_meta_free(&meta);
-	policy.max_cores = 1;
+	policy.max_cores = 2;
 	assert_int_equal(vacuum(f, &policy, mine), 1);
 	assert_false(has_core(f, busy));
+	assert_true(has_core(f, replay));
 	assert_true(has_core(f, mine));
 	free(old);
 	free(busy);
+	free(replay);
 	free(mine);
 }
 
