@@ -155,7 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = gc_forward_argv(pattern, &v, &argv);
 	if (r == 0)
 		check_argv(pattern, &v, argv);
-	else if (r != -EINVAL || (pattern[0] == '|' && pattern[1 + strspn(pattern + 1, " ")]))
+	else if (r != -EINVAL ||
+		 (pattern[0] == '|' && pattern[1 + strspn(pattern + 1, " \t\n\v\f\r")]))
 		abort(); /* only a non-pipe or an empty pattern is refused */
 	gc_strv_free(argv);
 	free(input);
