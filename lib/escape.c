@@ -217,3 +217,12 @@ int gc_line_unescape(const char *s, size_t len, char *out, size_t *ret_len)
 		*ret_len = n;
 	return 0;
 }
+
+void gc_line_put(FILE *f, const char *key, const char *value)
+{
+	if (!value)
+		return;
+	fprintf(f, "%s=", key);
+	gc_line_escape(f, value, strlen(value));
+	fputc('\n', f);
+}

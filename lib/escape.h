@@ -50,6 +50,9 @@ int gc_escape_in_place(char **s, unsigned flags);
  * locked by it. */
 void gc_line_escape(FILE *f, const char *s, size_t len);
 
+/* "key=VALUE\n" with VALUE gc_line_escape()d; nothing for a NULL value. */
+void gc_line_put(FILE *f, const char *key, const char *value);
+
 /* Undoes gc_line_escape() on the len bytes at s into out (len + 1 bytes; may be s itself),
  * NUL-terminated, and sets *ret_len (may be NULL) to the length unescaped, which may hold
  * NUL from \0. Returns 0, or -EBADMSG on a backslash before anything else or at the end. */

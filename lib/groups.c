@@ -242,19 +242,10 @@ static int group_add_entry(struct gc_group *g, const struct gc_meta *meta)
 
 /* ---- the file ---- */
 
-static void format_value(FILE *f, const char *key, const char *value)
-{
-	if (!value)
-		return;
-	fprintf(f, "%s=", key);
-	gc_line_escape(f, value, strlen(value));
-	fputc('\n', f);
-}
-
 static void format_values(FILE *f, const char *key, char *const values[GC_GROUP_VALUES])
 {
 	for (size_t i = 0; i < GC_GROUP_VALUES && values[i]; i++)
-		format_value(f, key, values[i]);
+		gc_line_put(f, key, values[i]);
 }
 
 int gc_group_format(const struct gc_group *group, char **ret)
@@ -273,9 +264,9 @@ int gc_group_format(const struct gc_group *group, char **ret)
 		"version=" GROUP_VERSION "\nid=%s\ncount=%" PRIu64 "\nfirst_usec=%" PRIu64
 		"\nlast_usec=%" PRIu64 "\n",
 		group->id, group->count, group->first_usec, group->last_usec);
-	format_value(f, "last_id", group->last_id);
-	format_value(f, "reason", group->reason);
-	format_value(f, "crash_site", group->crash_site);
+	gc_line_put(f, "last_id", group->last_id);
+	gc_line_put(f, "reason", group->reason);
+	gc_line_put(f, "crash_site", group->crash_site);
 	format_values(f, "unit", group->units);
 	format_values(f, "exe", group->exes);
 	format_values(f, "go_version", group->go_versions);
@@ -414,15 +405,10 @@ static int read_small_file(int dir_fd, const char *name, char **ret, size_t *ret
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;
-	struct stat st;
 
-	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	fd = gc_open_regular_at(dir_fd, name);
 	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
+		return fd;
 	buf = malloc(GROUP_FILE_MAX + 1);
 	if (!buf)
 		return -ENOMEM;

@@ -76,15 +76,6 @@ void gc_ratelimit_done(struct gc_ratelimit *state)
 
 /* ---- the file ---- */
 
-static void put_string(FILE *f, const char *name, const char *value)
-{
-	if (!value)
-		return;
-	fprintf(f, "%s=", name);
-	gc_line_escape(f, value, strlen(value));
-	fputc('\n', f);
-}
-
 int gc_ratelimit_format(const struct gc_ratelimit *s, char **ret)
 {
 	char *text = NULL;
@@ -94,7 +85,7 @@ int gc_ratelimit_format(const struct gc_ratelimit *s, char **ret)
 	if (!f)
 		return -ENOMEM;
 	fprintf(f, "version=1\n");
-	put_string(f, "key", s->key);
+	gc_line_put(f, "key", s->key);
 	fprintf(f,
 		"interval_usec=%" PRIu64 "\nstart_usec=%" PRIu64 "\ncrashes=%" PRIu64
 		"\nsuppressed=%" PRIu64 "\nsummary_usec=%" PRIu64 "\nungrouped=%" PRIu64
@@ -103,11 +94,11 @@ int gc_ratelimit_format(const struct gc_ratelimit *s, char **ret)
 		s->ungrouped, s->last_usec, s->looping, s->signal);
 	if (s->group[0])
 		fprintf(f, "group=%s\n", s->group);
-	put_string(f, "unit", s->unit);
-	put_string(f, "user_unit", s->user_unit);
-	put_string(f, "container_unit", s->container_unit);
-	put_string(f, "exe", s->exe);
-	put_string(f, "comm", s->comm);
+	gc_line_put(f, "unit", s->unit);
+	gc_line_put(f, "user_unit", s->user_unit);
+	gc_line_put(f, "container_unit", s->container_unit);
+	gc_line_put(f, "exe", s->exe);
+	gc_line_put(f, "comm", s->comm);
 	if (s->uid >= 0)
 		fprintf(f, "uid=%" PRId64 "\n", s->uid);
 	if (fclose(f) != 0) {
@@ -268,17 +259,12 @@ static int read_state_at(int dir_fd, const char *name, struct gc_ratelimit *ret)
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *text = NULL;
-	struct stat st;
 	size_t size;
 	int r;
 
-	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	fd = gc_open_regular_at(dir_fd, name);
 	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return -EBADMSG;
+		return fd == -EINVAL ? -EBADMSG : fd;
 	r = read_all(fd, &text, &size);
 	if (r < 0)
 		return r == -ENOMEM ? r : -EBADMSG;

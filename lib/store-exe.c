@@ -156,7 +156,6 @@ int gc_store_exe_open(struct gc_store *store, const char *key)
 {
 	_cleanup_close_ int dir_fd = -EBADF, fd = -EBADF;
 	_cleanup_free_ char *name = NULL;
-	struct stat st;
 
 	if (!gc_store_exe_key_is_valid(key))
 		return -EINVAL;
@@ -166,16 +165,7 @@ int gc_store_exe_open(struct gc_store *store, const char *key)
 	dir_fd = open_exe_dir(store, false);
 	if (dir_fd < 0)
 		return dir_fd;
-	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if (fcntl(fd, F_SETFL, 0) < 0)
-		return negative_errno();
-	return TAKE_FD(fd);
+	return gc_open_regular_at(dir_fd, name);
 }
 
 /* ---- the copy, in the child ---- */

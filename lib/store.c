@@ -77,32 +77,13 @@ static int write_file_synced(int dir_fd, const char *name, const char *text)
 	return r < 0 ? negative_errno() : 0;
 }
 
-/* Opens name in dir_fd for reading: never through a symlink, never blocking on a FIFO or a
- * device put there; only a regular file (-EINVAL otherwise). */
-static int open_regular_at(int dir_fd, const char *name)
-{
-	_cleanup_close_ int fd = -EBADF;
-	struct stat st;
-
-	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return negative_errno();
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if (fcntl(fd, F_SETFL, 0) < 0)
-		return negative_errno();
-	return TAKE_FD(fd);
-}
-
 static int read_file_at(int dir_fd, const char *path, char **ret, size_t *ret_size)
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0, allocated = 0;
 
-	fd = open_regular_at(dir_fd, path);
+	fd = gc_open_regular_at(dir_fd, path);
 	if (fd < 0)
 		return fd;
 	for (;;) {
@@ -952,7 +933,7 @@ int gc_store_open_file(struct gc_store *store, const char *id, const char *name)
 	dir_fd = entry_dir(store, id);
 	if (dir_fd < 0)
 		return dir_fd;
-	return open_regular_at(dir_fd, name);
+	return gc_open_regular_at(dir_fd, name);
 }
 
 int gc_store_open_core(struct gc_store *store, const char *id)

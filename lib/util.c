@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,4 +95,21 @@ char *gc_hostname(void)
 	if (gethostname(name, sizeof(name) - 1) < 0 || name[0] == '\0')
 		return NULL;
 	return strdup(name);
+}
+
+int gc_open_regular_at(int dir_fd, const char *name)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (fcntl(fd, F_SETFL, 0) < 0)
+		return negative_errno();
+	return TAKE_FD(fd);
 }

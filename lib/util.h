@@ -14,6 +14,11 @@ int gc_write_all(int fd, const void *data, size_t size);
 /* Whether s ends with suffix. */
 bool gc_ends_with(const char *s, const char *suffix);
 
+/* Opens name in dir_fd for reading: never through a symlink, never blocking on a FIFO or a
+ * device put there; only a regular file (-EINVAL otherwise). Returns the fd or a negative
+ * errno. */
+int gc_open_regular_at(int dir_fd, const char *name);
+
 /* Human size: "512B", "1.5M", "32.0G" (1024-based). */
 void gc_format_bytes(uint64_t bytes, char *buf, size_t size);
 
