@@ -82,6 +82,10 @@ struct capture {
 	struct gc_ratelimit_policy rate; /* [Capture] RateLimit*= */
 	char *rate_key;			 /* the crash's service (ratelimit.h), NULL: no limit */
 	struct gc_priority priority;	 /* the handler's before it went to the background */
+	int drain_fd;			 /* STORE/.draining (priority.h), or -EBADF */
+	bool yielding;			 /* the analysis child is in the background for now */
+	uint64_t yield_start_usec;	 /* ... since then */
+	uint64_t yielded_usec;		 /* the analysis's time in the background so far */
 };
 
 static void capture_done(struct capture *c)
@@ -92,6 +96,8 @@ static void capture_done(struct capture *c)
 		close(c->core_fd);
 	if (c->reserve_fd >= 0)
 		close(c->reserve_fd);
+	if (c->drain_fd >= 0)
+		close(c->drain_fd);
 	if (c->entry)
 		gc_entry_abort(c->entry);
 	gc_store_free(c->store);
@@ -388,11 +394,15 @@ static void consume_chunk(struct capture *c, const uint8_t *data, size_t size)
 	store_chunk(c, data, size);
 }
 
-/* Before a drain: false when the watchdog read the stream away first (it is closed then). */
+/* Before a drain: false when the watchdog read the stream away first (it is closed then).
+ * Under the kernel, the drain is announced in the store (priority.h) until release_input(). */
 static bool claim_input(struct capture *c)
 {
-	if (gc_watchdog_claim(c->watchdog))
+	if (gc_watchdog_claim(c->watchdog)) {
+		if (c->store && c->request->pid > 0 && !c->request->exe_path)
+			c->drain_fd = gc_drain_announce(gc_store_dirfd(c->store));
 		return true;
+	}
 	c->storing = false;
 	c->drained_usec = gc_clock_usec(CLOCK_MONOTONIC);
 	if (!c->write_error && asprintf(&c->write_error,
@@ -401,6 +411,14 @@ static bool claim_input(struct capture *c)
 					ROOT_PART_TIME_LIMIT_USEC / 1000000) < 0)
 		c->write_error = NULL;
 	return false;
+}
+
+/* Closes the drained stream, which lets the kernel release the process. */
+static void release_input(struct capture *c, int fd)
+{
+	close(fd);
+	c->drained_usec = gc_clock_usec(CLOCK_MONOTONIC);
+	gc_drain_release(c->drain_fd);
 }
 
 /* Reads the stream to its end, then closes it so the kernel can let the process go. */
@@ -432,8 +450,7 @@ static int drain_input(struct capture *c)
 			break;
 		consume_chunk(c, buf, n);
 	}
-	close(fd);
-	c->drained_usec = gc_clock_usec(CLOCK_MONOTONIC);
+	release_input(c, fd);
 	return r;
 }
 
@@ -706,8 +723,7 @@ static int drain_away(struct capture *c)
 			break;
 		c->raw_bytes += n;
 	}
-	close(fd);
-	c->drained_usec = gc_clock_usec(CLOCK_MONOTONIC);
+	release_input(c, fd);
 	if (r < 0)
 		gc_log_errno(LOG_ERR, r, "reading the core failed after %" PRIu64 " bytes",
 			     c->raw_bytes);
@@ -827,6 +843,40 @@ static void merge_outcome(struct gc_meta *m, int r, enum gc_sandbox_outcome outc
 			  : "failed");
 }
 
+/* While another capture of the store holds its crashed process (a crash loop's next crash),
+ * the analysis child runs in the background, so that the drain does not wait behind it; for
+ * YIELD_MAX_USEC at most in all, so that a loop whose drains follow each other without a
+ * gap still gets its analyses (the journal line waits for each), and a fourth of its time
+ * limit at most, so that the walk, which stops itself at three fourths, still ends. */
+#define YIELD_MAX_USEC (10ull * 1000000)
+
+static void yield_to_drains(void *userdata, int child_pid)
+{
+	struct capture *c = userdata;
+	uint64_t now = gc_clock_usec(CLOCK_MONOTONIC);
+	uint64_t limit =
+	    MIN(YIELD_MAX_USEC, (uint64_t)c->config->analysis_time_limit_sec * 1000000 / 4);
+	uint64_t yielded = c->yielded_usec + (c->yielding ? now - c->yield_start_usec : 0);
+	bool yield = yielded < limit && gc_drain_others(c->drain_fd);
+
+	if (yield == c->yielding || gc_priority_set_process(child_pid, yield) < 0)
+		return;
+	if (yield)
+		c->yield_start_usec = now;
+	else
+		c->yielded_usec = yielded;
+	c->yielding = yield;
+}
+
+static void record_yield(struct capture *c, struct gc_meta *m)
+{
+	if (c->yielding)
+		c->yielded_usec += gc_clock_usec(CLOCK_MONOTONIC) - c->yield_start_usec;
+	c->yielding = false;
+	if (c->yielded_usec > 0)
+		GC_META_SET(m, analysis_yield_usec, c->yielded_usec);
+}
+
 /* After commit: the notes and the Go analysis are read back from the stored core by an
  * unprivileged child under limits, so a hostile core can cost at most the enrichment. */
 static void analyze_entry(struct capture *c, struct gc_meta *m)
@@ -850,6 +900,8 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 	    .root_fd = c->proc.root_fd,
 	    .keep_fds = keep,
 	    .n_keep_fds = ELEMENTSOF(keep), /* negative ones are skipped */
+	    .tick = c->drain_fd >= 0 ? yield_to_drains : NULL,
+	    .tick_userdata = c,
 	};
 	enum gc_sandbox_outcome outcome = GC_SANDBOX_FAILED;
 	struct gc_store_file *report = NULL;
@@ -869,6 +921,7 @@ static void analyze_entry(struct capture *c, struct gc_meta *m)
 			? req.core_fd
 			: gc_sandbox_run(&options, run_analysis, &req, &outcome, &output);
 		GC_META_SET(m, analysis_usec, gc_clock_usec(CLOCK_MONOTONIC) - start);
+		record_yield(c, m);
 		if (req.core_fd >= 0)
 			close(req.core_fd);
 		if (report)
@@ -1142,6 +1195,7 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	    .proc = GC_PROC_INFO_INIT,
 	    .core_fd = -EBADF,
 	    .reserve_fd = -EBADF,
+	    .drain_fd = -EBADF,
 	    .pipe_limit = -1,
 	    .rate = {.interval_usec = request->config->rate_limit_interval_sec * 1000000,
 		     .burst = request->config->rate_limit_burst},

@@ -155,9 +155,11 @@ enum gc_meta_stage {
 	X(fault_signal,         SIGNAL,    ANALYSIS, NULL,                      "Fault Signal")    \
 	X(fault_code,           I64,       ANALYSIS, NULL,                      "Fault Code")      \
 	X(fault_addr,           HEX,       ANALYSIS, NULL,                      "Fault Address")   \
-	/* the analysis child's fate, and its wall-clock time */                                   \
+	/* the analysis child's fate, its wall-clock time, of which in the background while */     \
+	/* another crash's capture held its process */                                             \
 	X(analysis,             ANALYSIS,  CAPTURE,  "GOCRASH_ANALYSIS",        "Analysis")        \
 	X(analysis_usec,        USEC,      CAPTURE,  NULL,                      "Analysis Time")   \
+	X(analysis_yield_usec,  USEC,      CAPTURE,  NULL,                      "Analysis Yielded") \
 	/* how long the process was held, the capture's time, peak memory and CPU */               \
 	X(capture_drain_usec,   USEC,      CAPTURE,  NULL,                      "Process Held")    \
 	X(capture_total_usec,   USEC,      CAPTURE,  NULL,                      "Capture Time")    \

@@ -2,8 +2,10 @@
 #include "priority.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/ioprio.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -71,4 +73,62 @@ void gc_priority_restore(const struct gc_priority *saved)
 		(void)set_policy(saved->policy);
 	if (saved->ioprio >= 0)
 		(void)ioprio_set_self(saved->ioprio);
+}
+
+int gc_priority_set_process(int pid, bool background)
+{
+	struct sched_param param = {.sched_priority = 0};
+	int ioprio = background ? IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0)
+				: IOPRIO_PRIO_VALUE(IOPRIO_CLASS_NONE, 0);
+
+	if (pid <= 0)
+		return -EINVAL;
+	if (sched_setscheduler(pid, background ? SCHED_IDLE : SCHED_OTHER, &param) < 0)
+		return negative_errno();
+	return syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, pid, ioprio) < 0 ? negative_errno() : 0;
+}
+
+/* Byte 0 of the file: every announcement is a read lock on it, a query asks for a write one. */
+static struct flock drain_lock(short type)
+{
+	return (struct flock){.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+}
+
+int gc_drain_announce(int store_dir_fd)
+{
+	struct flock lock = drain_lock(F_RDLCK);
+	struct stat st;
+	int fd;
+
+	fd = openat(store_dir_fd, ".draining",
+		    O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		close(fd);
+		return -EPERM;
+	}
+	if (fcntl(fd, F_OFD_SETLK, &lock) < 0) {
+		int r = negative_errno();
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+void gc_drain_release(int fd)
+{
+	struct flock lock = drain_lock(F_UNLCK);
+
+	if (fd >= 0)
+		(void)fcntl(fd, F_OFD_SETLK, &lock);
+}
+
+bool gc_drain_others(int fd)
+{
+	/* Locks of the caller's own open file description never conflict with its query. */
+	struct flock lock = drain_lock(F_WRLCK);
+
+	return fd >= 0 && fcntl(fd, F_OFD_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
 }

@@ -30,3 +30,26 @@ void gc_priority_restore(const struct gc_priority *saved);
 
 /* Whether the calling thread runs in the background (SCHED_IDLE). */
 bool gc_priority_is_background(void);
+
+/* Sets pid (a single-threaded process, such as the analysis child) to SCHED_IDLE and the idle
+ * I/O class (background) or back to SCHED_OTHER and best effort. Needs CAP_SYS_NICE for
+ * another user's process. Returns 0 or a negative errno. */
+int gc_priority_set_process(int pid, bool background);
+
+/* A capture announces in its store that it holds a crashed process, from the start of its
+ * drain to the release, so that what other handlers do after their own release (the
+ * analysis; the rest is in the background already) yields to it: in a crash loop the next
+ * crash does not wait behind the previous one's analysis. The announcement is an open file
+ * description lock (F_OFD_SETLK, read) on STORE/.draining: the kernel drops it with the
+ * handler, however it ends. */
+
+/* Opens STORE/.draining (creating it, mode 0600) and takes the announcement. Returns the fd,
+ * which holds it until gc_drain_release() or close(), or a negative errno. */
+int gc_drain_announce(int store_dir_fd);
+
+/* Ends the caller's announcement; fd stays open for gc_drain_others(). */
+void gc_drain_release(int fd);
+
+/* Whether a capture other than the caller's announces a drain now (false on any error). fd is
+ * from gc_drain_announce(). */
+bool gc_drain_others(int fd);

@@ -260,8 +260,10 @@ static int ms_until(uint64_t deadline)
 	return now >= deadline ? 0 : (int)MIN((deadline - now + 999) / 1000, (uint64_t)INT32_MAX);
 }
 
-/* Reads until EOF or the deadline. Returns true when the deadline passed first. */
-static bool collect_output(int fd, uint64_t deadline, struct output *out)
+/* Reads until EOF or the deadline, calling the options' tick between. Returns true when the
+ * deadline passed first. */
+static bool collect_output(const struct gc_sandbox_options *o, pid_t pid, int fd, uint64_t deadline,
+			   struct output *out)
 {
 	char buf[4096];
 
@@ -274,6 +276,11 @@ static bool collect_output(int fd, uint64_t deadline, struct output *out)
 			timeout = ms_until(deadline);
 			if (timeout == 0)
 				return true;
+		}
+		if (o->tick) {
+			o->tick(o->tick_userdata, pid);
+			timeout =
+			    timeout < 0 ? GC_SANDBOX_TICK_MSEC : MIN(timeout, GC_SANDBOX_TICK_MSEC);
 		}
 		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR)
 			return false;
@@ -384,7 +391,7 @@ int gc_sandbox_run(const struct gc_sandbox_options *o, int (*fn)(void *userdata,
 		child_main(o, &ids, fn, userdata, fds[1]);
 	}
 	close(fds[1]);
-	timed_out = collect_output(fds[0], deadline, &out);
+	timed_out = collect_output(o, pid, fds[0], deadline, &out);
 	close(fds[0]);
 	*ret_outcome = reap(pid, timed_out, deadline);
 	gc_priority_restore(&saved);

@@ -18,6 +18,10 @@
 #define GC_SANDBOX_TRANSIENT_ID_MIN 0x7FF00000u /* 2146435072 */
 #define GC_SANDBOX_TRANSIENT_IDS    65536u
 
+/* How often gc_sandbox_options.tick is called: a new crash's drain waits at most this long for
+ * an analysis to make way. */
+#define GC_SANDBOX_TICK_MSEC 10
+
 struct gc_sandbox_options {
 	uint64_t time_limit_usec; /* wall clock, 0 = none */
 	uint64_t memory_limit;	  /* RLIMIT_AS bytes, 0 = none */
@@ -29,6 +33,11 @@ struct gc_sandbox_options {
 				     root); 0 = the parent's */
 	const int *keep_fds;	  /* the only fds above 2 the child keeps (its output pipe too) */
 	size_t n_keep_fds;
+	/* When set, called with the child's pid about every GC_SANDBOX_TICK_MSEC while the
+	 * parent waits for its output: to change the child's priority as others need the
+	 * CPU. */
+	void (*tick)(void *userdata, int child_pid);
+	void *tick_userdata;
 };
 
 /* What happened to the child (the analysis records it as an enum gc_analysis, meta.h). */

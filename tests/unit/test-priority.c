@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/ioprio.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -134,21 +136,30 @@ static int spin(void *userdata, int out_fd)
 	return 0;
 }
 
-/* Writes field 41 of /proc/self/stat, the scheduling policy: sched_getscheduler is not in
- * the child's seccomp filter. */
-static int report_policy(void *userdata, int out_fd)
+/* Field 41 of /proc/self/stat, the scheduling policy: sched_getscheduler is not in the
+ * child's seccomp filter. -1 when it cannot be read. */
+static int policy_of_self(void)
 {
 	char stat[1024], *p;
 	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, stat, sizeof(stat) - 1);
 
+	if (fd >= 0)
+		close(fd);
 	if (n <= 0)
-		return 1;
+		return -1;
 	stat[n] = '\0';
 	p = strrchr(stat, ')');
 	for (int field = 2; p && field < 41; field++)
 		p = strchr(p + 1, ' ');
-	return p && dprintf(out_fd, "%d", atoi(p + 1)) > 0 ? 0 : 1;
+	return p ? atoi(p + 1) : -1;
+}
+
+static int report_policy(void *userdata, int out_fd)
+{
+	int policy = policy_of_self();
+
+	return policy >= 0 && dprintf(out_fd, "%d", policy) > 0 ? 0 : 1;
 }
 
 /* The analysis child of a handler in the background is in the background too, while the
@@ -202,6 +213,102 @@ static void test_time_limit_when_starved(void **state)
 	free(output);
 }
 
+/* A drain announced on one open file is seen through every other, never through its own;
+ * it ends with gc_drain_release() or with its process, however that ends. */
+static void test_drain_announcement(void **state)
+{
+	char dir[] = "/tmp/test-priority-XXXXXX";
+	int dir_fd, a, b, status;
+	pid_t pid;
+
+	assert_non_null(mkdtemp(dir));
+	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dir_fd >= 0);
+	a = gc_drain_announce(dir_fd);
+	b = gc_drain_announce(dir_fd);
+	assert_true(a >= 0 && b >= 0);
+	assert_true(gc_drain_others(a));
+	gc_drain_release(b);
+	assert_true(gc_drain_others(b));
+	assert_false(gc_drain_others(a));
+	gc_drain_release(a);
+	assert_false(gc_drain_others(b));
+	assert_false(gc_drain_others(-EBADF));
+
+	/* a handler killed mid-drain */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (gc_drain_announce(dir_fd) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	for (int i = 0; i < 500 && !gc_drain_others(a); i++)
+		usleep(10000);
+	assert_true(gc_drain_others(a));
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_false(gc_drain_others(a));
+	close(a), close(b);
+
+	/* never through a symlink put in its place */
+	assert_int_equal(unlinkat(dir_fd, ".draining", 0), 0);
+	assert_int_equal(symlinkat("/etc/passwd", dir_fd, ".draining"), 0);
+	assert_int_equal(gc_drain_announce(dir_fd), -ELOOP);
+	assert_int_equal(unlinkat(dir_fd, ".draining", 0), 0);
+	close(dir_fd);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* Until the parent moves it to the background. */
+static int wait_for_background(void *userdata, int out_fd)
+{
+	uint64_t deadline = now_ms() + 5000;
+
+	while (policy_of_self() != SCHED_IDLE && now_ms() < deadline)
+		;
+	return report_policy(userdata, out_fd);
+}
+
+struct ticks {
+	int count, io_class;
+};
+
+static void to_background(void *userdata, int child_pid)
+{
+	struct ticks *t = userdata;
+
+	if (t->count++ != 3)
+		return;
+	assert_int_equal(gc_priority_set_process(child_pid, true), 0);
+	t->io_class = IOPRIO_PRIO_CLASS(syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, child_pid));
+}
+
+/* The parent's tick comes while it waits for the child, often, with the child's pid: the
+ * analysis yields to a new crash's drain through it. */
+static void test_tick_moves_child(void **state)
+{
+	struct ticks ticks = {.io_class = -1};
+	struct gc_sandbox_options o = {.time_limit_usec = 10000000,
+				       .output_limit = 64,
+				       .tick = to_background,
+				       .tick_userdata = &ticks};
+	enum gc_sandbox_outcome outcome;
+	char *output = NULL;
+	uint64_t start = now_ms();
+
+	assert_int_equal(gc_sandbox_run(&o, wait_for_background, NULL, &outcome, &output), 0);
+	assert_int_equal(outcome, GC_SANDBOX_OK);
+	assert_int_equal(atoi(output), SCHED_IDLE);
+	assert_int_equal(ticks.io_class, IOPRIO_CLASS_IDLE);
+	assert_true(ticks.count >= 4);
+	/* ticks every GC_SANDBOX_TICK_MSEC: the fourth well within 2 s on a busy machine */
+	assert_true(now_ms() - start < 2000);
+	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);
+	free(output);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +317,8 @@ int main(void)
 	    cmocka_unit_test(test_store_lock_in_foreground),
 	    cmocka_unit_test(test_child_in_background),
 	    cmocka_unit_test(test_time_limit_when_starved),
+	    cmocka_unit_test(test_drain_announcement),
+	    cmocka_unit_test(test_tick_moves_child),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
