@@ -8,6 +8,8 @@
 # - Another user fills the disk while a core is written, a certain ENOSPC: the core is cut at
 #   a frame boundary, restorable and flagged, and the journal says so (the crash left no entry
 #   at all; cores that kept frames had no seek table: "Bad message").
+# - Full between the core and the meta (the reserve's space taken by someone else): the entry
+#   is kept without its core, and the journal says so.
 . "$(dirname "$0")/lib.sh"
 
 command -v journalctl >/dev/null || skip "journalctl is not installed"
@@ -120,6 +122,33 @@ echo "journal: $msg"
 check "the journal says it was cut, and why" \
 	sh -c "printf '%s' '$msg' | grep 'core stored truncated (' | grep -q 'No space left'"
 rm -f "$T/small/fill/f"
+
+# --- Full again between the core and its meta: the entry keeps the meta, not the core ------
+# The reserve given back for the meta went to another writer before the meta was written (a
+# race no test wins on purpose): a shim (tests/e2e/metafull.c) makes the handler's first meta
+# write meet ENOSPC. The crash must keep an entry and its journal line; its own core goes.
+rm -rf "$STORE"
+gcc -O2 -shared -fPIC -o "$T/metafull.so" "$SRC/tests/e2e/metafull.c" -ldl
+printf '#!/bin/sh\nLD_PRELOAD=%s/metafull.so ASAN_OPTIONS=verify_asan_link_order=0 exec %s/gocrashd "$@"\n' \
+	"$T" "$T" >"$T/gocrashd-metafull"
+chmod +x "$T/gocrashd-metafull"
+printf '[Store]\nMaxUse=100%%\nKeepFree=1M\n' | write_config
+sed 's#|[^ ]*/gocrashd #|'"$T"'/gocrashd-metafull #' /proc/sys/kernel/core_pattern >"$T/pattern"
+cat "$T/pattern" >/proc/sys/kernel/core_pattern
+crash ./crash-c
+check "an entry" wait_entries 1
+wait_handlers
+use_gocrashd
+id=$(json_field id)
+echo "$id: stored=$(info_field "$id" core_stored), truncated: $(info_field "$id" truncated_reason), error: $(info_field "$id" core_error)"
+check "its core was dropped" test "$(info_field "$id" core_stored)" = false
+check "... no core file left" test ! -e "$STORE/$id/core.zst" -o ! -s "$STORE/$id/core.zst"
+check "... flagged truncated, saying why" \
+	sh -c "'$GOCRASHCTL' --store='$STORE' --json info $id | grep -q 'no space left for the entry'"
+msg=$(journal_message "$id")
+echo "journal: $msg"
+check "the journal has the crash, and that its core was not stored" \
+	sh -c "printf '%s' '$msg' | grep '^crash-c\[[0-9]*\] crashed with SIGSEGV' | grep -q 'not stored'"
 
 # --- No inode left: not even an entry can be made ----------------------------------------------
 # The crash still gets its journal line, saying that nothing was kept and why.
