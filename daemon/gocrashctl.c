@@ -677,11 +677,17 @@ static void zreader_freep(struct gc_zreader **reader)
 	gc_zreader_free(*reader);
 }
 
+/* -o FILE: else (-o - too) the core or executable itself goes to standard output. */
+static bool output_is_file(const struct ctl *ctl)
+{
+	return ctl->output && strcmp(ctl->output, "-") != 0;
+}
+
 static int open_output(const struct ctl *ctl, const char *what)
 {
 	int fd;
 
-	if (!ctl->output || strcmp(ctl->output, "-") == 0) {
+	if (!output_is_file(ctl)) {
 		if (isatty(STDOUT_FILENO)) {
 			gc_log(LOG_ERR, "refusing to write %s to a terminal; use -o FILE", what);
 			return -ENOTTY;
@@ -746,7 +752,7 @@ static int dump_exe(struct ctl *ctl, const struct gc_meta *meta)
 		gc_log_errno(LOG_ERR, r, "cannot restore the executable kept for %s", meta->id);
 		return EXIT_NOT_FOUND;
 	}
-	if (ctl->json && ctl->output) {
+	if (ctl->json && output_is_file(ctl)) {
 		printf("{\"id\":");
 		gc_json_string(stdout, meta->id);
 		printf(",\"exe_kept\":");
@@ -793,7 +799,7 @@ static int verb_dump(struct ctl *ctl, int argc, char **argv)
 	else if (meta.truncated)
 		gc_log(LOG_WARNING, "the core of %s is truncated: %s", meta.id,
 		       meta.truncated_reason ? meta.truncated_reason : "incomplete");
-	if (r >= 0 && ctl->json && ctl->output) {
+	if (r >= 0 && ctl->json && output_is_file(ctl)) {
 		printf("{\"id\":");
 		gc_json_string(stdout, meta.id);
 		printf(",\"output\":");
@@ -989,7 +995,7 @@ static bool writes_json(const struct ctl *ctl, const struct verb *verb)
 	if (!ctl->json_pretty)
 		return false;
 	if (strcmp(verb->name, "dump") == 0)
-		return ctl->output && strcmp(ctl->output, "-") != 0;
+		return output_is_file(ctl);
 	for (size_t i = 0; i < ELEMENTSOF(names); i++)
 		if (strcmp(verb->name, names[i]) == 0)
 			return true;

@@ -92,6 +92,8 @@ for verb in list "info $GO_ID" "stacks $GO_ID" groups status "dump $GO_ID -o $T/
 	check "$v: pretty is indented" grep -q '^ \+"[a-z_]*": ' "$T/pretty"
 	check "$v: pretty ends with a newline" test "$(tail -c1 "$T/pretty" | od -An -c | tr -d ' ')" = '\n'
 done
+check "dump -o - --json: the core alone, no JSON after it" cmp -s <(ctl --json dump "$GO_ID" -o -) "$T/core"
+check "dump -o - --json=pretty: the same" cmp -s <(ctl --json=pretty dump "$GO_ID" -o -) "$T/core"
 check "--json=off is the text" cmp -s <(ctl --json=off info "$GO_ID") <(ctl info "$GO_ID")
 check "--json=off after --json" cmp -s <(ctl --json --json=off list) <(ctl list)
 set +e
