@@ -846,6 +846,21 @@ static int parse_time_option(const char *option, const char *text, uint64_t *ret
 	return 0;
 }
 
+/* getopt's ':' (a value missing) or '?' (an option unknown, or a value it takes none of). */
+static void bad_option(int c, const char *word)
+{
+	char short_name[3] = {'-', (char)optopt, '\0'};
+	const char *name = optopt && strncmp(word, "--", 2) != 0 ? short_name : word;
+
+	if (c == ':')
+		gc_log(LOG_ERR, "%s: needs a value (see gocrashctl --help)", name);
+	else if (optopt && strncmp(word, "--", 2) == 0 && strchr(word, '='))
+		gc_log(LOG_ERR, "%.*s: takes no value (see gocrashctl --help)",
+		       (int)strcspn(word, "="), word);
+	else
+		gc_log(LOG_ERR, "unknown option \"%s\" (see gocrashctl --help)", name);
+}
+
 /* --json alone is --json=short, one compact value per line, as it always was. */
 static int parse_json_mode(const char *mode, struct ctl *ctl)
 {
@@ -886,7 +901,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:hS:U:n:r1q", long_options, NULL)) >= 0) {
+	opterr = 0; /* our messages, below */
+	while ((c = getopt_long(argc, argv, ":o:hS:U:n:r1q", long_options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			ctl->store_dir = optarg;
@@ -958,6 +974,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 			puts("gocrashctl " GC_VERSION);
 			return 1;
 		default:
+			bad_option(c, argv[optind - 1]);
 			return -EINVAL;
 		}
 	}

@@ -102,6 +102,17 @@ rc=$?
 set -e
 check "--json=yaml: usage error, exit 2" test "$rc" = 2
 check "... that names the modes" grep -q 'expected short, pretty or off, got "yaml"' "$T/err"
+usage_error() { # usage_error MESSAGE ARGS...: exit 2, and the message says what was wrong
+	local want=$1 rc=0
+	shift
+	ctl "$@" >/dev/null 2>"$T/err" || rc=$?
+	[ "$rc" = 2 ] && grep -qF "gocrashctl: $want" "$T/err"
+}
+check "an unknown option named" usage_error 'unknown option "--frobnicate"' --frobnicate list
+check "an unknown short option named" usage_error 'unknown option "-Z"' -rZ list
+check "a value missing" usage_error '--output: needs a value' dump --output
+check "a value to an option that takes none" usage_error '--exe: takes no value' --exe=1 dump
+check "an unknown verb named" usage_error 'unknown command "lsit"' lsit
 check "pretty: an empty list is []" test "$(ctl --json=pretty list -S 2000-01-01 -U 2000-01-02)" = "[]"
 
 # ---- widths ----
