@@ -11,7 +11,6 @@
 #include "json.h"
 #include "log.h"
 #include "macro.h"
-#include "ratelimit.h"
 
 #include "gocrashctl.h"
 
@@ -44,8 +43,6 @@ static int select_groups(struct ctl *ctl, struct gc_group **ret, size_t *n_ret)
 	size_t n = 0, kept = 0, skip;
 	int r;
 
-	/* Crash loops whose interval ended are counted in: their summaries go out now. */
-	(void)gc_ratelimit_flush(ctl->store, true);
 	r = gc_groups_list(ctl->store, &groups, &n);
 	if (r < 0)
 		return r;
@@ -120,28 +117,81 @@ static void format_short_time(uint64_t time_usec, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
-static int group_line(const struct gc_group *g, size_t columns)
+static int group_line(const struct gc_group *g)
 {
 	_cleanup_free_ char *unit = newest_value(g->units[0] ? g->units : g->exes);
 	_cleanup_free_ char *go = newest_value(g->go_versions);
 	_cleanup_free_ char *reason = group_reason(g);
 	char first[32], last[32];
-	int width;
 
 	if (!unit || !go || !reason)
 		return -ENOMEM;
 	format_short_time(g->first_usec, first, sizeof(first));
 	format_short_time(g->last_usec, last, sizeof(last));
-	width = printf("%-16s %7" PRIu64 " %5" PRIu64 " %-19s %-19s %-24s %-10s", g->id, g->count,
-		       g->cores, first, last, unit, go);
-	if (width >= 0) {
-		size_t room = columns > (size_t)width + 2 ? columns - width - 2 : 0;
-
-		fputs("  ", stdout);
-		print_cut(reason, columns ? MAX(room, (size_t)LIST_REASON_MIN) : LIST_REASON_MAX);
-	}
+	printf("%-16s %7" PRIu64 " %5" PRIu64 " %-19s %-19s %-24s %-10s  ", g->id, g->count,
+	       g->cores, first, last, unit, go);
+	print_cut(reason, LIST_REASON_MAX);
 	putchar('\n');
 	return 0;
+}
+
+static const struct table_column group_columns[] = {
+    {.header = "GROUP"},
+    {.header = "COUNT", .flags = TABLE_RIGHT},
+    {.header = "CORES", .flags = TABLE_RIGHT, .drop = 3},
+    {.header = "FIRST", .drop = 2},
+    {.header = "LAST"},
+    {.header = "UNIT", .flags = TABLE_CUT_START, .min = 12},
+    {.header = "GO", .drop = 1},
+    {.header = "REASON", .min = 20, .drop = 4},
+};
+
+static int group_row(const struct gc_group *g, char **row)
+{
+	char first[32], last[32];
+	char *reason;
+
+	format_short_time(g->first_usec, first, sizeof(first));
+	format_short_time(g->last_usec, last, sizeof(last));
+	row[0] = strdup(g->id);
+	if (asprintf(&row[1], "%" PRIu64, g->count) < 0)
+		row[1] = NULL;
+	if (asprintf(&row[2], "%" PRIu64, g->cores) < 0)
+		row[2] = NULL;
+	row[3] = strdup(first);
+	row[4] = strdup(last);
+	row[5] = newest_value(g->units[0] ? g->units : g->exes);
+	row[6] = newest_value(g->go_versions);
+	reason = group_reason(g);
+	row[7] = reason ? strndup(reason, strcspn(reason, "\n")) : NULL;
+	free(reason);
+	for (size_t c = 0; c < ELEMENTSOF(group_columns); c++)
+		if (!row[c]) {
+			for (size_t i = 0; i < ELEMENTSOF(group_columns); i++)
+				free(row[i]);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+/* On a terminal, or with $COLUMNS: fitted to its width (gocrashctl-table.c). */
+static int print_group_table(const struct ctl *ctl, const struct gc_group *groups, size_t n)
+{
+	struct table t = {.columns = group_columns, .n_columns = ELEMENTSOF(group_columns)};
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		char *row[ELEMENTSOF(group_columns)] = {};
+
+		r = group_row(&groups[i], row);
+		if (r >= 0 && (r = table_add(&t, row)) < 0)
+			for (size_t c = 0; c < ELEMENTSOF(row); c++)
+				free(row[c]);
+	}
+	if (r >= 0)
+		r = table_print(&t, ctl->columns, !ctl->no_legend);
+	table_done(&t);
+	return r;
 }
 
 /* time_usec as ISO 8601 UTC, as --json writes a crash's times. */
@@ -202,11 +252,13 @@ static int print_groups(const struct ctl *ctl, const struct gc_group *groups, si
 		fputs("]\n", stdout);
 		return 0;
 	}
+	if (ctl->columns)
+		return print_group_table(ctl, groups, n);
 	if (!ctl->no_legend)
 		printf("%-16s %7s %5s %-19s %-19s %-24s %-10s  %s\n", "GROUP", "COUNT", "CORES",
 		       "FIRST", "LAST", "UNIT", "GO", "REASON");
 	for (size_t i = 0; i < n && r >= 0; i++)
-		r = group_line(&groups[i], ctl->columns);
+		r = group_line(&groups[i]);
 	return r;
 }
 

@@ -76,13 +76,15 @@ static int create_store(const struct ctl *ctl)
 {
 	struct gc_config config;
 	struct gc_store *store = NULL;
+	const char *path;
 	int r;
 
 	gc_config_init(&config);
 	gc_config_load(&config, ctl->config_path);
-	r = gc_store_open(ctl->store_dir ? ctl->store_dir : config.directory, true, &store);
+	path = ctl->store_dir ? ctl->store_dir : config.directory;
+	r = gc_store_open(path, true, &store);
 	if (r < 0)
-		gc_log_errno(LOG_ERR, r, "cannot create the store %s", config.directory);
+		gc_log_errno(LOG_ERR, r, "cannot create the store %s", path);
 	gc_store_free(store);
 	gc_config_free(&config);
 	return r;
@@ -162,7 +164,7 @@ static void gather_store(struct ctl *ctl, struct status *s)
 	int r;
 
 	s->store_path = ctl->store_dir ? ctl->store_dir : s->config.directory;
-	s->store_error = gc_store_open(s->store_path, false, &ctl->store);
+	s->store_error = gc_store_open_read_only(s->store_path, &ctl->store);
 	if (s->store_error < 0)
 		return;
 	r = gc_store_list(ctl->store, &s->crashes, &s->n_crashes);

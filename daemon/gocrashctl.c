@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,7 +69,8 @@ static void usage(FILE *out)
 	    "  -q, --quiet     nothing on stderr when nothing is selected\n"
 	    "  --store=DIR     store directory (default: from the configuration)\n"
 	    "  --config=FILE   configuration file (default %s)\n"
-	    "  --json          JSON output\n"
+	    "  --json[=MODE]   JSON output: short (the default, a value per line), pretty\n"
+	    "                  (indented) or off (text)\n"
 	    "  --crashed       (stacks) only the goroutine that crashed\n"
 	    "  --group         (stacks) the same stacks once, with their count\n"
 	    "  --exe           (dump) the crashed executable, as kept once per build id\n"
@@ -100,11 +102,17 @@ static const char *core_state(const struct gc_meta *m)
 	return m->truncated ? "truncated" : "present";
 }
 
-/* The width to fit lines into: the terminal's, or 0 when stdout is not one. */
+/* The width to fit lines into: $COLUMNS when it is a number (as systemd's tools take it, on
+ * a terminal or not), else the terminal's, else 0: not fitted. */
 static size_t terminal_columns(void)
 {
+	const char *env = getenv("COLUMNS");
 	struct winsize ws;
+	char *end;
+	unsigned long n = env ? strtoul(env, &end, 10) : 0;
 
+	if (env && *env && *end == '\0' && n > 0 && n <= 10000)
+		return n;
 	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
 		return 0;
 	return ws.ws_col;
@@ -124,30 +132,91 @@ void print_cut(const char *text, size_t max)
 	}
 }
 
-static void list_line(const struct gc_meta *m, size_t columns)
+static void list_line(const struct gc_meta *m)
 {
 	const char *reason = m->go_reason;
 	char when[64], size[32];
-	int width;
 
 	format_local_time(m->time_usec, when, sizeof(when));
 	gc_format_bytes(m->core_stored ? m->stored_size : 0, size, sizeof(size));
-	width = printf("%-24s %-28s %7" PRId64 " %5" PRId64 " %-8s %-9s %-10s %8s %s", m->id, when,
-		       m->pid, m->uid, gc_signal_name(m->signal), core_state(m),
-		       !m->go	       ? "no"
-		       : m->go_version ? m->go_version
-				       : "yes",
-		       size,
-		       m->exe	 ? m->exe
-		       : m->comm ? m->comm
-				 : "-");
+	printf("%-24s %-28s %7" PRId64 " %5" PRId64 " %-8s %-9s %-10s %8s %s", m->id, when, m->pid,
+	       m->uid, gc_signal_name(m->signal), core_state(m),
+	       !m->go	       ? "no"
+	       : m->go_version ? m->go_version
+			       : "yes",
+	       size,
+	       m->exe	 ? m->exe
+	       : m->comm ? m->comm
+			 : "-");
 	if (reason && *reason) {
-		size_t room = columns > (size_t)width + 2 ? columns - width - 2 : 0;
-
 		fputs("  ", stdout);
-		print_cut(reason, columns ? MAX(room, (size_t)LIST_REASON_MIN) : LIST_REASON_MAX);
+		print_cut(reason, LIST_REASON_MAX);
 	}
 	putchar('\n');
+}
+
+static const struct table_column list_columns[] = {
+    {.header = "ID"},
+    {.header = "TIME", .drop = 4},
+    {.header = "PID", .flags = TABLE_RIGHT},
+    {.header = "UID", .flags = TABLE_RIGHT, .drop = 2},
+    {.header = "SIG"},
+    {.header = "CORE", .drop = 5},
+    {.header = "GO", .drop = 1},
+    {.header = "SIZE", .flags = TABLE_RIGHT, .drop = 3},
+    {.header = "EXE", .flags = TABLE_CUT_START, .min = 12},
+    {.header = "REASON", .min = 20, .drop = 6},
+};
+
+/* A crash as the cells of list_columns, escaped (gc_meta_escape) already. */
+static int list_row(const struct gc_meta *m, char **row)
+{
+	const char *reason = m->go_reason ? m->go_reason : "";
+	char when[64], size[32];
+
+	format_local_time(m->time_usec, when, sizeof(when));
+	gc_format_bytes(m->core_stored ? m->stored_size : 0, size, sizeof(size));
+	row[0] = strdup(m->id);
+	row[1] = strdup(when);
+	row[4] = strdup(gc_signal_name(m->signal));
+	row[5] = strdup(core_state(m));
+	row[6] = strdup(!m->go ? "no" : m->go_version ? m->go_version : "yes");
+	row[7] = strdup(size);
+	row[8] = strdup(m->exe ? m->exe : m->comm ? m->comm : "-");
+	row[9] = strndup(reason, strcspn(reason, "\n"));
+	if (asprintf(&row[2], "%" PRId64, m->pid) < 0)
+		row[2] = NULL;
+	if (asprintf(&row[3], "%" PRId64, m->uid) < 0)
+		row[3] = NULL;
+	for (size_t c = 0; c < ELEMENTSOF(list_columns); c++)
+		if (!row[c]) {
+			for (size_t i = 0; i < ELEMENTSOF(list_columns); i++)
+				free(row[i]);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+/* On a terminal, or with $COLUMNS: fitted to its width (gocrashctl-table.c). */
+static int print_list_table(const struct ctl *ctl, struct gc_meta *metas, size_t n)
+{
+	struct table t = {.columns = list_columns, .n_columns = ELEMENTSOF(list_columns)};
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		char *row[ELEMENTSOF(list_columns)] = {};
+
+		r = gc_meta_escape(&metas[i]);
+		if (r >= 0)
+			r = list_row(&metas[i], row);
+		if (r >= 0 && (r = table_add(&t, row)) < 0)
+			for (size_t c = 0; c < ELEMENTSOF(row); c++)
+				free(row[c]);
+	}
+	if (r >= 0)
+		r = table_print(&t, ctl->columns, !ctl->no_legend);
+	table_done(&t);
+	return r;
 }
 
 bool selecting(const struct ctl *ctl)
@@ -225,13 +294,15 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 				ctl->match_text ? ctl->match_text : "", gc_store_path(ctl->store));
 		else
 			fprintf(stderr, "No crashes stored in %s.\n", gc_store_path(ctl->store));
+	} else if (ctl->columns) {
+		r = print_list_table(ctl, metas, n);
 	} else {
 		if (!ctl->no_legend)
 			printf("%-24s %-28s %7s %5s %-8s %-9s %-10s %8s %s\n", "ID", "TIME", "PID",
 			       "UID", "SIG", "CORE", "GO", "SIZE", "EXE  REASON");
 		for (size_t i = 0; i < n && r >= 0; i++)
 			if ((r = gc_meta_escape(&metas[i])) >= 0)
-				list_line(&metas[i], ctl->columns);
+				list_line(&metas[i]);
 	}
 	gc_meta_array_free(metas, n);
 	if (r < 0) {
@@ -606,11 +677,17 @@ static void zreader_freep(struct gc_zreader **reader)
 	gc_zreader_free(*reader);
 }
 
+/* -o FILE: else (-o - too) the core or executable itself goes to standard output. */
+static bool output_is_file(const struct ctl *ctl)
+{
+	return ctl->output && strcmp(ctl->output, "-") != 0;
+}
+
 static int open_output(const struct ctl *ctl, const char *what)
 {
 	int fd;
 
-	if (!ctl->output || strcmp(ctl->output, "-") == 0) {
+	if (!output_is_file(ctl)) {
 		if (isatty(STDOUT_FILENO)) {
 			gc_log(LOG_ERR, "refusing to write %s to a terminal; use -o FILE", what);
 			return -ENOTTY;
@@ -675,7 +752,7 @@ static int dump_exe(struct ctl *ctl, const struct gc_meta *meta)
 		gc_log_errno(LOG_ERR, r, "cannot restore the executable kept for %s", meta->id);
 		return EXIT_NOT_FOUND;
 	}
-	if (ctl->json && ctl->output) {
+	if (ctl->json && output_is_file(ctl)) {
 		printf("{\"id\":");
 		gc_json_string(stdout, meta->id);
 		printf(",\"exe_kept\":");
@@ -722,7 +799,7 @@ static int verb_dump(struct ctl *ctl, int argc, char **argv)
 	else if (meta.truncated)
 		gc_log(LOG_WARNING, "the core of %s is truncated: %s", meta.id,
 		       meta.truncated_reason ? meta.truncated_reason : "incomplete");
-	if (r >= 0 && ctl->json && ctl->output) {
+	if (r >= 0 && ctl->json && output_is_file(ctl)) {
 		printf("{\"id\":");
 		gc_json_string(stdout, meta.id);
 		printf(",\"output\":");
@@ -769,12 +846,42 @@ static int parse_time_option(const char *option, const char *text, uint64_t *ret
 	return 0;
 }
 
+/* getopt's ':' (a value missing) or '?' (an option unknown, or a value it takes none of). */
+static void bad_option(int c, const char *word)
+{
+	char short_name[3] = {'-', (char)optopt, '\0'};
+	const char *name = optopt && strncmp(word, "--", 2) != 0 ? short_name : word;
+
+	if (c == ':')
+		gc_log(LOG_ERR, "%s: needs a value (see gocrashctl --help)", name);
+	else if (optopt && strncmp(word, "--", 2) == 0 && strchr(word, '='))
+		gc_log(LOG_ERR, "%.*s: takes no value (see gocrashctl --help)",
+		       (int)strcspn(word, "="), word);
+	else
+		gc_log(LOG_ERR, "unknown option \"%s\" (see gocrashctl --help)", name);
+}
+
+/* --json alone is --json=short, one compact value per line, as it always was. */
+static int parse_json_mode(const char *mode, struct ctl *ctl)
+{
+	if (!mode || strcmp(mode, "short") == 0 || strcmp(mode, "pretty") == 0) {
+		ctl->json = true;
+		ctl->json_pretty = mode && strcmp(mode, "pretty") == 0;
+	} else if (strcmp(mode, "off") == 0) {
+		ctl->json = ctl->json_pretty = false;
+	} else {
+		gc_log(LOG_ERR, "--json: expected short, pretty or off, got \"%s\"", mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct ctl *ctl)
 {
 	static const struct option long_options[] = {
 	    {"store", required_argument, NULL, 's'},
 	    {"config", required_argument, NULL, 'c'},
-	    {"json", no_argument, NULL, 'j'},
+	    {"json", optional_argument, NULL, 'j'},
 	    {"crashed", no_argument, NULL, 'C'},
 	    {"group", no_argument, NULL, 'G'},
 	    {"output", required_argument, NULL, 'o'},
@@ -794,7 +901,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:hS:U:n:r1q", long_options, NULL)) >= 0) {
+	opterr = 0; /* our messages, below */
+	while ((c = getopt_long(argc, argv, ":o:hS:U:n:r1q", long_options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			ctl->store_dir = optarg;
@@ -803,7 +911,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 			ctl->config_path = optarg;
 			break;
 		case 'j':
-			ctl->json = true;
+			if (parse_json_mode(optarg, ctl) < 0)
+				return -EINVAL;
 			break;
 		case 'C':
 			ctl->crashed_only = true;
@@ -865,6 +974,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 			puts("gocrashctl " GC_VERSION);
 			return 1;
 		default:
+			bad_option(c, argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
@@ -879,11 +989,71 @@ int open_store(struct ctl *ctl)
 	gc_config_init(&config);
 	if (!ctl->store_dir)
 		gc_config_load(&config, ctl->config_path);
-	r = gc_store_open(ctl->store_dir ? ctl->store_dir : config.directory, false, &ctl->store);
+	r = gc_store_open_read_only(ctl->store_dir ? ctl->store_dir : config.directory,
+				    &ctl->store);
 	if (r < 0)
 		gc_log_errno(LOG_ERR, r, "cannot open the store %s",
 			     ctl->store_dir ? ctl->store_dir : config.directory);
 	gc_config_free(&config);
+	return r;
+}
+
+/* --json=pretty: what the verb writes goes to a memfd first, then out indented. Only for the
+ * verbs whose output is JSON (dump's only with -o: else it is the core). */
+struct json_capture {
+	int saved_stdout;
+	int fd;
+};
+
+static bool writes_json(const struct ctl *ctl, const struct verb *verb)
+{
+	static const char *const names[] = {"list", "info", "stacks", "groups", "status"};
+
+	if (!ctl->json_pretty)
+		return false;
+	if (strcmp(verb->name, "dump") == 0)
+		return output_is_file(ctl);
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		if (strcmp(verb->name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static int json_capture_start(struct json_capture *c)
+{
+	_cleanup_close_ int fd = memfd_create("gocrashctl-json", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return negative_errno();
+	fflush(stdout);
+	c->saved_stdout = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (c->saved_stdout < 0)
+		return negative_errno();
+	if (dup2(fd, STDOUT_FILENO) < 0) {
+		int r = negative_errno();
+
+		close(c->saved_stdout);
+		return r;
+	}
+	c->fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int json_capture_end(struct json_capture *c)
+{
+	_cleanup_fclose_ FILE *in = NULL;
+	int r;
+
+	fflush(stdout);
+	r = dup2(c->saved_stdout, STDOUT_FILENO) < 0 ? negative_errno() : 0;
+	close(c->saved_stdout);
+	if (r < 0 || lseek(c->fd, 0, SEEK_SET) < 0 || !(in = fdopen(c->fd, "r"))) {
+		close(c->fd);
+		return r < 0 ? r : negative_errno();
+	}
+	r = gc_json_pretty(in, stdout);
+	if (r < 0)
+		gc_log_errno(LOG_ERR, r, "cannot indent the JSON");
 	return r;
 }
 
@@ -937,6 +1107,8 @@ int main(int argc, char **argv)
 	static char *default_verb[] = {"list", NULL};
 	struct ctl ctl = {.config_path = GC_CONFIG_FILE};
 	struct gc_pager pager = {};
+	struct json_capture capture = {};
+	bool captured;
 	const struct verb *verb;
 	char **args;
 	int r, n_args;
@@ -960,7 +1132,11 @@ int main(int argc, char **argv)
 	ctl.columns = terminal_columns();
 	if (verb->paged && gc_pager_open(&pager, ctl.no_pager) < 0)
 		pager.pid = 0; /* without one, then */
+	/* Without a memfd, short JSON rather than none. */
+	captured = writes_json(&ctl, verb) && json_capture_start(&capture) >= 0;
 	r = verb->run(&ctl, n_args, args);
+	if (captured && json_capture_end(&capture) < 0 && r == EXIT_OK)
+		r = 1;
 	gc_pager_close(&pager);
 	gc_store_free(ctl.store);
 	gc_selection_done(&ctl.selection);

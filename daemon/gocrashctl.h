@@ -15,12 +15,13 @@ struct ctl {
 	const char *config_path;
 	const char *store_dir;
 	const char *output;
-	bool json;
+	bool json;	   /* --json, --json=short or --json=pretty */
+	bool json_pretty;  /* --json=pretty: indented (main reformats what the verb writes) */
 	bool no_pager;	   /* --no-pager */
 	bool no_legend;	   /* --no-legend: list without its header */
 	bool quiet;	   /* -q: no "No crashes ..." and no warnings of ours */
 	bool tty;	   /* stdout was a terminal before any pager: escape for it */
-	size_t columns;	   /* its width, 0 when not a terminal */
+	size_t columns;	   /* $COLUMNS or its width, 0 when neither: list, groups not fitted */
 	bool crashed_only; /* stacks --crashed */
 	bool group;	   /* stacks --group */
 	bool exe;	   /* dump --exe: the kept executable, not the core */
@@ -34,7 +35,8 @@ struct ctl {
 	struct gc_store *store;
 };
 
-/* Opens the store of --store or of the configuration, logging why not. */
+/* Opens the store of --store or of the configuration read-only (gc_store_open_read_only:
+ * the verbs that show leave it as they found it), logging why not. */
 int open_store(struct ctl *ctl);
 void format_local_time(uint64_t time_usec, char *buf, size_t size);
 
@@ -42,10 +44,8 @@ void format_local_time(uint64_t time_usec, char *buf, size_t size);
 bool selecting(const struct ctl *ctl);
 
 /* The first line of text, at most max bytes (ending "..." when cut, never inside a UTF-8
- * sequence). A reason gets the room left on the terminal's line, at least LIST_REASON_MIN,
- * or LIST_REASON_MAX when not writing to a terminal. */
+ * sequence). A reason gets LIST_REASON_MAX when list and groups are not fitted to a width. */
 void print_cut(const char *text, size_t max);
-#define LIST_REASON_MIN 20
 #define LIST_REASON_MAX 80
 
 /* gocrashctl-system.c */
@@ -55,3 +55,32 @@ int verb_status(struct ctl *ctl, int argc, char **argv);
 
 /* gocrashctl-groups.c */
 int verb_groups(struct ctl *ctl, int argc, char **argv);
+
+/* gocrashctl-table.c: list and groups on a terminal. Columns are as wide as their widest
+ * cell; when the line is wider than the terminal, the columns with a least width (the
+ * executable, the reason) are cut first, with "...", then columns are dropped by rank (1
+ * first) until it fits. Cells are escaped text. */
+enum {
+	TABLE_RIGHT = 1 << 0,	  /* numbers */
+	TABLE_CUT_START = 1 << 1, /* cut keeping the end (paths: the file name shows) */
+};
+
+struct table_column {
+	const char *header;
+	unsigned flags;
+	size_t min;    /* the least width it is cut to; 0: never cut */
+	unsigned drop; /* its rank among the columns dropped to fit; 0: never dropped */
+};
+
+struct table {
+	const struct table_column *columns;
+	size_t n_columns;
+	char **cells; /* n_rows rows of n_columns strings, owned */
+	size_t n_rows;
+};
+
+/* Appends a row of n_columns malloc'ed strings, which the table takes on success. */
+int table_add(struct table *t, char **row);
+/* Prints it fitted into columns (the terminal's width), with a header line if legend. */
+int table_print(const struct table *t, size_t columns, bool legend);
+void table_done(struct table *t);

@@ -377,13 +377,16 @@ int gc_group_parse(const char *text, size_t size, struct gc_group *ret)
 
 /* Opens STORE/.groups, never through a symlink, creating it (0700) if asked. It must be a
  * directory of root's or ours that nobody else can write; readable by others (made by hand)
- * it is tightened: group files hold reasons, paths and units. */
+ * it is tightened (not by a read-only store's reader): group files hold reasons, paths and
+ * units. */
 static int open_groups_dir(struct gc_store *store, bool create)
 {
 	_cleanup_close_ int fd = -EBADF;
 	int store_fd = gc_store_dirfd(store);
 	struct stat st;
 
+	if (create && gc_store_is_read_only(store))
+		return -EROFS;
 	if (create && mkdirat(store_fd, GROUPS_DIR, 0700) < 0 && errno != EEXIST)
 		return negative_errno();
 	fd = openat(store_fd, GROUPS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -393,7 +396,7 @@ static int open_groups_dir(struct gc_store *store, bool create)
 		return negative_errno();
 	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022))
 		return -EPERM;
-	if ((st.st_mode & 077) && fchmod(fd, 0700) < 0)
+	if ((st.st_mode & 077) && !gc_store_is_read_only(store) && fchmod(fd, 0700) < 0)
 		return negative_errno();
 	return TAKE_FD(fd);
 }

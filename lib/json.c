@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "json.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
@@ -163,4 +164,74 @@ void gc_json_meta(FILE *out, const struct gc_meta *m)
 	}
 	unknown_fields(out, m);
 	fputc('}', out);
+}
+
+static void json_newline(FILE *out, unsigned depth)
+{
+	fputc('\n', out);
+	for (unsigned i = 0; i < depth; i++)
+		fputs("  ", out);
+}
+
+/* Copies one JSON string, its opening quote read already: escapes stay as they are. */
+static int json_copy_string(FILE *in, FILE *out)
+{
+	int c;
+
+	fputc('"', out);
+	while ((c = getc(in)) != EOF) {
+		fputc(c, out);
+		if (c == '"')
+			return 0;
+		if (c == '\\' && (c = getc(in)) != EOF)
+			fputc(c, out);
+	}
+	return -EBADMSG;
+}
+
+int gc_json_pretty(FILE *in, FILE *out)
+{
+	unsigned depth = 0;
+	bool opened = false; /* just after { or [: a newline waits for the first member */
+	int c;
+
+	while ((c = getc(in)) != EOF) {
+		if (c == ' ' || c == '\t' || c == '\r')
+			continue;
+		if (c == '\n' && depth == 0) {
+			fputc('\n', out); /* between the values of JSON lines */
+			continue;
+		}
+		if (c == '\n')
+			continue;
+		if (c == '}' || c == ']') {
+			if (depth == 0)
+				return -EBADMSG;
+			depth--;
+			if (!opened)
+				json_newline(out, depth);
+			opened = false;
+			fputc(c, out);
+			continue;
+		}
+		if (opened)
+			json_newline(out, depth);
+		opened = false;
+		if (c == '"') {
+			if (json_copy_string(in, out) < 0)
+				return -EBADMSG;
+		} else if (c == '{' || c == '[') {
+			fputc(c, out);
+			depth++;
+			opened = true;
+		} else if (c == ',') {
+			fputc(',', out);
+			json_newline(out, depth);
+		} else if (c == ':') {
+			fputs(": ", out);
+		} else {
+			fputc(c, out);
+		}
+	}
+	return depth == 0 ? 0 : -EBADMSG;
 }

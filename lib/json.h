@@ -2,6 +2,7 @@
 /* Just enough JSON writing for gocrashctl --json. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "store.h"
@@ -18,3 +19,7 @@ void gc_json_bytes(FILE *out, const char *s, size_t n);
  * a time also in ISO 8601 ("time" next to "time_usec"), a signal also by name
  * ("signal_name"), then the keys this version does not know, as strings. */
 void gc_json_meta(FILE *out, const struct gc_meta *meta);
+
+/* Copies the JSON values in (one or several, as JSON lines) to out indented, two spaces a
+ * level, a member per line, as jq shows them; strings are copied as they are. Returns 0, or -EBADMSG for unbalanced brackets or an unterminated string. */
+int gc_json_pretty(FILE *in, FILE *out);

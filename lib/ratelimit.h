@@ -91,8 +91,8 @@ int gc_ratelimit_note_stored(struct gc_store *store, const char *key, const stru
 /* Sends the summary of every key whose interval has ended with crashes not yet summarised
  * ("myservice.service crashed 37 more times in the last 10min ..."), marking them done, and
  * removes the state of keys whose interval ended over a day ago. Each capture calls it after
- * its own work; so may gocrashctl. Returns the number of summaries sent, or a negative errno
- * when the store cannot be read or locked. */
+ * its own work (gocrashctl, which opens the store read-only, does not). Returns the number of
+ * summaries sent, or a negative errno when the store cannot be read or locked. */
 int gc_ratelimit_flush(struct gc_store *store, bool journal);
 
 void gc_ratelimit_done(struct gc_ratelimit *state);

@@ -138,6 +138,8 @@ static int open_exe_dir(struct gc_store *store, bool create)
 {
 	int fd;
 
+	if (create && gc_store_is_read_only(store))
+		return -EROFS;
 	if (create && mkdirat(gc_store_dirfd(store), GC_STORE_EXE_DIR, 0700) < 0 && errno != EEXIST)
 		return negative_errno();
 	fd = openat(gc_store_dirfd(store), GC_STORE_EXE_DIR,

@@ -27,6 +27,7 @@ struct gc_store {
 	struct gc_priority lock_priority; /* what the holder ran at before it took the lock */
 	char *entry_id;			  /* the committed entry last opened, and its directory */
 	int entry_fd;
+	bool read_only; /* gc_store_open_read_only */
 };
 
 /* asprintf() that returns NULL on failure (glibc leaves the pointer undefined then). */

@@ -329,7 +329,7 @@ static int check_store_safe(int store_fd, const char *path)
 	}
 }
 
-int gc_store_open(const char *path, bool create, struct gc_store **ret)
+static int store_open(const char *path, bool create, bool read_only, struct gc_store **ret)
 {
 	struct gc_store *store;
 	int fd, r;
@@ -349,7 +349,8 @@ int gc_store_open(const char *path, bool create, struct gc_store **ret)
 		close(fd);
 		return r;
 	}
-	tighten_mode(fd, path);
+	if (!read_only)
+		tighten_mode(fd, path);
 
 	store = calloc(1, sizeof(*store));
 	if (!store || !(store->path = strdup(path))) {
@@ -360,8 +361,24 @@ int gc_store_open(const char *path, bool create, struct gc_store **ret)
 	store->dirfd = fd;
 	store->lockfd = -EBADF;
 	store->entry_fd = -EBADF;
+	store->read_only = read_only;
 	*ret = store;
 	return 0;
+}
+
+int gc_store_open(const char *path, bool create, struct gc_store **ret)
+{
+	return store_open(path, create, false, ret);
+}
+
+int gc_store_open_read_only(const char *path, struct gc_store **ret)
+{
+	return store_open(path, false, true, ret);
+}
+
+bool gc_store_is_read_only(const struct gc_store *store)
+{
+	return store->read_only;
 }
 
 void gc_store_free(struct gc_store *store)
@@ -415,6 +432,8 @@ int gc_store_lock(struct gc_store *store)
 {
 	int fd;
 
+	if (store->read_only)
+		return -EROFS; /* whatever takes the lock is about to write */
 	if (store->lock_depth > 0) {
 		store->lock_depth++;
 		return 0;
@@ -573,6 +592,8 @@ int gc_entry_new(struct gc_store *store, uint64_t time_usec, int64_t pid, struct
 	struct tm tm;
 	int r;
 
+	if (store->read_only)
+		return -EROFS;
 	if (!gmtime_r(&seconds, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0)
 		return -EINVAL;
 	entry = calloc(1, sizeof(*entry));
@@ -967,6 +988,8 @@ int gc_store_file_new(struct gc_store *store, const char *id, const char *name,
 	struct gc_store_file *file;
 	int entry_fd;
 
+	if (store->read_only)
+		return -EROFS;
 	if (!id_is_valid(id) || !file_name_is_valid(name))
 		return -EINVAL;
 	entry_fd = entry_dir(store, id);

@@ -34,6 +34,11 @@ struct gc_store;
  * than root and us, or writable by others (a parent may be when sticky): they could swap
  * the store. */
 int gc_store_open(const char *path, bool create, struct gc_store **ret);
+/* The same for a reader (gocrashctl's list, info, stacks, dump, groups, status) that must
+ * leave the store as it found it: nothing is created or tightened, and gc_store_lock, so
+ * every call that writes, fails with -EROFS. */
+int gc_store_open_read_only(const char *path, struct gc_store **ret);
+bool gc_store_is_read_only(const struct gc_store *store);
 void gc_store_free(struct gc_store *store);
 const char *gc_store_path(const struct gc_store *store);
 int gc_store_dirfd(const struct gc_store *store);

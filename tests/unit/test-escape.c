@@ -177,6 +177,57 @@ static void assert_json(const char *in, const char *expected)
 	assert_string_equal(got, expected);
 }
 
+/* gc_json_pretty of text, or NULL when it refuses it. */
+static char *pretty_of(const char *json)
+{
+	FILE *in = fmemopen((void *)json, strlen(json), "r");
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+	int r;
+
+	assert_non_null(in);
+	assert_non_null(f);
+	r = gc_json_pretty(in, f);
+	fclose(in);
+	assert_int_equal(fclose(f), 0);
+	if (r < 0) {
+		assert_int_equal(r, -EBADMSG);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static void assert_pretty(const char *json, const char *expected)
+{
+	_cleanup_free_ char *got = pretty_of(json);
+
+	assert_non_null(got);
+	assert_string_equal(got, expected);
+}
+
+/* --json=pretty: brackets, commas and colons in strings (escaped quotes and backslashes
+ * too) are text; empty containers stay on one line; JSON lines stay one value a line. */
+static void test_json_pretty(void **state)
+{
+	_cleanup_free_ char *none = NULL;
+
+	assert_pretty("{\"a\":1,\"b\":[true,null,\"x\"]}\n",
+		      "{\n  \"a\": 1,\n  \"b\": [\n    true,\n    null,\n    \"x\"\n  ]\n}\n");
+	assert_pretty("[]\n", "[]\n");
+	assert_pretty("{\"e\":{},\"f\":[]}", "{\n  \"e\": {},\n  \"f\": []\n}");
+	assert_pretty("[\"{[,:]}\",\"q\\\"]\\\\\",\"\\u001b[2J\"]",
+		      "[\n  \"{[,:]}\",\n  \"q\\\"]\\\\\",\n  \"\\u001b[2J\"\n]");
+	assert_pretty("{\"a\":1}\n{\"a\":2}\n", "{\n  \"a\": 1\n}\n{\n  \"a\": 2\n}\n");
+	assert_pretty(" { \"a\" : 1 } ", "{\n  \"a\": 1\n}");
+	none = pretty_of("{\"a\":[1}");
+	assert_null(none);
+	assert_null(pretty_of("]"));
+	assert_null(pretty_of("[\"open"));
+	assert_null(pretty_of("{\"a\":1"));
+}
+
 static void test_json_invalid_utf8(void **state)
 {
 	assert_json("\xc0\xaf", "\"\\ufffd\\ufffd\"");
@@ -380,6 +431,7 @@ int main(void)
 	    cmocka_unit_test(test_escape_keep_newline),
 	    cmocka_unit_test(test_escape_in_place),
 	    cmocka_unit_test(test_json_invalid_utf8),
+	    cmocka_unit_test(test_json_pretty),
 	    cmocka_unit_test(test_json_controls),
 	    cmocka_unit_test(test_json_meta_hostile),
 	    cmocka_unit_test(test_meta_escape),

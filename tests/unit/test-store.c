@@ -193,6 +193,34 @@ static void test_open(void **state)
 	gc_store_free(other);
 }
 
+/* A reader's store (gocrashctl's): nothing tightened, created or locked. */
+static void test_open_read_only(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_store *reader = NULL;
+	struct gc_entry *entry = NULL;
+	struct gc_store_file *file = NULL;
+	char path[256];
+	struct stat st;
+
+	assert_int_equal(chmod(f->path, 0750), 0);
+	assert_int_equal(gc_store_open_read_only(f->path, &reader), 0);
+	assert_true(gc_store_is_read_only(reader));
+	assert_false(gc_store_is_read_only(f->store));
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(gc_store_lock(reader), -EROFS);
+	assert_int_equal(gc_entry_new(reader, 1764842401000000, 42, &entry), -EROFS);
+	assert_int_equal(gc_store_file_new(reader, "20251204-100001-42", "meta", &file), -EROFS);
+	assert_int_equal(gc_store_recover(reader, NULL, NULL), -EROFS);
+	snprintf(path, sizeof(path), "%s/.lock", f->path);
+	assert_int_equal(access(path, F_OK), -1);
+	gc_store_free(reader);
+	snprintf(path, sizeof(path), "%s/missing", f->root);
+	assert_int_equal(gc_store_open_read_only(path, &reader), -ENOENT);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 static void test_lock(void **state)
 {
 	struct fixture *f = *state;
@@ -2001,6 +2029,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_open_read_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_list_find, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_find_exact_beats_prefix, setup, teardown),
