@@ -1092,6 +1092,11 @@ static void keep_executable(struct capture *c, struct gc_meta *m)
 		       "the executable of %s is not kept: no room within KeepFree= and "
 		       "MaxUse=",
 		       m->id);
+	else if (r == -EBUSY)
+		gc_log(LOG_WARNING,
+		       "the executable of %s is not kept: an earlier copy of it has not ended "
+		       "(its file system may stall)",
+		       m->id);
 	else if (r < 0)
 		gc_log_errno(LOG_WARNING, r, "cannot keep the executable of %s", m->id);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 #define ANSWER_MAGIC	    "gocrashd-keepexe 1\n"
 #define ANSWER_LIMIT	    64
 #define BUILD_ID_MAX	    256 /* as the probe sends it (exeprobe.h) */
+#define COPY_LOCK_POLL_USEC 50000
 
 /* ---- keys ---- */
 
@@ -174,6 +176,7 @@ int gc_store_exe_open(struct gc_store *store, const char *key)
 
 struct copy_job {
 	int exe_fd, out_fd;
+	int lock_fd; /* lock_copy()'s, which the child holds too */
 	uint64_t max_size;
 	int level;
 };
@@ -260,7 +263,7 @@ static int parse_answer(const char *text, uint64_t *ret_size)
 static int run_copy(const struct copy_job *job, const struct gc_store_exe_limits *limits,
 		    uint64_t room, uint64_t *ret_size)
 {
-	int keep[] = {job->exe_fd, job->out_fd};
+	int keep[] = {job->exe_fd, job->out_fd, job->lock_fd};
 	struct gc_sandbox_options options = {
 	    .time_limit_usec = limits->time_limit_usec,
 	    .memory_limit = limits->memory_limit,
@@ -374,13 +377,53 @@ static int link_and_refer(struct gc_store *store, int dir_fd, int fd, const char
 	return r;
 }
 
+/* One copy of a key at a time: the copier locks STORE/.executables/.copying-KEY, and its child
+ * inherits the lock, holding it for as long as it lives, also when the parent left it
+ * blocked in a read of an executable whose file system stalls: then the next crash of a
+ * loop waits for it, in the background, as long as a copy may take, and gives up, rather
+ * than leave one more blocked child. Returns the locked fd, -EBUSY when the wait ran out, or
+ * a negative errno. */
+static int lock_copy(int dir_fd, const char *key, uint64_t wait_usec)
+{
+	uint64_t deadline = gc_clock_usec(CLOCK_MONOTONIC) + wait_usec;
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+
+	if (asprintf(&name, ".copying-%s", key) < 0)
+		return -ENOMEM;
+	fd = openat(dir_fd, name, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return -EINVAL;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return negative_errno();
+		if (gc_clock_usec(CLOCK_MONOTONIC) >= deadline)
+			return -EBUSY;
+		usleep(COPY_LOCK_POLL_USEC);
+	}
+	return TAKE_FD(fd);
+}
+
+static void unlock_copy(int dir_fd, const char *key)
+{
+	_cleanup_free_ char *name = NULL;
+
+	if (asprintf(&name, ".copying-%s", key) >= 0)
+		(void)unlinkat(dir_fd, name, 0);
+}
+
 static int copy_and_link(struct gc_store *store, const struct gc_space_policy *policy, int dir_fd,
-			 int exe_fd, const struct gc_store_exe_limits *limits, const char *name,
-			 const char *key, struct gc_meta *meta)
+			 int exe_fd, int lock_fd, const struct gc_store_exe_limits *limits,
+			 const char *name, const char *key, struct gc_meta *meta)
 {
 	_cleanup_close_ int fd = -EBADF;
-	struct copy_job job = {
-	    .exe_fd = exe_fd, .max_size = limits->max_size, .level = limits->level};
+	struct copy_job job = {.exe_fd = exe_fd,
+			       .lock_fd = lock_fd,
+			       .max_size = limits->max_size,
+			       .level = limits->level};
 	uint64_t room, size = 0;
 	struct stat st;
 	int r;
@@ -415,7 +458,7 @@ static int copy_and_link(struct gc_store *store, const struct gc_space_policy *p
 int gc_store_exe_keep(struct gc_store *store, const struct gc_space_policy *policy, int exe_fd,
 		      const struct gc_store_exe_limits *limits, struct gc_meta *meta)
 {
-	_cleanup_close_ int dir_fd = -EBADF;
+	_cleanup_close_ int dir_fd = -EBADF, lock_fd = -EBADF;
 	_cleanup_free_ char *key = NULL, *name = NULL;
 	int r;
 
@@ -432,7 +475,19 @@ int gc_store_exe_keep(struct gc_store *store, const struct gc_space_policy *poli
 	r = refer_if_kept(store, dir_fd, name, key, meta);
 	if (r != -ENOENT)
 		return r;
-	return copy_and_link(store, policy, dir_fd, exe_fd, limits, name, key, meta);
+	lock_fd = lock_copy(dir_fd, key, limits->time_limit_usec);
+	if (lock_fd < 0)
+		return lock_fd;
+	/* A copy that ran meanwhile (a crash at the same time) is as good as ours. */
+	r = refer_if_kept(store, dir_fd, name, key, meta);
+	if (r != -ENOENT)
+		return r;
+	r = copy_and_link(store, policy, dir_fd, exe_fd, lock_fd, limits, name, key, meta);
+	/* Kept: later crashes find it before they look for the lock. A failed copy leaves the
+	 * file, which a child left blocked may still hold locked. */
+	if (r >= 0)
+		unlock_copy(dir_fd, key);
+	return r;
 }
 
 /* ---- collection ---- */

@@ -45,7 +45,10 @@ struct gc_store_exe_limits {
  * (KeepFree=, and MaxUse= with the store's current use). Returns 1 when the executable was
  * copied, 0 when it was there already, or a negative errno (meta untouched): -ENODATA no
  * usable build id, -ENOSPC no room, -EFBIG over max_size, -ETIMEDOUT the copy was cut off,
- * -ECHILD the copy failed, -EOPNOTSUPP no O_TMPFILE. */
+ * -ECHILD the copy failed, -EOPNOTSUPP no O_TMPFILE, -EBUSY another handler's copy of the
+ * same key (or its child, left blocked on a stalled file system) still ran after
+ * limits->time_limit_usec: one copy of a key at a time, so that a crash loop on a stalled
+ * file system does not leave a blocked child per crash. */
 int gc_store_exe_keep(struct gc_store *store, const struct gc_space_policy *policy, int exe_fd,
 		      const struct gc_store_exe_limits *limits, struct gc_meta *meta);
 

@@ -3,7 +3,8 @@
 # from FUSE (tests/e2e/stallfs.c) whose DWARF, which neither the program nor the probe reads,
 # is never served. The copy's child hangs in its read, and is killed at the copy's time
 # limit (60 s): the handler ends, the crash is stored and reported, nothing is kept. The
-# killed child itself stays stuck in the kernel until the server answers or goes away.
+# killed child itself stays stuck in the kernel until the server answers or goes away; the
+# next crash (a loop) does not start a second copy that would get stuck the same way.
 . "$(dirname "$0")/lib.sh"
 
 [ -c /dev/fuse ] || skip "no /dev/fuse"
@@ -57,6 +58,26 @@ check "no entry refers to one" python3 -c "import json,sys; assert json.load(sys
 journalctl --sync 2>/dev/null || true
 check "the journal says why" sh -c "journalctl --no-pager -o cat --since=@$since | grep -q 'cannot keep the executable of $(json_field id).*timed out'"
 check "the crash was reported" test -n "$(journal_entry "$(json_field id)")"
+stuck=$(pgrep -f "$T/gocrashd" | wc -l)
+echo "processes of the handler left stuck: $stuck"
+
+# The next crash of the loop: the stuck child still holds the copy's lock, so this handler
+# waits for it (in the background, as long as a copy may take), then gives up, and leaves
+# no second stuck child.
+t0=$(date +%s)
+GOTRACEBACK=crash crash "$T/fuse/exe" panic || fail "crash 2"
+check "entry 2" wait_entries 2
+for _ in $(seq 1 150); do handler_done && break; sleep 1; done
+took=$(($(date +%s) - t0))
+check "handler 2 ended by itself (took $took s)" handler_done
+check "crash 2: core stored" test "$(json_field core_stored)" = true
+check "crash 2: nothing kept" python3 -c "import json,sys; assert json.load(sys.stdin)[-1].get('exe_kept') is None" < <(ctl --json list)
+journalctl --sync 2>/dev/null || true
+check "the journal says an earlier copy has not ended" sh -c "journalctl --no-pager -o cat --since=@$since | grep -q 'executable of $(json_field id) is not kept: an earlier copy of it has not ended'"
+# (handler 2 writes its cost a moment before it exits)
+for _ in $(seq 1 100); do [ "$(pgrep -f "$T/gocrashd" | wc -l)" -le "$stuck" ] && break; sleep 0.1; done
+ps -o pid,ppid,stat,wchan:24,args -p "$(pgrep -d, -f "$T/gocrashd" || echo 1)" || true
+check "no more stuck processes than after crash 1 ($stuck)" test "$(pgrep -f "$T/gocrashd" | wc -l)" -le "$stuck"
 stop_fuse
 check "the children left behind end with the server" wait_handlers
 finish
