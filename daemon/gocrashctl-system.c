@@ -138,6 +138,7 @@ struct status {
 	struct gc_meta *crashes;
 	size_t n_crashes;
 	bool have_usage;
+	bool own_only;	 /* a user's view: their own crashes, no store use (store.h, ACCESS) */
 	int store_error; /* why the store could not be read, negative errno */
 	uint64_t used, fs_size, fs_free;
 };
@@ -172,6 +173,9 @@ static void gather_store(struct ctl *ctl, struct status *s)
 		s->store_error = r;
 		s->n_crashes = 0;
 	}
+	s->own_only = !gc_store_sees_all(ctl->store);
+	if (s->own_only)
+		return;
 	r = gc_store_usage(ctl->store, &s->used, &s->fs_size, &s->fs_free);
 	s->have_usage = r >= 0;
 	if (r < 0 && s->store_error >= 0)
@@ -244,6 +248,9 @@ static void print_status(struct status *s)
 		print_quota("Used", s->used, "MaxUse", &s->config.max_use, s->fs_size);
 		print_quota("Free", s->fs_free, "KeepFree", &s->config.keep_free, s->fs_size);
 	}
+	if (s->own_only && s->store_error >= 0)
+		printf("%18s: %zu of yours (other users' crashes and the store's use: root only)\n",
+		       "Crashes", s->n_crashes);
 	if (s->store_error == -ENOENT)
 		printf("%18s: the store does not exist yet\n", "");
 	else if (s->store_error == -EACCES || s->store_error == -EPERM)
@@ -268,6 +275,7 @@ static void json_status(const struct status *s)
 	gc_json_string(stdout, s->persistent);
 	printf(",\"store\":");
 	gc_json_string(stdout, s->store_path);
+	printf(",\"own_crashes_only\":%s", s->own_only ? "true" : "false");
 	printf(",\"crashes\":%zu,\"used\":%" PRIu64 ",\"max_use\":%" PRIu64 ",\"fs_free\":%" PRIu64
 	       ",\"keep_free\":%" PRIu64 ",\"max_cores\":%" PRIu64,
 	       s->n_crashes, s->used, gc_size_resolve(&s->config.max_use, s->fs_size), s->fs_free,

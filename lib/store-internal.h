@@ -54,5 +54,25 @@ int list_entries(struct gc_store *store, bool include_broken, struct gc_meta **r
 int measure_dir(int dir_fd, const char *name, uint64_t *bytes, uint64_t *newest_usec);
 int store_fs(struct gc_store *store, uint64_t *fs_size, uint64_t *fs_free);
 
+/* ---- access (store-access.c) ---- */
+
+/* STORE/.by-user/UID/ID: a symlink to ../../ID for each entry granted to UID, so that UID
+ * finds its entries in a store it may search but not list. Only names: what may be read is
+ * up to the entries' own ACLs. */
+#define USER_INDEX_DIR ".by-user"
+
+/* Gives the crashing user read access to the entry directory entry_fd (being committed as
+ * id) and its core and meta when its meta says the process was theirs to dump; logs a
+ * failure, which leaves the entry root's. Returns the uid granted, or 0 for none. */
+uid_t entry_grant(int entry_fd, const char *id, const struct gc_meta *meta);
+/* A file about to be linked into entry_fd gets the read access the entry grants. */
+void entry_inherit_grant(int entry_fd, int file_fd, const char *name);
+/* Names id in uid's index (not for uid 0); logs a failure. Called under the lock. */
+void user_index_add(struct gc_store *store, uid_t uid, const char *id);
+/* Opens the calling user's index for readdir, as opendir_at. */
+int open_user_index(struct gc_store *store, DIR **ret);
+/* Removes the index names of entries that are gone; called with the lock held. */
+void sweep_user_index(struct gc_store *store);
+
 /* Commits or removes the .tmp-* of writers that are gone; called with the lock held. */
 int vacuum_tmp(struct gc_store *store, gc_recovered_fn found, void *userdata);

@@ -534,9 +534,12 @@ static int vacuum(struct gc_store *store, const struct gc_space_policy *policy,
 			*removed = v.removed;
 	}
 	vacuum_done(&v);
-	/* The executables no entry refers to any more go with the last one that did. */
-	if (r >= 0)
+	/* The executables no entry refers to any more go with the last one that did, and the
+	 * index names of removed entries with them. */
+	if (r >= 0) {
 		(void)gc_store_exe_collect(store);
+		sweep_user_index(store);
+	}
 	return r;
 }
 

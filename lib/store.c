@@ -26,6 +26,9 @@
 #include "macro.h"
 #include "priority.h"
 
+/* Others may search the store, not list it: each user reaches the entries granted to them
+ * (store.h, ACCESS). */
+#define STORE_MODE	 0711
 #define META_MAX_SIZE	 (16u << 20)
 #define MAX_SUFFIX	 100000
 #define REMOVE_MAX_DEPTH 8
@@ -208,11 +211,12 @@ int remove_tree(int dir_fd, const char *name, unsigned depth, uint64_t *bytes)
 
 /* ---- the store ---- */
 
-/* mkdir -p: parents 0755 (they are usually /var/lib), the store itself 0700. */
+/* mkdir -p: parents 0755 (they are usually /var/lib), the store itself STORE_MODE. */
 static int mkdir_store(const char *path)
 {
 	_cleanup_free_ char *parent = strdup(path);
 	char *slash;
+	mode_t mode;
 	int r;
 
 	if (!parent)
@@ -224,29 +228,41 @@ static int mkdir_store(const char *path)
 		if (r < 0)
 			return r;
 	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+	mode = geteuid() == 0 ? STORE_MODE : 0700; /* as tighten_mode wants it */
+	if (mkdir(path, mode) == 0)
+		/* Whatever the umask (the handler sets 077). */
+		return chmod(path, mode) < 0 ? negative_errno() : 0;
+	if (errno != EEXIST)
 		return negative_errno();
 	return 0;
 }
 
-/* Cores hold secrets: a store others can read (an old install, a hand-made directory) is
- * tightened when it is ours to change. */
+/* Cores hold secrets: a store others can list (an old install, a hand-made directory) is
+ * tightened when it is ours to change. Root's store, the system's, is searchable by others
+ * (STORE_MODE), so that they reach the entries granted to them (store.h, ACCESS): one of an
+ * earlier release (0700) is opened up to it. Another user's store stays theirs alone. */
 static void tighten_mode(int fd, const char *path)
 {
 	struct stat st;
+	mode_t others, wanted;
 
-	if (fstat(fd, &st) < 0 || (st.st_mode & 077) == 0)
+	if (fstat(fd, &st) < 0)
 		return;
+	others = st.st_uid == 0 ? STORE_MODE & 077 : 0;
+	if ((st.st_mode & 077) == others)
+		return;
+	wanted = (st.st_mode & 0700) | others;
 	if (st.st_uid != geteuid()) {
-		gc_log(LOG_WARNING, "Store %s has mode %04o and is not ours to tighten", path,
-		       (unsigned)(st.st_mode & 07777));
+		if (st.st_mode & 066)
+			gc_log(LOG_WARNING, "Store %s has mode %04o and is not ours to tighten",
+			       path, (unsigned)(st.st_mode & 07777));
 		return;
 	}
-	if (fchmod(fd, st.st_mode & 0700) < 0)
-		gc_log_errno(LOG_WARNING, errno, "Failed to tighten the mode of store %s", path);
+	if (fchmod(fd, wanted) < 0)
+		gc_log_errno(LOG_WARNING, errno, "Failed to set the mode of store %s", path);
 	else
-		gc_log(LOG_NOTICE, "Tightened the mode of store %s from %04o to %04o", path,
-		       (unsigned)(st.st_mode & 07777), (unsigned)(st.st_mode & 0700));
+		gc_log(LOG_NOTICE, "Set the mode of store %s from %04o to %04o", path,
+		       (unsigned)(st.st_mode & 07777), (unsigned)wanted);
 }
 
 /* Root, or the user running us (gocrashctl on a store of one's own). */
@@ -342,6 +358,9 @@ static int store_open(const char *path, bool create, bool read_only, struct gc_s
 			return r;
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* A user may search the store, not read it (ACCESS): a path fd reaches their entries. */
+	if (fd < 0 && errno == EACCES)
+		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
 	r = check_store_safe(fd, path);
@@ -672,7 +691,7 @@ static int rename_noreplace(int dir_fd, const char *from, const char *to)
 
 /* Moves the entry to its final name; called under the lock. When another writer committed
  * the same ID first, the next free suffix is taken and meta rewritten to say so. */
-static int entry_rename_locked(struct gc_entry *entry, const struct gc_meta *meta)
+static int entry_rename_locked(struct gc_entry *entry, const struct gc_meta *meta, uid_t grantee)
 {
 	int dir_fd = entry->store->dirfd;
 	unsigned suffix = 0;
@@ -681,6 +700,9 @@ static int entry_rename_locked(struct gc_entry *entry, const struct gc_meta *met
 	for (;;) {
 		_cleanup_free_ char *id = NULL;
 
+		/* Named in the index first: the entry is never in place unfindable by its user.
+		 * A name left by a taken ID goes with the next vacuum. */
+		user_index_add(entry->store, grantee, entry->id);
 		r = rename_noreplace(dir_fd, entry->tmp_name, entry->id);
 		if (r != -EEXIST && r != -ENOTEMPTY)
 			return r;
@@ -710,11 +732,14 @@ int gc_entry_commit(struct gc_entry *entry, struct gc_meta *meta)
 {
 	struct gc_store *store = entry->store;
 	char *final_id;
+	uid_t grantee;
 	int r;
 
 	r = write_meta_with_id(entry->tmpfd, GC_ENTRY_META, meta, entry->id);
 	if (r < 0)
 		return r;
+	/* Before the rename: the entry appears with its user's access, or root's only. */
+	grantee = entry_grant(entry->tmpfd, entry->id, meta);
 	r = sync_entry_files(entry);
 	if (r < 0)
 		return r;
@@ -722,7 +747,7 @@ int gc_entry_commit(struct gc_entry *entry, struct gc_meta *meta)
 	r = gc_store_lock(store);
 	if (r < 0)
 		return r;
-	r = entry_rename_locked(entry, meta);
+	r = entry_rename_locked(entry, meta, grantee);
 	if (r >= 0 && fsync(store->dirfd) < 0)
 		/* The entry is in place; only its durability across a power cut is in doubt. */
 		gc_log_errno(LOG_WARNING, errno, "Failed to sync store %s after adding %s",
@@ -832,6 +857,10 @@ static int add_entry(struct gc_store *store, const char *id, bool include_broken
 	r = read_entry_meta(store->dirfd, id, &meta);
 	if (r == -ENOMEM)
 		return r;
+	if (r == -EACCES || (r >= 0 && !gc_store_may_read(store, &meta))) {
+		gc_meta_free(&meta);
+		return 0; /* another user's crash, or root's: not shown, not even as an error */
+	}
 	if (r < 0 && !exists_at(store->dirfd, id))
 		return 0; /* removed by a vacuum while we listed */
 	if (r < 0) {
@@ -863,16 +892,27 @@ int list_entries(struct gc_store *store, bool include_broken, struct gc_meta **r
 {
 	struct entry_list list = {};
 	_cleanup_closedir_ DIR *dir = NULL;
+	bool from_index = false;
 	struct dirent *de;
 	int fd, r = 0;
 
 	fd = opendir_at(store->dirfd, ".", false, &dir);
+	/* A user may not list the store: their index names what is theirs (a link each). */
+	if (fd == -EACCES) {
+		fd = open_user_index(store, &dir);
+		from_index = true;
+	}
+	if (fd == -ENOENT || fd == -EACCES) {
+		*ret = NULL;
+		*n_ret = 0;
+		return 0; /* nothing was ever theirs */
+	}
 	if (fd < 0)
 		return fd;
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (!is_dir(dirfd(dir), de))
+		if (!from_index && !is_dir(dirfd(dir), de))
 			continue;
 		r = add_entry(store, de->d_name, include_broken, &list);
 		if (r < 0) {
@@ -927,7 +967,12 @@ int gc_store_find(struct gc_store *store, const char *id, struct gc_meta *ret)
 	/* An exact id needs no listing (and wins over entries it is a prefix of). */
 	if (id_is_valid(id)) {
 		r = read_entry_meta(store->dirfd, id, ret);
-		if (r != -ENOENT && r != -ENOTDIR && r != -ELOOP)
+		if (r >= 0 && !gc_store_may_read(store, ret)) {
+			gc_meta_free(ret);
+			return -ENOENT;
+		}
+		/* Another user's entry does not exist, for them. */
+		if (r != -ENOENT && r != -ENOTDIR && r != -ELOOP && r != -EACCES)
 			return r;
 	}
 	r = gc_store_list(store, &metas, &n);
@@ -1045,6 +1090,7 @@ int gc_store_file_commit(struct gc_store_file *file)
 {
 	int r = 0;
 
+	entry_inherit_grant(file->dir_fd, file->fd, file->name);
 	if (fsync(file->fd) < 0)
 		r = negative_errno();
 	if (r >= 0)

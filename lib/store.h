@@ -7,13 +7,23 @@
  *   STORE/ID/core.zst            the core, zstd seekable format (absent when not stored)
  *   STORE/ID/meta                metadata, one `key=value` per line (meta.h)
  *   STORE/ID/goroutines          the Go report, added after commit (goreport.h)
+ *   STORE/.by-user/UID/ID        a symlink to ../../ID for each entry granted to UID
  *
  * Files added to a committed entry, or replacing one of its files, are written unnamed
  * (O_TMPFILE) and linked into place whole (gc_store_file_new), so no name ever shows a
  * half-written file, even when the writer is killed.
  *
- * ID is YYYYMMDD-HHMMSS-PID (UTC of the crash), with -N appended on a collision. Directory
- * mode 0700, files 0600: cores hold secrets. */
+ * ID is YYYYMMDD-HHMMSS-PID (UTC of the crash), with -N appended on a collision. Entry
+ * directories are 0700, files 0600: cores hold secrets.
+ *
+ * ACCESS. The store is 0711: others may search it, not list it (the IDs would tell them
+ * when which PID crashed). An entry is root's unless its meta says its process was its
+ * user's to dump (dump mode 1, not set-id: gc_meta_owner): then, before the rename into
+ * place, the entry directory gets a POSIX ACL u:UID:r-x and its core and meta u:UID:r--
+ * (acl.h), every file added later the grant of its directory, and the user's index
+ * STORE/.by-user/UID (root's, 0700, u:UID:r-x) a name for it: that user lists their index
+ * where they cannot list the store, and reads nothing else. Entries of older releases, and
+ * those of a filesystem without ACLs, stay root's. */
 #pragma once
 
 #include <stdbool.h>
@@ -29,7 +39,7 @@
 
 struct gc_store;
 
-/* Opens (creating with mode 0700 when missing) the store directory. Refuses it, -EPERM with
+/* Opens (creating with mode 0711 when missing, ACCESS) the store directory. Refuses it, -EPERM with
  * the directory at fault logged, when it or a directory above it is owned by a user other
  * than root and us, or writable by others (a parent may be when sticky): they could swap
  * the store. */
@@ -74,10 +84,22 @@ void gc_entry_abort(struct gc_entry *entry);
 typedef void (*gc_recovered_fn)(const struct gc_meta *meta, void *userdata);
 int gc_store_recover(struct gc_store *store, gc_recovered_fn found, void *userdata);
 
-/* Lists committed entries, oldest first (by time, then id). */
+/* Whether the caller sees every entry: root, or the store is their own (gocrashctl on a
+ * store of one's own). */
+bool gc_store_sees_all(const struct gc_store *store);
+
+/* Whether the caller may be shown the entry: they see all, or it is theirs (gc_meta_owner).
+ * Its files can still be unreadable (an entry of an older release, of a filesystem without
+ * ACLs): opening them says so. */
+bool gc_store_may_read(const struct gc_store *store, const struct gc_meta *meta);
+
+/* Lists committed entries, oldest first (by time, then id): those the caller may read and
+ * be shown (gc_store_may_read); another user's entries are skipped silently, and a caller
+ * who may not list the store gets the entries of their index (ACCESS). */
 int gc_store_list(struct gc_store *store, struct gc_meta **ret, size_t *n_ret);
 
-/* Finds an entry by id, unique id prefix, or "latest". -ENOENT, or -EINVAL when ambiguous. */
+/* Finds an entry by id, unique id prefix, or "latest", among those gc_store_list gives: an
+ * entry of another user is -ENOENT too. -ENOENT, or -EINVAL when ambiguous. */
 int gc_store_find(struct gc_store *store, const char *id, struct gc_meta *ret);
 
 /* Opens STORE/ID/core.zst read-only, as gc_store_open_file does. */

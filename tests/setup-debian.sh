@@ -10,8 +10,9 @@ build_pkgs=(meson ninja-build gcc pkg-config libsystemd-dev libzstd-dev libelf-d
 # go-md2man and golang-chroma: bookworm's programs built by go1.18, for which Debian has no
 # toolchain (tests/e2e/go118.sh).
 # systemd-coredump: its coredumpctl reads gocrashd's coredump-compatible entries (e2e-journal).
+# acl: getfacl reads back the grants of the store (test-access, e2e-useraccess).
 test_pkgs=(libcmocka-dev zstd gdb elfutils binutils systemd systemd-container systemd-coredump procps golang-1.19-go
-	go-md2man golang-chroma)
+	go-md2man golang-chroma acl)
 # Newer Go toolchains: bookworm-backports (1.21-1.23), trixie (1.24) and trixie-backports
 # (1.25-1.27), the trixie suites pinned low so that nothing else is upgraded from them.
 backports_go=(golang-1.21-go golang-1.22-go golang-1.23-go)
