@@ -55,7 +55,9 @@ static void usage(FILE *out)
 	    "  groups          crashes of the same signature: count, first and last, units\n"
 	    "  enable          make gocrashd the core handler, now and at boot\n"
 	    "  disable         restore the previous core handler, now and at boot\n"
-	    "  status          the active handler, configuration, store use, last crash\n\n"
+	    "  status          the active handler, configuration, store use, last crash\n"
+	    "  remove MATCH... (root) remove the matching crashes\n"
+	    "  vacuum          (root) apply the store's quotas now, or the --vacuum-* ones\n\n"
 	    "MATCH: an ID or its prefix, a PID, a command name, /path/of/executable,\n"
 	    "  UNIT.service, or FIELD=VALUE (a field of info --json); see gocrashctl(1)\n\n"
 	    "Options:\n"
@@ -76,6 +78,8 @@ static void usage(FILE *out)
 	    "  --unit=NAME.service\n"
 	    "                  (enable) also make this Go service dump core, repeatable\n"
 	    "  --root=DIR      (enable, disable) only write the files below DIR\n"
+	    "  --vacuum-size=SIZE, --vacuum-cores=N, --vacuum-entries=N, --vacuum-time=SPAN\n"
+	    "                  (vacuum) MaxUse, MaxCores, MaxEntries, MaxCoreAge for this run\n"
 	    "  --help, --version\n",
 	    GC_CONFIG_FILE);
 }
@@ -747,6 +751,7 @@ static const struct verb verbs[] = {
     {"dump", true, false, true, verb_dump},	  {"stacks", true, true, true, verb_stacks},
     {"enable", false, false, false, verb_enable}, {"disable", false, false, false, verb_disable},
     {"status", false, true, false, verb_status},  {"groups", false, true, true, verb_groups},
+    {"remove", true, false, false, verb_remove},  {"vacuum", false, false, false, verb_vacuum},
 };
 
 static int parse_count(const char *text, uint64_t *ret)
@@ -769,6 +774,37 @@ static int parse_time_option(const char *option, const char *text, uint64_t *ret
 	return 0;
 }
 
+/* vacuum's limits, each above 0 (0 means no limit in gocrashd.conf, never "remove all"). */
+static int parse_vacuum_option(int c, const char *text, struct ctl *ctl)
+{
+	const char *name = "--vacuum-time", *what = "time span";
+	bool ok;
+
+	switch (c) {
+	case 'Z':
+		name = "--vacuum-size", what = "size";
+		ok =
+		    gc_parse_size(text, true, &ctl->vacuum.size) >= 0 && ctl->vacuum.size.value > 0;
+		ctl->vacuum.size_set = ok;
+		break;
+	case 'K':
+		name = "--vacuum-cores", what = "number";
+		ok = parse_count(text, &ctl->vacuum.cores) >= 0;
+		break;
+	case 'N':
+		name = "--vacuum-entries", what = "number";
+		ok = parse_count(text, &ctl->vacuum.entries) >= 0;
+		break;
+	default:
+		ok =
+		    gc_parse_timespan(text, &ctl->vacuum.time_sec) >= 0 && ctl->vacuum.time_sec > 0;
+		break;
+	}
+	if (!ok)
+		gc_log(LOG_ERR, "%s: not a %s above 0: \"%s\"", name, what, text);
+	return ok ? 0 : -EINVAL;
+}
+
 static int parse_options(int argc, char **argv, struct ctl *ctl)
 {
 	static const struct option long_options[] = {
@@ -788,6 +824,10 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	    {"no-legend", no_argument, NULL, 'L'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"exe", no_argument, NULL, 'E'},
+	    {"vacuum-size", required_argument, NULL, 'Z'},
+	    {"vacuum-cores", required_argument, NULL, 'K'},
+	    {"vacuum-entries", required_argument, NULL, 'N'},
+	    {"vacuum-time", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {},
@@ -857,6 +897,13 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 			if (!ctl->units)
 				return -ENOMEM;
 			ctl->units[ctl->n_units++] = optarg;
+			break;
+		case 'Z':
+		case 'K':
+		case 'N':
+		case 'T':
+			if (parse_vacuum_option(c, optarg, ctl) < 0)
+				return -EINVAL;
 			break;
 		case 'h':
 			usage(stdout);
@@ -934,10 +981,11 @@ static int parse_matches(struct ctl *ctl, const struct verb *verb, int argc, cha
 
 int main(int argc, char **argv)
 {
-	static char *default_verb[] = {"list", NULL};
+	static char *default_verb[] = {"list", NULL}, *vacuum_verb[] = {"vacuum", NULL};
 	struct ctl ctl = {.config_path = GC_CONFIG_FILE};
 	struct gc_pager pager = {};
 	const struct verb *verb;
+	bool vacuuming;
 	char **args;
 	int r, n_args;
 
@@ -947,13 +995,20 @@ int main(int argc, char **argv)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	n_args = argc - optind;
 	args = argv + optind;
+	vacuuming =
+	    ctl.vacuum.size_set || ctl.vacuum.cores || ctl.vacuum.entries || ctl.vacuum.time_sec;
 	if (n_args == 0) {
-		args = default_verb; /* as coredumpctl: list */
+		/* as coredumpctl: list; as journalctl --vacuum-size=: vacuum */
+		args = vacuuming ? vacuum_verb : default_verb;
 		n_args = 1;
 	}
 	verb = find_verb(args[0]);
 	if (!verb || parse_matches(&ctl, verb, n_args, args) < 0)
 		return EXIT_USAGE;
+	if (vacuuming && verb->run != verb_vacuum) {
+		gc_log(LOG_ERR, "%s: --vacuum-* options are for vacuum", verb->name);
+		return EXIT_USAGE;
+	}
 	if (verb->needs_store && open_store(&ctl) < 0)
 		return EXIT_NOT_FOUND;
 	ctl.tty = isatty(STDOUT_FILENO);

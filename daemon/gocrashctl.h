@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "select.h"
 #include "store.h"
 
@@ -31,6 +32,13 @@ struct ctl {
 	char *match_text;	       /* the matches as given, for messages; NULL for none */
 	char **units;
 	size_t n_units;
+	struct {		     /* vacuum --vacuum-*: limits for this run, 0 = as configured */
+		struct gc_size size; /* --vacuum-size: MaxUse */
+		bool size_set;
+		uint64_t cores;	   /* --vacuum-cores: MaxCores */
+		uint64_t entries;  /* --vacuum-entries: MaxEntries */
+		uint64_t time_sec; /* --vacuum-time: MaxCoreAge */
+	} vacuum;
 	struct gc_store *store;
 };
 
@@ -55,3 +63,7 @@ int verb_status(struct ctl *ctl, int argc, char **argv);
 
 /* gocrashctl-groups.c */
 int verb_groups(struct ctl *ctl, int argc, char **argv);
+
+/* gocrashctl-store.c */
+int verb_remove(struct ctl *ctl, int argc, char **argv);
+int verb_vacuum(struct ctl *ctl, int argc, char **argv);
