@@ -65,6 +65,8 @@ static void usage(FILE *out)
 	    "                  crashes in this window (journalctl's syntax: -1h, today, ...)\n"
 	    "  -n N            (list, groups) the last N; -1: the last one\n"
 	    "  -r, --reverse   (list, groups) newest first\n"
+	    "  -F, --field=FIELD\n"
+	    "                  (list) each value of FIELD among the crashes, once\n"
 	    "  --signature=SIG crashes (groups) whose signature starts with SIG\n"
 	    "  --no-pager      no pager on a terminal; --no-legend: list, groups without a header\n"
 	    "  -q, --quiet     nothing on stderr when nothing is selected\n"
@@ -221,7 +223,9 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 		return 1;
 	}
 	order_for_list(ctl, metas, &n);
-	if (ctl->json) {
+	if (ctl->field_set) {
+		r = print_field_values(ctl, metas, n);
+	} else if (ctl->json) {
 		print_list_json(metas, n);
 	} else if (n == 0 && !ctl->quiet) {
 		if (selecting(ctl))
@@ -824,6 +828,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	    {"no-legend", no_argument, NULL, 'L'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"exe", no_argument, NULL, 'E'},
+	    {"field", required_argument, NULL, 'F'},
 	    {"vacuum-size", required_argument, NULL, 'Z'},
 	    {"vacuum-cores", required_argument, NULL, 'K'},
 	    {"vacuum-entries", required_argument, NULL, 'N'},
@@ -834,7 +839,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:hS:U:n:r1q", long_options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "o:hS:U:n:r1qF:", long_options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			ctl->store_dir = optarg;
@@ -904,6 +909,14 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 		case 'T':
 			if (parse_vacuum_option(c, optarg, ctl) < 0)
 				return -EINVAL;
+			break;
+		case 'F':
+			if (gc_meta_field_by_name(optarg, &ctl->field) < 0) {
+				gc_log(LOG_ERR, "-F: no such field: \"%s\" (see gocrashctl(1))",
+				       optarg);
+				return -EINVAL;
+			}
+			ctl->field_set = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1005,8 +1018,9 @@ int main(int argc, char **argv)
 	verb = find_verb(args[0]);
 	if (!verb || parse_matches(&ctl, verb, n_args, args) < 0)
 		return EXIT_USAGE;
-	if (vacuuming && verb->run != verb_vacuum) {
-		gc_log(LOG_ERR, "%s: --vacuum-* options are for vacuum", verb->name);
+	if ((vacuuming && verb->run != verb_vacuum) || (ctl.field_set && verb->run != verb_list)) {
+		gc_log(LOG_ERR, "%s: %s", verb->name,
+		       vacuuming ? "--vacuum-* options are for vacuum" : "-F is for list");
 		return EXIT_USAGE;
 	}
 	if (verb->needs_store && open_store(&ctl) < 0)

@@ -28,8 +28,10 @@ struct ctl {
 	const char *root;
 	struct gc_selection selection; /* the matches, --since, --until */
 	uint64_t lines;		       /* list -n N, 0 for all */
-	bool reverse;		       /* list -r: newest first */
-	char *match_text;	       /* the matches as given, for messages; NULL for none */
+	bool field_set;		       /* -F FIELD: list that field's values */
+	enum gc_meta_field field;
+	bool reverse;	  /* list -r: newest first */
+	char *match_text; /* the matches as given, for messages; NULL for none */
 	char **units;
 	size_t n_units;
 	struct {		     /* vacuum --vacuum-*: limits for this run, 0 = as configured */
@@ -67,3 +69,7 @@ int verb_groups(struct ctl *ctl, int argc, char **argv);
 /* gocrashctl-store.c */
 int verb_remove(struct ctl *ctl, int argc, char **argv);
 int verb_vacuum(struct ctl *ctl, int argc, char **argv);
+
+/* gocrashctl-field.c: list -F FIELD, each value of the field among metas once, escaped (a
+ * JSON array of strings with --json). Returns 0 or -ENOMEM. */
+int print_field_values(const struct ctl *ctl, const struct gc_meta *metas, size_t n);
