@@ -52,4 +52,8 @@ ctl -F exe list 4242 >"$T/out" 2>&1; rc=$?
 set -e
 check "-F selecting nothing: exit 1, no value" test "$rc" = 1 -a ! -s "$T/out"
 
+# The help names every command, remove and vacuum too; --version answers.
+check "--help: every command" sh -c "'$CTL' --help | grep -q '^  remove MATCH' && '$CTL' --help | grep -q '^  vacuum ' && '$CTL' --help | grep -q -- '-F, --field=FIELD'"
+check "--version" sh -c "'$CTL' --version | grep -q '^gocrashctl '"
+
 [ "$FAILS" -eq 0 ] && echo "all checks passed" || { echo "$FAILS check(s) failed"; exit 1; }
