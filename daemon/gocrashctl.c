@@ -56,7 +56,9 @@ static void usage(FILE *out)
 	    "  groups          crashes of the same signature: count, first and last, units\n"
 	    "  enable          make gocrashd the core handler, now and at boot\n"
 	    "  disable         restore the previous core handler, now and at boot\n"
-	    "  status          the active handler, configuration, store use, last crash\n\n"
+	    "  status          the active handler, configuration, store use, last crash\n"
+	    "  remove MATCH... (root) remove the matching crashes\n"
+	    "  vacuum          (root) apply the store's quotas now, or the --vacuum-* ones\n\n"
 	    "MATCH: an ID or its prefix, a PID, a command name, /path/of/executable,\n"
 	    "  UNIT.service, or FIELD=VALUE (a field of info --json); see gocrashctl(1)\n\n"
 	    "Options:\n"
@@ -64,6 +66,8 @@ static void usage(FILE *out)
 	    "                  crashes in this window (journalctl's syntax: -1h, today, ...)\n"
 	    "  -n N            (list, groups) the last N; -1: the last one\n"
 	    "  -r, --reverse   (list, groups) newest first\n"
+	    "  -F, --field=FIELD\n"
+	    "                  (list) each value of FIELD among the crashes, once\n"
 	    "  --signature=SIG crashes (groups) whose signature starts with SIG\n"
 	    "  --no-pager      no pager on a terminal; --no-legend: list, groups without a header\n"
 	    "  -q, --quiet     nothing on stderr when nothing is selected\n"
@@ -78,6 +82,8 @@ static void usage(FILE *out)
 	    "  --unit=NAME.service\n"
 	    "                  (enable) also make this Go service dump core, repeatable\n"
 	    "  --root=DIR      (enable, disable) only write the files below DIR\n"
+	    "  --vacuum-size=SIZE, --vacuum-cores=N, --vacuum-entries=N, --vacuum-time=SPAN\n"
+	    "                  (vacuum) MaxUse, MaxCores, MaxEntries, MaxCoreAge for this run\n"
 	    "  --help, --version\n",
 	    GC_CONFIG_FILE);
 }
@@ -286,7 +292,9 @@ static int verb_list(struct ctl *ctl, int argc, char **argv)
 		return 1;
 	}
 	order_for_list(ctl, metas, &n);
-	if (ctl->json) {
+	if (ctl->field_set) {
+		r = print_field_values(ctl, metas, n);
+	} else if (ctl->json) {
 		print_list_json(metas, n);
 	} else if (n == 0 && !ctl->quiet) {
 		if (selecting(ctl))
@@ -824,6 +832,7 @@ static const struct verb verbs[] = {
     {"dump", true, false, true, verb_dump},	  {"stacks", true, true, true, verb_stacks},
     {"enable", false, false, false, verb_enable}, {"disable", false, false, false, verb_disable},
     {"status", false, true, false, verb_status},  {"groups", false, true, true, verb_groups},
+    {"remove", true, false, false, verb_remove},  {"vacuum", false, false, false, verb_vacuum},
 };
 
 static int parse_count(const char *text, uint64_t *ret)
@@ -876,6 +885,37 @@ static int parse_json_mode(const char *mode, struct ctl *ctl)
 	return 0;
 }
 
+/* vacuum's limits, each above 0 (0 means no limit in gocrashd.conf, never "remove all"). */
+static int parse_vacuum_option(int c, const char *text, struct ctl *ctl)
+{
+	const char *name = "--vacuum-time", *what = "time span";
+	bool ok;
+
+	switch (c) {
+	case 'Z':
+		name = "--vacuum-size", what = "size";
+		ok =
+		    gc_parse_size(text, true, &ctl->vacuum.size) >= 0 && ctl->vacuum.size.value > 0;
+		ctl->vacuum.size_set = ok;
+		break;
+	case 'K':
+		name = "--vacuum-cores", what = "number";
+		ok = parse_count(text, &ctl->vacuum.cores) >= 0;
+		break;
+	case 'N':
+		name = "--vacuum-entries", what = "number";
+		ok = parse_count(text, &ctl->vacuum.entries) >= 0;
+		break;
+	default:
+		ok =
+		    gc_parse_timespan(text, &ctl->vacuum.time_sec) >= 0 && ctl->vacuum.time_sec > 0;
+		break;
+	}
+	if (!ok)
+		gc_log(LOG_ERR, "%s: not a %s above 0: \"%s\"", name, what, text);
+	return ok ? 0 : -EINVAL;
+}
+
 static int parse_options(int argc, char **argv, struct ctl *ctl)
 {
 	static const struct option long_options[] = {
@@ -895,6 +935,11 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	    {"no-legend", no_argument, NULL, 'L'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"exe", no_argument, NULL, 'E'},
+	    {"field", required_argument, NULL, 'F'},
+	    {"vacuum-size", required_argument, NULL, 'Z'},
+	    {"vacuum-cores", required_argument, NULL, 'K'},
+	    {"vacuum-entries", required_argument, NULL, 'N'},
+	    {"vacuum-time", required_argument, NULL, 'T'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {},
@@ -902,7 +947,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	int c;
 
 	opterr = 0; /* our messages, below */
-	while ((c = getopt_long(argc, argv, ":o:hS:U:n:r1q", long_options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, ":o:hS:U:n:r1qF:", long_options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			ctl->store_dir = optarg;
@@ -967,6 +1012,21 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 				return -ENOMEM;
 			ctl->units[ctl->n_units++] = optarg;
 			break;
+		case 'Z':
+		case 'K':
+		case 'N':
+		case 'T':
+			if (parse_vacuum_option(c, optarg, ctl) < 0)
+				return -EINVAL;
+			break;
+		case 'F':
+			if (gc_meta_field_by_name(optarg, &ctl->field) < 0) {
+				gc_log(LOG_ERR, "-F: no such field: \"%s\" (see gocrashctl(1))",
+				       optarg);
+				return -EINVAL;
+			}
+			ctl->field_set = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -981,16 +1041,18 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	return 0;
 }
 
-int open_store(struct ctl *ctl)
+int open_store(struct ctl *ctl, bool writable)
 {
 	struct gc_config config;
+	const char *path;
 	int r;
 
 	gc_config_init(&config);
 	if (!ctl->store_dir)
 		gc_config_load(&config, ctl->config_path);
-	r = gc_store_open_read_only(ctl->store_dir ? ctl->store_dir : config.directory,
-				    &ctl->store);
+	path = ctl->store_dir ? ctl->store_dir : config.directory;
+	r = writable ? gc_store_open(path, false, &ctl->store)
+		     : gc_store_open_read_only(path, &ctl->store);
 	if (r < 0)
 		gc_log_errno(LOG_ERR, r, "cannot open the store %s",
 			     ctl->store_dir ? ctl->store_dir : config.directory);
@@ -1104,12 +1166,13 @@ static int parse_matches(struct ctl *ctl, const struct verb *verb, int argc, cha
 
 int main(int argc, char **argv)
 {
-	static char *default_verb[] = {"list", NULL};
+	static char *default_verb[] = {"list", NULL}, *vacuum_verb[] = {"vacuum", NULL};
 	struct ctl ctl = {.config_path = GC_CONFIG_FILE};
 	struct gc_pager pager = {};
 	struct json_capture capture = {};
 	bool captured;
 	const struct verb *verb;
+	bool vacuuming;
 	char **args;
 	int r, n_args;
 
@@ -1119,14 +1182,22 @@ int main(int argc, char **argv)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	n_args = argc - optind;
 	args = argv + optind;
+	vacuuming =
+	    ctl.vacuum.size_set || ctl.vacuum.cores || ctl.vacuum.entries || ctl.vacuum.time_sec;
 	if (n_args == 0) {
-		args = default_verb; /* as coredumpctl: list */
+		/* as coredumpctl: list; as journalctl --vacuum-size=: vacuum */
+		args = vacuuming ? vacuum_verb : default_verb;
 		n_args = 1;
 	}
 	verb = find_verb(args[0]);
 	if (!verb || parse_matches(&ctl, verb, n_args, args) < 0)
 		return EXIT_USAGE;
-	if (verb->needs_store && open_store(&ctl) < 0)
+	if ((vacuuming && verb->run != verb_vacuum) || (ctl.field_set && verb->run != verb_list)) {
+		gc_log(LOG_ERR, "%s: %s", verb->name,
+		       vacuuming ? "--vacuum-* options are for vacuum" : "-F is for list");
+		return EXIT_USAGE;
+	}
+	if (verb->needs_store && open_store(&ctl, false) < 0)
 		return EXIT_NOT_FOUND;
 	ctl.tty = isatty(STDOUT_FILENO);
 	ctl.columns = terminal_columns();

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "select.h"
 #include "store.h"
 
@@ -28,16 +29,26 @@ struct ctl {
 	const char *root;
 	struct gc_selection selection; /* the matches, --since, --until */
 	uint64_t lines;		       /* list -n N, 0 for all */
-	bool reverse;		       /* list -r: newest first */
-	char *match_text;	       /* the matches as given, for messages; NULL for none */
+	bool field_set;		       /* -F FIELD: list that field's values */
+	enum gc_meta_field field;
+	bool reverse;	  /* list -r: newest first */
+	char *match_text; /* the matches as given, for messages; NULL for none */
 	char **units;
 	size_t n_units;
+	struct {		     /* vacuum --vacuum-*: limits for this run, 0 = as configured */
+		struct gc_size size; /* --vacuum-size: MaxUse */
+		bool size_set;
+		uint64_t cores;	   /* --vacuum-cores: MaxCores */
+		uint64_t entries;  /* --vacuum-entries: MaxEntries */
+		uint64_t time_sec; /* --vacuum-time: MaxCoreAge */
+	} vacuum;
 	struct gc_store *store;
 };
 
-/* Opens the store of --store or of the configuration read-only (gc_store_open_read_only:
- * the verbs that show leave it as they found it), logging why not. */
-int open_store(struct ctl *ctl);
+/* Opens the store of --store or of the configuration, logging why not: read-only
+ * (gc_store_open_read_only: the verbs that show leave it as they found it), or writable for
+ * the verbs that delete (root's remove and vacuum). */
+int open_store(struct ctl *ctl, bool writable);
 void format_local_time(uint64_t time_usec, char *buf, size_t size);
 
 /* Whether matches, --since or --until select (else everything is shown). */
@@ -84,3 +95,11 @@ int table_add(struct table *t, char **row);
 /* Prints it fitted into columns (the terminal's width), with a header line if legend. */
 int table_print(const struct table *t, size_t columns, bool legend);
 void table_done(struct table *t);
+
+/* gocrashctl-store.c */
+int verb_remove(struct ctl *ctl, int argc, char **argv);
+int verb_vacuum(struct ctl *ctl, int argc, char **argv);
+
+/* gocrashctl-field.c: list -F FIELD, each value of the field among metas once, escaped (a
+ * JSON array of strings with --json). Returns 0 or -ENOMEM. */
+int print_field_values(const struct ctl *ctl, const struct gc_meta *metas, size_t n);

@@ -632,6 +632,20 @@ static void journal_recovered(const struct gc_meta *meta, void *userdata)
 				 c->request->config->coredump_compatible);
 }
 
+/* A service in a container with its own systemd: its crash in that journal too, for
+ * systemctl status there. A container without journald is no failure. */
+static void journal_container(struct capture *c, const struct gc_meta *meta)
+{
+	int r;
+
+	if (!meta->container_unit)
+		return;
+	r = gc_journal_crash_container(meta, c->proc.root_fd, c->proc.pidns_fd);
+	if (r < 0 && r != -ENOENT && r != -EEXIST)
+		gc_log_errno(LOG_WARNING, r, "cannot send crash %s to its container's journal",
+			     meta->id ? meta->id : "?");
+}
+
 static bool is_no_space(int r)
 {
 	return r == -ENOSPC || r == -EDQUOT;
@@ -1220,9 +1234,11 @@ int gc_capture(const struct gc_capture_request *request, struct gc_meta *ret)
 	r = capture_run(&c, &meta);
 	/* The crash's journal entry, also when no entry could be made for it (then without an
 	 * id, its core_error saying why): never silence. */
-	if ((meta.id || meta.core_error) && request->journal)
+	if ((meta.id || meta.core_error) && request->journal) {
 		gc_journal_crash(&meta, c.store ? gc_store_path(c.store) : NULL,
 				 request->config->coredump_compatible);
+		journal_container(&c, &meta);
+	}
 	if (r >= 0 && meta.id) {
 		enter_background(&c);
 		keep_executable(&c, &meta);

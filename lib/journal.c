@@ -1,18 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 #include "journal.h"
 
+#include <endian.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 
 #include "escape.h"
 #include "macro.h"
+#include "watchdog.h"
+
+/* Each step of the lookup of a container's journald socket (open_container_socket). */
+#define CONTAINER_LOOKUP_USEC (200 * 1000)
+/* The sender forked into the container (send_from_container). */
+#define CONTAINER_SEND_MSEC 1000
 
 const char *gc_signal_name(int signal)
 {
@@ -191,20 +208,24 @@ static void add_meta_fields(struct iovec *items, size_t *n, const struct gc_meta
 /* What journalctl -u UNIT, --user-unit and systemctl status match in entries from UID 0:
  * the crashed process's units as if journald had attached them (no OBJECT_PID: the PID may
  * be another process's by the time journald would read /proc). */
-static void add_object_fields(struct iovec *items, size_t *n, const struct gc_meta *meta)
+static void add_object_fields(struct iovec *items, size_t *n, const struct gc_meta *meta,
+			      bool container)
 {
 	char buf[GC_META_TEXT_MAX];
 
-	if (meta->unit)
+	if (container) {
+		/* In the container's journal: its unit there; the rest is the host's view. */
+		add_field(items, n, "OBJECT_SYSTEMD_UNIT", meta->container_unit);
+	} else if (meta->unit)
 		add_field(items, n, "OBJECT_SYSTEMD_UNIT", meta->unit);
-	if (meta->user_unit) {
+	if (!container && meta->user_unit) {
 		add_field(items, n, "OBJECT_SYSTEMD_USER_UNIT", meta->user_unit);
 		add_field(items, n, "OBJECT_SYSTEMD_OWNER_UID",
 			  gc_meta_text(meta, GC_META_uid, buf));
 	}
-	if (meta->slice)
+	if (!container && meta->slice)
 		add_field(items, n, "OBJECT_SYSTEMD_SLICE", meta->slice);
-	if (meta->cgroup)
+	if (!container && meta->cgroup)
 		add_field(items, n, "OBJECT_SYSTEMD_CGROUP", meta->cgroup);
 	add_field(items, n, "OBJECT_UID", gc_meta_text(meta, GC_META_uid, buf));
 	add_field(items, n, "OBJECT_GID", gc_meta_text(meta, GC_META_gid, buf));
@@ -273,6 +294,25 @@ static int send_coredump_entry(const struct gc_meta *meta, const char *store_pat
 	return send_items(items, n);
 }
 
+/* The crash entry's fields; for a container's journal without the store's path (the
+ * host's) and with the unit the container knows. */
+static void crash_items(const struct gc_meta *meta, const char *message, const char *store_path,
+			bool container, struct iovec *items, size_t *n)
+{
+	add_field(items, n, "MESSAGE", message);
+	add_field(items, n, "MESSAGE_ID", GC_MESSAGE_ID);
+	add_field(items, n, "PRIORITY", "2");
+	add_field(items, n, "SYSLOG_IDENTIFIER", "gocrashd");
+	if (store_path && !container)
+		add_field(items, n, "GOCRASH_STORE", store_path);
+	add_meta_fields(items, n, meta);
+	add_object_fields(items, n, meta, container);
+	/* Unknown keys that are journal fields already (GOCRASH_*) go as they are. */
+	for (size_t i = 0; i < meta->n_unknown; i++)
+		if (strncmp(meta->unknown[i], "GOCRASH_", 8) == 0)
+			add_item(items, n, strdup(meta->unknown[i]));
+}
+
 int gc_journal_crash(const struct gc_meta *meta, const char *store_path, bool coredump_compatible)
 {
 	struct iovec items[MAX_JOURNAL_ITEMS];
@@ -282,18 +322,7 @@ int gc_journal_crash(const struct gc_meta *meta, const char *store_path, bool co
 
 	if (!message)
 		return -ENOMEM;
-	add_field(items, &n, "MESSAGE", message);
-	add_field(items, &n, "MESSAGE_ID", GC_MESSAGE_ID);
-	add_field(items, &n, "PRIORITY", "2");
-	add_field(items, &n, "SYSLOG_IDENTIFIER", "gocrashd");
-	if (store_path)
-		add_field(items, &n, "GOCRASH_STORE", store_path);
-	add_meta_fields(items, &n, meta);
-	add_object_fields(items, &n, meta);
-	/* Unknown keys that are journal fields already (GOCRASH_*) go as they are. */
-	for (size_t i = 0; i < meta->n_unknown; i++)
-		if (strncmp(meta->unknown[i], "GOCRASH_", 8) == 0)
-			add_item(items, &n, strdup(meta->unknown[i]));
+	crash_items(meta, message, store_path, false, items, &n);
 	r = send_items(items, n);
 	if (r < 0) {
 		gc_kmsg(LOG_CRIT, message);
@@ -302,6 +331,192 @@ int gc_journal_crash(const struct gc_meta *meta, const char *store_path, bool co
 	if (coredump_compatible)
 		send_coredump_entry(meta, store_path);
 	return 0;
+}
+
+/* journal-native(7): NAME=value and a newline, or, for a value with a newline in it, NAME, a
+ * newline, the value's length as 64-bit little endian, the value and a newline. */
+static int native_payload(const struct iovec *items, size_t n, char **ret, size_t *ret_size)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	bool failed;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *item = items[i].iov_base, *eq = memchr(item, '=', items[i].iov_len);
+		size_t name_len = eq ? (size_t)(eq - item) : 0;
+		uint64_t value_len = eq ? items[i].iov_len - name_len - 1 : 0,
+			 le = htole64(value_len);
+
+		if (!eq)
+			continue;
+		if (!memchr(eq + 1, '\n', value_len)) {
+			fwrite(item, 1, items[i].iov_len, f);
+		} else {
+			fwrite(item, 1, name_len, f);
+			fputc('\n', f);
+			fwrite(&le, 1, sizeof(le), f);
+			fwrite(eq + 1, 1, value_len, f);
+		}
+		fputc('\n', f);
+	}
+	/* buf is final only once the stream is closed */
+	failed = ferror(f);
+	if (fclose(f) != 0 || failed) {
+		free(buf);
+		return -ENOMEM;
+	}
+	*ret = buf;
+	*ret_size = size;
+	return 0;
+}
+
+/* ROOT/run/systemd/journal/socket of the container, one name at a time: never through a
+ * symlink, and each step bounded in time (the container chose what is mounted there).
+ * -EEXIST when it is our own journald's socket (the process shares our /run): the entry is
+ * in that journal already. */
+static int open_container_socket(int root_fd)
+{
+	static const char *const names[] = {"run", "systemd", "journal", "socket"};
+	_cleanup_close_ int dir = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+	struct stat st, ours;
+	int fd;
+
+	if (dir < 0)
+		return negative_errno();
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		bool last = i + 1 == ELEMENTSOF(names);
+
+		fd = gc_open_bounded(dir, names[i], O_PATH | O_NOFOLLOW | (last ? 0 : O_DIRECTORY),
+				     CONTAINER_LOOKUP_USEC);
+		if (fd < 0)
+			return fd;
+		close(dir);
+		dir = fd;
+	}
+	if (fstat(dir, &st) < 0)
+		return negative_errno();
+	if (!S_ISSOCK(st.st_mode))
+		return -ENOTSOCK;
+	if (stat("/run/systemd/journal/socket", &ours) == 0 && ours.st_dev == st.st_dev &&
+	    ours.st_ino == st.st_ino)
+		return -EEXIST;
+	return TAKE_FD(dir);
+}
+
+static int connect_socket(int path_fd)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return negative_errno();
+	/* The O_PATH fd names the socket itself: nothing is looked up again. */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", path_fd);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = negative_errno();
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* The sender, in the container's PID namespace: the container's root may signal or trace it
+ * while it lives, so it holds nothing of the host's. It dies with its parent, is not
+ * dumpable (not traceable from a user namespace), sees only the container's root, has no
+ * capability left (only uid 0, which is what journald must see) and no fd but the socket,
+ * and sends without waiting.
+ * Async-signal-safe calls only: the handler has threads. */
+static int send_inside(int root_fd, int socket_fd, const char *payload, size_t size)
+{
+	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = {};
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    fchdir(root_fd) < 0 || chroot(".") < 0 || syscall(SYS_capset, &header, none) < 0)
+		return -1;
+	/* The handler's fds (the store's among them) stay behind: only the socket is left. */
+	if ((socket_fd > 0 && syscall(SYS_close_range, 0, socket_fd - 1, 0) < 0) ||
+	    syscall(SYS_close_range, socket_fd + 1, ~0U, 0) < 0)
+		return -1;
+	return send(socket_fd, payload, size, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* The child joins the PID namespace, which only its own children enter, and reaps the one
+ * that sends. */
+static _Noreturn void sender_child(int root_fd, int pidns_fd, int socket_fd, const char *payload,
+				   size_t size)
+{
+	int status;
+	pid_t pid;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || setns(pidns_fd, CLONE_NEWPID) < 0)
+		_exit(1);
+	pid = fork();
+	if (pid == 0)
+		_exit(send_inside(root_fd, socket_fd, payload, size) < 0 ? 1 : 0);
+	_exit(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0
+		  ? 0
+		  : 1);
+}
+
+/* journald attaches _PID and _UID, which systemctl status looks for, only to a sender it can
+ * see: the datagram goes from a process forked into the container's PID namespace, waited
+ * for CONTAINER_SEND_MSEC at most. */
+static int send_from_container(int root_fd, int pidns_fd, int socket_fd, const char *payload,
+			       size_t size)
+{
+	_cleanup_close_ int pidfd = -EBADF;
+	struct pollfd pfd = {.events = POLLIN};
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return negative_errno();
+	if (pid == 0)
+		sender_child(root_fd, pidns_fd, socket_fd, payload, size);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pfd.fd = pidfd;
+	if (pidfd < 0 || poll(&pfd, 1, CONTAINER_SEND_MSEC) <= 0)
+		kill(pid, SIGKILL); /* its sender goes with it (PR_SET_PDEATHSIG) */
+	if (waitpid(pid, &status, 0) != pid)
+		return negative_errno();
+	if (WIFSIGNALED(status))
+		return -ETIMEDOUT;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ECHILD;
+}
+
+int gc_journal_crash_container(const struct gc_meta *meta, int root_fd, int pidns_fd)
+{
+	struct iovec items[MAX_JOURNAL_ITEMS];
+	_cleanup_free_ char *message = NULL, *payload = NULL;
+	_cleanup_close_ int path_fd = -EBADF, socket_fd = -EBADF;
+	size_t n = 0, size = 0;
+	int r;
+
+	if (!meta->container_unit || root_fd < 0 || pidns_fd < 0)
+		return -ENOENT;
+	path_fd = open_container_socket(root_fd);
+	if (path_fd < 0)
+		return path_fd;
+	socket_fd = connect_socket(path_fd);
+	if (socket_fd < 0)
+		return socket_fd;
+	message = crash_message(meta);
+	if (!message)
+		return -ENOMEM;
+	crash_items(meta, message, NULL, true, items, &n);
+	r = native_payload(items, n, &payload, &size);
+	free_items(items, n);
+	if (r < 0)
+		return r;
+	return send_from_container(root_fd, pidns_fd, socket_fd, payload, size);
 }
 
 bool gc_journal_available(void)

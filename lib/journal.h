@@ -26,6 +26,18 @@ const char *gc_signal_name(int signal);
  * Returns 0 if journald took it, else a negative errno. */
 int gc_journal_crash(const struct gc_meta *meta, const char *store_path, bool coredump_compatible);
 
+/* The crash entry again, for the journal of the container the process ran in when it runs
+ * its own systemd (meta->container_unit), so that systemctl status and journalctl -u of the
+ * service there show the crash: sent to ROOT/run/systemd/journal/socket, root_fd the
+ * process's root (looked up one name at a time, never through a symlink, each step within
+ * 200 ms; not when it is our own journald's socket), as one datagram in journald's native
+ * protocol, with OBJECT_SYSTEMD_UNIT= the unit in the container and without the host's store
+ * path. It is sent by a process forked into pidns_fd (the process's PID namespace), chrooted
+ * into root_fd, without capabilities, not dumpable, waited for 1 s at most: journald there
+ * records _UID=0 only for a sender it can see. Returns 0, -ENOENT (no container unit, no
+ * journald socket there), -EEXIST (the socket is ours), or another negative errno. */
+int gc_journal_crash_container(const struct gc_meta *meta, int root_fd, int pidns_fd);
+
 /* Whether journald's socket exists. sd_journal_send() drops messages silently when it does
  * not, so callers that must not lose a message check first. */
 bool gc_journal_available(void);

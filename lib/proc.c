@@ -206,6 +206,9 @@ static void read_process(pid_t pid, int dir, struct gc_proc_info *info)
 	info->root_fd = openat(dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (info->root_fd < 0)
 		info->root_fd = -EBADF;
+	info->pidns_fd = openat(dir, "ns/pid", O_RDONLY | O_CLOEXEC);
+	if (info->pidns_fd < 0)
+		info->pidns_fd = -EBADF;
 	info->exe = read_exe_path(dir);
 	info->cmdline = read_proc_text(dir, "cmdline");
 	info->comm = read_proc_text(dir, "comm");
@@ -241,6 +244,8 @@ void gc_proc_info_done(struct gc_proc_info *info)
 		close(info->exe_fd);
 	if (info->root_fd >= 0)
 		close(info->root_fd);
+	if (info->pidns_fd >= 0)
+		close(info->pidns_fd);
 	free(info->exe);
 	free(info->cmdline);
 	free(info->comm);

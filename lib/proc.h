@@ -25,6 +25,7 @@ struct gc_proc_info {
 	int dump_mode;
 	int exe_fd;	      /* /proc/PID/exe opened read-only, -EBADF when unavailable */
 	int root_fd;	      /* /proc/PID/root (O_PATH): the root it saw, for the analysis */
+	int pidns_fd;	      /* /proc/PID/ns/pid: its PID namespace, for its container's journal */
 	char *exe;	      /* its path, " (deleted)" removed */
 	char *cmdline;	      /* arguments joined by spaces */
 	char *comm;	      /* /proc/PID/comm */
@@ -37,8 +38,8 @@ struct gc_proc_info {
 
 #define GC_PROC_INFO_INIT                                                                          \
 	{                                                                                          \
-		.exe_fd = -EBADF, .root_fd = -EBADF, .euid = -1, .egid = -1, .at_secure = -1,      \
-		.dump_mode = -1                                                                    \
+		.exe_fd = -EBADF, .root_fd = -EBADF, .pidns_fd = -EBADF, .euid = -1, .egid = -1,   \
+		.at_secure = -1, .dump_mode = -1                                                   \
 	}
 
 /* Best effort: every field it could read is set, the others stay empty (and all of them

@@ -55,6 +55,11 @@ static int field_by_name(const char *name, size_t len, enum gc_meta_field *ret)
 	return -EINVAL;
 }
 
+int gc_meta_field_by_name(const char *name, enum gc_meta_field *ret)
+{
+	return field_by_name(name, strlen(name), ret);
+}
+
 static int add_match(struct gc_selection *sel, struct gc_match match)
 {
 	struct gc_match *m = reallocarray(sel->matches, sel->n_matches + 1, sizeof(*m));

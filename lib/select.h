@@ -48,6 +48,10 @@ int gc_selection_add(struct gc_selection *sel, const char *arg);
 /* Adds a signature prefix match (--signature=). */
 int gc_selection_add_signature(struct gc_selection *sel, const char *prefix);
 
+/* The field FIELD=VALUE names: a meta key or its journal name, in any case (the core notes'
+ * fields aside). Returns 0, or -EINVAL for a name that is none. */
+int gc_meta_field_by_name(const char *name, enum gc_meta_field *ret);
+
 /* Whether the crash is one the selection means: every kind of match holds, and its time is
  * within since..until. */
 bool gc_selection_matches(const struct gc_selection *sel, const struct gc_meta *meta);

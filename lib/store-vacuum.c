@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "groups.h"
+#include "select.h"
 #include "store-exe.h"
 #include "log.h"
 #include "macro.h"
@@ -129,7 +130,7 @@ struct vacuum {
 	size_t n, n_items;
 	struct tally *owners, *groups;
 	size_t n_owners, n_groups;
-	unsigned removed;
+	struct gc_vacuum_stats removed;
 };
 
 static void vacuum_done(struct vacuum *v)
@@ -270,7 +271,8 @@ static void drop_item_core(struct vacuum *v, struct item *it, const char *why)
 	       "Removed the core of %s (%" PRIu64 " bytes, uid %" PRIi64 ", group %s): %s",
 	       it->meta->id, it->core_bytes, it->meta->uid, it->group, why);
 	v->used = sub_floor(v->used, it->core_bytes);
-	v->removed++;
+	v->removed.cores++;
+	v->removed.bytes = add_saturating(v->removed.bytes, it->core_bytes);
 	refresh_free(v);
 }
 
@@ -290,7 +292,8 @@ static void remove_item(struct vacuum *v, struct item *it, const char *why)
 	gc_log(LOG_INFO, "Removed %s (%" PRIu64 " bytes, uid %" PRIi64 ", group %s): %s",
 	       it->meta->id, bytes, it->meta->uid, it->group, why);
 	v->used = sub_floor(v->used, bytes);
-	v->removed++;
+	v->removed.entries++;
+	v->removed.bytes = add_saturating(v->removed.bytes, bytes);
 	refresh_free(v);
 }
 
@@ -502,7 +505,8 @@ static void space_pass(struct vacuum *v)
 /* Brings the store within the quota (never touching keep_id), after the stale .tmp-* went.
  * Called with the lock held. */
 static int vacuum(struct gc_store *store, const struct gc_space_policy *policy,
-		  const struct gc_vacuum_limits *limits, const char *keep_id, unsigned *removed)
+		  const struct gc_vacuum_limits *limits, const char *keep_id,
+		  struct gc_vacuum_stats *removed)
 {
 	struct vacuum v = {
 	    .store = store,
@@ -548,7 +552,7 @@ static int vacuum(struct gc_store *store, const struct gc_space_policy *policy,
 /* A removal that fails is logged by the vacuum; the answer then says what is left. */
 static void vacuum_under_lock(struct gc_store *store, const struct gc_space_policy *policy,
 			      const struct gc_vacuum_limits *limits, const char *keep_id,
-			      unsigned *removed)
+			      struct gc_vacuum_stats *removed)
 {
 	int r = gc_store_lock(store);
 
@@ -593,6 +597,7 @@ int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *pol
 		       const struct gc_room_request *req, struct gc_room *ret)
 {
 	struct gc_room room = {};
+	struct gc_vacuum_stats removed = {};
 	uint64_t fs_size, keep_free, max_use, needed, entry_bytes = req->entry_bytes;
 	bool all = req->flags & GC_ROOM_ALL_LIMITS;
 	int r;
@@ -611,7 +616,8 @@ int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *pol
 		    .all = all,
 		};
 
-		vacuum_under_lock(store, policy, &limits, req->keep_id, &room.removed);
+		vacuum_under_lock(store, policy, &limits, req->keep_id, &removed);
+		room.removed = removed.cores + removed.entries;
 		r = store_fs(store, &fs_size, &room.fs_free);
 		if (r < 0)
 			return r;
@@ -631,4 +637,103 @@ int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *pol
 	}
 	*ret = room;
 	return 0;
+}
+
+/* ---- what gocrashctl asks for ---- */
+
+int gc_store_vacuum(struct gc_store *store, const struct gc_space_policy *policy,
+		    struct gc_vacuum_stats *ret)
+{
+	struct gc_vacuum_stats removed = {};
+	struct gc_vacuum_limits limits = {.all = true};
+	uint64_t fs_size, fs_free;
+	int r;
+
+	r = store_fs(store, &fs_size, &fs_free);
+	if (r < 0)
+		return r;
+	limits.max_use = gc_size_resolve(&policy->max_use, fs_size);
+	limits.keep_free = gc_size_resolve(&policy->keep_free, fs_size);
+	r = gc_store_lock(store);
+	if (r < 0)
+		return r;
+	r = vacuum(store, policy, &limits, NULL, &removed);
+	gc_store_unlock(store);
+	if (r >= 0 && ret)
+		*ret = removed;
+	return r;
+}
+
+/* Removes one selected entry, unless its handler is still at work (-EBUSY). */
+static int remove_selected(struct gc_store *store, const struct gc_meta *meta, uint64_t now,
+			   uint64_t *bytes)
+{
+	uint64_t size, changed;
+	int r;
+
+	r = measure_dir(store->dirfd, meta->id, &size, &changed);
+	if (r < 0)
+		return r;
+	if (in_progress(meta, changed, now))
+		return -EBUSY;
+	return remove_entry(store, meta->id, bytes);
+}
+
+/* The selected entries, under the lock: a single ID prefix must name one. */
+static int select_for_removal(struct gc_store *store, const struct gc_selection *sel,
+			      struct gc_meta **ret, size_t *n_ret)
+{
+	struct gc_meta *metas = NULL;
+	size_t n = 0, kept = 0;
+	int r;
+
+	r = list_entries(store, true, &metas, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (!gc_selection_matches(sel, &metas[i])) {
+			gc_meta_free(&metas[i]);
+			continue;
+		}
+		metas[kept++] = metas[i];
+	}
+	if (kept == 0 || (kept > 1 && gc_selection_is_id(sel))) {
+		gc_meta_array_free(metas, kept);
+		return kept == 0 ? -ENOENT : -EINVAL;
+	}
+	*ret = metas;
+	*n_ret = kept;
+	return 0;
+}
+
+int gc_store_remove(struct gc_store *store, const struct gc_selection *sel,
+		    gc_store_removed_fn removed, void *userdata, unsigned *n_ret)
+{
+	uint64_t now = gc_clock_usec(CLOCK_REALTIME);
+	struct gc_meta *metas = NULL;
+	unsigned count = 0;
+	size_t n = 0;
+	int r;
+
+	if (sel->n_matches == 0 && !sel->since_usec && !sel->until_usec)
+		return -EINVAL;
+	r = gc_store_lock(store);
+	if (r < 0)
+		return r;
+	r = select_for_removal(store, sel, &metas, &n);
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		uint64_t bytes = 0;
+		int q = remove_selected(store, &metas[i], now, &bytes);
+
+		count += q >= 0;
+		if (removed)
+			removed(&metas[i], q, bytes, userdata);
+	}
+	if (r >= 0)
+		(void)gc_store_exe_collect(store);
+	gc_store_unlock(store);
+	gc_meta_array_free(metas, n);
+	if (r >= 0 && n_ret)
+		*n_ret = count;
+	return r;
 }

@@ -215,6 +215,34 @@ struct gc_room {
 int gc_store_make_room(struct gc_store *store, const struct gc_space_policy *policy,
 		       const struct gc_room_request *req, struct gc_room *ret);
 
+/* What a vacuum removed: cores (their entries stay), whole entries, and the bytes freed. */
+struct gc_vacuum_stats {
+	unsigned cores, entries;
+	uint64_t bytes;
+};
+
+/* gocrashctl vacuum: brings the store within every limit of the policy now, KeepFree too,
+ * under the store lock, as gc_store_make_room orders it (cores before entries; never an
+ * entry whose handler is at work; only for a limit that removing can restore). Each removal
+ * is logged (LOG_INFO) with why. Fills ret (may be NULL). Returns 0 or a negative errno. */
+int gc_store_vacuum(struct gc_store *store, const struct gc_space_policy *policy,
+		    struct gc_vacuum_stats *ret);
+
+/* gocrashctl remove: under the store lock, removes every committed entry (one whose meta is
+ * unreadable too, by its id) that sel selects, each whole, and then the kept executables no
+ * entry names any more. The groups keep their counts, as after an eviction (groups.h). An
+ * entry whose handler is still at work is left (-EBUSY). removed (may be NULL) is called for
+ * each selected entry, with 0 and the bytes freed or the negative errno of its removal;
+ * *n_ret (may be NULL) gets the number removed. Returns 0, -EINVAL when sel selects nothing
+ * at all (no match, no time bound) or is a single ID prefix that names more than one entry
+ * (then nothing is removed), -ENOENT when no entry is selected, or another negative errno
+ * when the store cannot be locked or read. */
+struct gc_selection;
+typedef void (*gc_store_removed_fn)(const struct gc_meta *meta, int error, uint64_t bytes,
+				    void *userdata);
+int gc_store_remove(struct gc_store *store, const struct gc_selection *sel,
+		    gc_store_removed_fn removed, void *userdata, unsigned *n_ret);
+
 /* Bytes used by the entries (those being written too), and the filesystem's size and free
  * bytes (statvfs f_bavail). */
 int gc_store_usage(struct gc_store *store, uint64_t *used, uint64_t *fs_size, uint64_t *fs_free);

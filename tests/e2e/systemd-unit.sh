@@ -3,7 +3,8 @@
 # /usr (tests/e2e/container.sh). Its panic leaves no core until `gocrashctl enable --unit`
 # writes the drop-in (GOTRACEBACK=crash, LimitCORE=infinity) and systemd reloads; then the
 # kernel hands the core to gocrashd, which stores it with the container's unit and the
-# service's. kernel.core_pattern is one for the whole machine and read-only inside the
+# service's, and sends the crash to the container's journal as well: systemctl status and
+# journalctl -u of the service inside show it. kernel.core_pattern is one for the whole machine and read-only inside the
 # container: enable there takes the host's gocrashd as the handler and changes nothing else.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/container.sh"
@@ -74,6 +75,22 @@ check "the service's unit inside the container" test "$(json_field container_uni
 check "... in info" sh -c "'$GOCRASHCTL' --store='$STORE' info '$id' | grep -q 'Container Unit: gosvc.service'"
 check "journald has it with GOCRASH_CONTAINER_UNIT" \
 	sh -c "journalctl -o export MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID=$id | grep -qx 'GOCRASH_CONTAINER_UNIT=gosvc.service'"
+# Where the operator of the container looks: the host's handler sent the crash to the
+# container's journald too, under the unit it has there (and _UID=0, which systemctl status
+# and journalctl -u want of an OBJECT_SYSTEMD_UNIT= entry).
+inside journalctl --sync 2>/dev/null || true
+inside systemctl status --no-pager --full --lines=50 gosvc >"$T/ct-status" 2>&1 || true
+cat "$T/ct-status"
+check "systemctl status inside shows gocrashd's crash line" \
+	grep -qE "gocrashd\[[0-9]+\]: gosvc\[[0-9]+\] .*core stored as $id" "$T/ct-status"
+inside journalctl -u gosvc -o export --no-pager >"$T/ct-unit" 2>/dev/null || true
+check "journalctl -u inside: the entry, from root, with the unit inside" sh -c "
+	grep -qx 'GOCRASH_CORE_ID=$id' '$T/ct-unit' && grep -qx 'OBJECT_SYSTEMD_UNIT=gosvc.service' '$T/ct-unit' &&
+	grep -qx '_UID=0' '$T/ct-unit' && grep -qx 'MESSAGE_ID=$MESSAGE_ID' '$T/ct-unit'"
+check "... without the host's store path" sh -c "! grep -q '^GOCRASH_STORE=' '$T/ct-unit'"
+check "the host's journal: under the container's scope, not the unit inside" sh -c "
+	journalctl -o export MESSAGE_ID=$MESSAGE_ID GOCRASH_CORE_ID=$id | grep -qx 'OBJECT_SYSTEMD_UNIT=machine-$ct.scope' &&
+	test -z \"\$(journalctl -o export MESSAGE_ID=$MESSAGE_ID OBJECT_SYSTEMD_UNIT=gosvc.service)\""
 inside "$GOCRASHCTL" --config="$T/c" status >"$T/status" 2>&1 || true
 check "gocrashctl status inside: gocrashd is active" grep -q "gocrashd (active)" "$T/status"
 check "gocrashctl status inside: the last crash" grep -q "$id" "$T/status"

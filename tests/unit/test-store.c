@@ -25,6 +25,7 @@
 
 #include "log.h"
 #include "macro.h"
+#include "select.h"
 #include "store.h"
 #include "util.h"
 #include "zseek.h"
@@ -972,6 +973,103 @@ static void test_vacuum_broken_entry(void **state)
 
 /* The tmpfs is mounted in a mount namespace of this process only: whatever happens to the
  * test, even a SIGKILL, the mount goes with the process and the system is as it was. */
+
+struct removed_log {
+	unsigned removed, busy, other;
+	uint64_t bytes;
+};
+
+static void count_removed(const struct gc_meta *meta, int error, uint64_t bytes, void *userdata)
+{
+	struct removed_log *log = userdata;
+
+	assert_non_null(meta->id);
+	log->removed += error == 0;
+	log->busy += error == -EBUSY;
+	log->other += error < 0 && error != -EBUSY;
+	log->bytes += bytes;
+}
+
+/* Removes what one match argument selects; returns gc_store_remove's answer. */
+static int remove_matching(struct fixture *f, const char *arg, struct removed_log *log, unsigned *n)
+{
+	struct gc_selection sel = {};
+	int r;
+
+	*log = (struct removed_log){};
+	*n = 99;
+	if (arg)
+		assert_int_equal(gc_selection_add(&sel, arg), 0);
+	r = gc_store_remove(f->store, &sel, count_removed, log, n);
+	gc_selection_done(&sel);
+	return r;
+}
+
+static void test_remove(void **state)
+{
+	struct fixture *f = *state;
+	struct removed_log log;
+	struct gc_meta meta;
+	char *ids[4], *busy;
+	unsigned n;
+
+	commit_series(f, ids, 4, 100);
+	busy = commit_entry(f->store, gc_clock_usec(CLOCK_REALTIME), 7, 100);
+	assert_int_equal(gc_store_find(f->store, busy, &meta), 0);
+	meta.present[GC_META_handler_cpu_usec] = false; /* its handler at work */
+	assert_int_equal(gc_store_update_meta(f->store, &meta), 0);
+	gc_meta_free(&meta);
+
+	/* Nothing said: nothing removed, never everything. */
+	assert_int_equal(remove_matching(f, NULL, &log, &n), -EINVAL);
+	assert_int_equal(n, 99);
+	/* A PID: that crash, whole. */
+	assert_int_equal(remove_matching(f, "1001", &log, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(log.removed, 1);
+	assert_true(log.bytes >= 100);
+	assert_false(exists(f, ids[1]));
+	assert_true(exists(f, ids[0]) && exists(f, ids[2]) && exists(f, ids[3]));
+	/* An ID prefix naming three: an error, and nothing goes. */
+	assert_int_equal(remove_matching(f, "20240102-0304", &log, &n), -EINVAL);
+	assert_int_equal(log.removed + log.busy + log.other, 0);
+	assert_true(exists(f, ids[0]) && exists(f, ids[2]) && exists(f, ids[3]));
+	assert_int_equal(remove_matching(f, "4242", &log, &n), -ENOENT);
+	/* A command name: all of them but the one whose handler is at work. */
+	assert_int_equal(remove_matching(f, "crashy", &log, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(log.removed, 3);
+	assert_int_equal(log.busy, 1);
+	assert_false(exists(f, ids[0]) || exists(f, ids[2]) || exists(f, ids[3]));
+	assert_true(exists(f, busy));
+	/* busy and the lock, nothing half-removed */
+	assert_int_equal(count_dir(f->path), 2);
+	free_ids(ids, 4);
+	free(busy);
+}
+
+/* gocrashctl vacuum: every limit now, counted. */
+static void test_store_vacuum(void **state)
+{
+	struct fixture *f = *state;
+	struct gc_space_policy quota = {.max_cores = 2, .max_entries = 4};
+	struct gc_vacuum_stats removed = {.cores = 99};
+	char *ids[5];
+
+	commit_series(f, ids, 5, 100);
+	assert_int_equal(gc_store_vacuum(f->store, &quota, &removed), 0);
+	assert_int_equal(removed.entries, 1);
+	assert_int_equal(removed.cores, 2);
+	assert_true(removed.bytes >= 3 * 100);
+	/* MaxEntries first (an entry with a core, all have one), then MaxCores, oldest first */
+	assert_false(exists(f, ids[0]));
+	for (unsigned i = 1; i < 5; i++)
+		assert_int_equal(has_core(f, ids[i]), i >= 3);
+	assert_int_equal(gc_store_vacuum(f->store, &quota, &removed), 0);
+	assert_int_equal(removed.cores + removed.entries, 0);
+	free_ids(ids, 5);
+}
+
 static bool private_mounts(void)
 {
 	static int done = -1;
@@ -2080,6 +2178,8 @@ int main(void)
 					    teardown_small),
 	    cmocka_unit_test_setup_teardown(test_vacuum_spares_entries_in_progress, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_vacuum, setup, teardown),
 	};
 
 	umask(022);
