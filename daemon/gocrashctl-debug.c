@@ -136,9 +136,8 @@ static int run_debugger(const struct ctl *ctl, const struct gc_meta *m,
 
 	r = gc_debug_argv(debugger, ctl->debugger_arguments, f->exe, f->core, &argv);
 	if (r < 0) {
-		gc_log_errno(LOG_ERR, r, "debug: cannot use --debugger-arguments \"%s\"",
-			     ctl->debugger_arguments ? ctl->debugger_arguments : "");
-		return EXIT_USAGE;
+		gc_log_errno(LOG_ERR, r, "debug: cannot make the command line of %s", debugger);
+		return EXIT_NOT_FOUND;
 	}
 	if (!ctl->quiet)
 		gc_log(LOG_INFO, "debugging crash %s with %s on %s", m->id, debugger,
@@ -153,6 +152,25 @@ static int run_debugger(const struct ctl *ctl, const struct gc_meta *m,
 	return debugger_result(m, debugger, status, stop_signal);
 }
 
+/* -A as a usage error, before a core is restored for nothing. */
+static bool arguments_ok(const struct ctl *ctl)
+{
+	char **words = NULL;
+	size_t n;
+	int r;
+
+	if (!ctl->debugger_arguments)
+		return true;
+	r = gc_split_words(ctl->debugger_arguments, &words, &n);
+	gc_strv_free(words);
+	if (r == -EINVAL)
+		gc_log(LOG_ERR, "debug: -A \"%s\": a quote is not closed or a backslash ends it",
+		       ctl->debugger_arguments);
+	else if (r < 0)
+		gc_log_errno(LOG_ERR, r, "debug: -A");
+	return r >= 0;
+}
+
 int verb_debug(struct ctl *ctl, int argc, char **argv)
 {
 	struct gc_debug_files files = {};
@@ -160,6 +178,8 @@ int verb_debug(struct ctl *ctl, int argc, char **argv)
 	const char *debugger;
 	int r;
 
+	if (!arguments_ok(ctl))
+		return EXIT_USAGE;
 	if (geteuid() != 0) {
 		gc_log(LOG_ERR, "debug: only root can read the store's cores for now");
 		return EXIT_NOT_FOUND;
