@@ -53,6 +53,7 @@ static void usage(FILE *out)
 	    "  dump [MATCH...]   write its uncompressed core to -o FILE (stdout if not a tty)\n"
 	    "                    (--exe: the executable kept for it)\n"
 	    "  stacks [MATCH...] its goroutines, as the Go runtime prints them\n"
+	    "  debug [MATCH...]  dlv (Go) or gdb on its exact executable and core\n"
 	    "  groups          crashes of the same signature: count, first and last, units\n"
 	    "  enable          make gocrashd the core handler, now and at boot\n"
 	    "  disable         restore the previous core handler, now and at boot\n"
@@ -78,6 +79,9 @@ static void usage(FILE *out)
 	    "  --crashed       (stacks) only the goroutine that crashed\n"
 	    "  --group         (stacks) the same stacks once, with their count\n"
 	    "  --exe           (dump) the crashed executable, as kept once per build id\n"
+	    "  --debugger=PROG (debug) instead of dlv or gdb ($GOCRASHCTL_DEBUGGER)\n"
+	    "  -A, --debugger-arguments=ARGS\n"
+	    "                  (debug) more arguments, split as a shell splits words\n"
 	    "  -o, --output=FILE\n"
 	    "  --unit=NAME.service\n"
 	    "                  (enable) also make this Go service dump core, repeatable\n"
@@ -331,9 +335,8 @@ static int find_entry(struct ctl *ctl, const char *id, struct gc_meta *ret)
 	return r;
 }
 
-/* The crash info, dump and stacks mean: the one an ID names (a prefix that names more than
- * one is an error, as ever), else the last one the matches select. */
-static int find_selected(struct ctl *ctl, const char *verb, struct gc_meta *ret)
+/* A prefix that names more than one crash is an error, as ever. */
+int find_selected(struct ctl *ctl, const char *verb, struct gc_meta *ret)
 {
 	struct gc_meta *metas = NULL;
 	size_t n = 0;
@@ -708,25 +711,6 @@ static int open_output(const struct ctl *ctl, const char *what)
 	return fd;
 }
 
-static int copy_stream(FILE *in, int out_fd, uint64_t *ret_size)
-{
-	char buf[1 << 16];
-	uint64_t size = 0;
-	size_t n;
-	int r;
-
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
-		r = gc_write_all(out_fd, buf, n);
-		if (r < 0)
-			return r;
-		size += n;
-	}
-	if (ferror(in))
-		return -EBADMSG;
-	*ret_size = size;
-	return 0;
-}
-
 /* dump --exe: the executable the store keeps for the crash (store-exe.h), decompressed. */
 static int dump_exe(struct ctl *ctl, const struct gc_meta *meta)
 {
@@ -755,7 +739,7 @@ static int dump_exe(struct ctl *ctl, const struct gc_meta *meta)
 	out_fd = open_output(ctl, "an executable"); /* says why not itself */
 	if (out_fd < 0)
 		return EXIT_NOT_FOUND;
-	r = copy_stream(in, out_fd, &size);
+	r = gc_copy_stream(in, out_fd, &size);
 	if (r < 0) {
 		gc_log_errno(LOG_ERR, r, "cannot restore the executable kept for %s", meta->id);
 		return EXIT_NOT_FOUND;
@@ -833,6 +817,7 @@ static const struct verb verbs[] = {
     {"enable", false, false, false, verb_enable}, {"disable", false, false, false, verb_disable},
     {"status", false, true, false, verb_status},  {"groups", false, true, true, verb_groups},
     {"remove", true, false, false, verb_remove},  {"vacuum", false, false, false, verb_vacuum},
+    {"debug", true, false, true, verb_debug},
 };
 
 static int parse_count(const char *text, uint64_t *ret)
@@ -940,6 +925,8 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	    {"vacuum-cores", required_argument, NULL, 'K'},
 	    {"vacuum-entries", required_argument, NULL, 'N'},
 	    {"vacuum-time", required_argument, NULL, 'T'},
+	    {"debugger", required_argument, NULL, 'D'},
+	    {"debugger-arguments", required_argument, NULL, 'A'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {},
@@ -947,7 +934,7 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 	int c;
 
 	opterr = 0; /* our messages, below */
-	while ((c = getopt_long(argc, argv, ":o:hS:U:n:r1qF:", long_options, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, ":o:hS:U:n:r1qF:A:", long_options, NULL)) >= 0) {
 		switch (c) {
 		case 's':
 			ctl->store_dir = optarg;
@@ -967,6 +954,12 @@ static int parse_options(int argc, char **argv, struct ctl *ctl)
 			break;
 		case 'E':
 			ctl->exe = true;
+			break;
+		case 'D':
+			ctl->debugger = optarg;
+			break;
+		case 'A':
+			ctl->debugger_arguments = optarg;
 			break;
 		case 'o':
 			ctl->output = optarg;

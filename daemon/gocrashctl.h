@@ -16,16 +16,18 @@ struct ctl {
 	const char *config_path;
 	const char *store_dir;
 	const char *output;
-	bool json;	   /* --json, --json=short or --json=pretty */
-	bool json_pretty;  /* --json=pretty: indented (main reformats what the verb writes) */
-	bool no_pager;	   /* --no-pager */
-	bool no_legend;	   /* --no-legend: list without its header */
-	bool quiet;	   /* -q: no "No crashes ..." and no warnings of ours */
-	bool tty;	   /* stdout was a terminal before any pager: escape for it */
-	size_t columns;	   /* $COLUMNS or its width, 0 when neither: list, groups not fitted */
-	bool crashed_only; /* stacks --crashed */
-	bool group;	   /* stacks --group */
-	bool exe;	   /* dump --exe: the kept executable, not the core */
+	bool json;	      /* --json, --json=short or --json=pretty */
+	bool json_pretty;     /* --json=pretty: indented (main reformats what the verb writes) */
+	bool no_pager;	      /* --no-pager */
+	bool no_legend;	      /* --no-legend: list without its header */
+	bool quiet;	      /* -q: no "No crashes ..." and no warnings of ours */
+	bool tty;	      /* stdout was a terminal before any pager: escape for it */
+	size_t columns;	      /* $COLUMNS or its width, 0 when neither: list, groups not fitted */
+	bool crashed_only;    /* stacks --crashed */
+	bool group;	      /* stacks --group */
+	bool exe;	      /* dump --exe: the kept executable, not the core */
+	const char *debugger; /* debug --debugger */
+	const char *debugger_arguments; /* debug -A */
 	const char *root;
 	struct gc_selection selection; /* the matches, --since, --until */
 	uint64_t lines;		       /* list -n N, 0 for all */
@@ -51,6 +53,10 @@ struct ctl {
 int open_store(struct ctl *ctl, bool writable);
 void format_local_time(uint64_t time_usec, char *buf, size_t size);
 
+/* The crash info, dump, stacks and debug mean (the one an ID names, else the last one the
+ * matches select), logging why none when none: 0 or a negative errno. */
+int find_selected(struct ctl *ctl, const char *verb, struct gc_meta *ret);
+
 /* Whether matches, --since or --until select (else everything is shown). */
 bool selecting(const struct ctl *ctl);
 
@@ -63,6 +69,9 @@ void print_cut(const char *text, size_t max);
 int verb_enable(struct ctl *ctl, int argc, char **argv);
 int verb_disable(struct ctl *ctl, int argc, char **argv);
 int verb_status(struct ctl *ctl, int argc, char **argv);
+
+/* gocrashctl-debug.c */
+int verb_debug(struct ctl *ctl, int argc, char **argv);
 
 /* gocrashctl-groups.c */
 int verb_groups(struct ctl *ctl, int argc, char **argv);

@@ -25,6 +25,12 @@ int gc_gobin_inspect(int fd, struct gc_gobin *ret);
 
 void gc_gobin_done(struct gc_gobin *gobin);
 
+/* Whether the ELF executable open on fd has DWARF a debugger can read: a .debug_info or a
+ * .zdebug_info section (Go's linker writes the second; -ldflags=-w and strip drop both).
+ * Returns 0 with *ret set (false too for a file that is not ELF), -ENOMEM, or -EPERM in the
+ * root part (there, ask gc_debug_has_dwarf(), debug.h). */
+int gc_gobin_has_dwarf(int fd, bool *ret);
+
 struct gc_analyze_request {
 	int core_fd;   /* the stored core (core.zst) */
 	int exe_fd;    /* the executable, negative when unknown */

@@ -80,13 +80,6 @@ void gc_forward_collect(pid_t pid, struct gc_forward_values *v)
 	v->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-void gc_strv_free(char **strv)
-{
-	for (char **p = strv; p && *p; p++)
-		free(*p);
-	free(strv);
-}
-
 /* The kernel's cn_esc_printf, for %h %e %E %f: '!' for '/', so a name stays one path
  * component, and "!" for an empty name. */
 static void put_escaped(FILE *out, const char *s)

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util.h" /* gc_strv_free */
+
 /* What the kernel's core_pattern %-specifiers stand for. */
 struct gc_forward_values {
 	pid_t pid, global_pid; /* %p %P */
@@ -31,8 +33,6 @@ void gc_forward_collect(pid_t pid, struct gc_forward_values *values);
  * NULL-terminated, malloc'ed argv (free with gc_strv_free), or -EINVAL for a pattern that is
  * not a pipe. */
 int gc_forward_argv(const char *pattern, const struct gc_forward_values *values, char ***ret);
-
-void gc_strv_free(char **strv);
 
 /* Replaces this process with the handler (stdin, the core, passes on untouched). Returns
  * only on failure, with a negative errno. */

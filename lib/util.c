@@ -81,6 +81,32 @@ void *gc_grow(void *array, size_t n, size_t size)
 	return reallocarray(array, n == 0 ? 16 : n * 2, size);
 }
 
+int gc_copy_stream(FILE *in, int out_fd, uint64_t *ret_size)
+{
+	char buf[1 << 16];
+	uint64_t size = 0;
+	size_t n;
+	int r;
+
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		r = gc_write_all(out_fd, buf, n);
+		if (r < 0)
+			return r;
+		size += n;
+	}
+	if (ferror(in))
+		return -EBADMSG;
+	*ret_size = size;
+	return 0;
+}
+
+void gc_strv_free(char **strv)
+{
+	for (char **p = strv; p && *p; p++)
+		free(*p);
+	free(strv);
+}
+
 bool gc_ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), k = strlen(suffix);

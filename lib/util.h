@@ -5,11 +5,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
 /* write(2) until all of data is written, retrying on EINTR. Returns 0 or a negative errno. */
 int gc_write_all(int fd, const void *data, size_t size);
+
+/* Copies what in gives, to its end, to out_fd. Returns 0 with the bytes copied, -EBADMSG
+ * when in failed (a damaged zstd stream of gc_zfile_read), or write's negative errno. */
+int gc_copy_stream(FILE *in, int out_fd, uint64_t *ret_size);
+
+/* Frees a NULL-terminated array of malloc'ed strings and the array; NULL is a no-op. */
+void gc_strv_free(char **strv);
 
 /* Whether s ends with suffix. */
 bool gc_ends_with(const char *s, const char *suffix);

@@ -11,13 +11,15 @@ build_pkgs=(meson ninja-build gcc pkg-config libsystemd-dev libzstd-dev libelf-d
 # toolchain (tests/e2e/go118.sh).
 # systemd-coredump: its coredumpctl reads gocrashd's coredump-compatible entries (e2e-journal).
 # acl: getfacl reads back the grants of the store (test-access, e2e-useraccess).
-test_pkgs=(libcmocka-dev zstd gdb elfutils binutils systemd systemd-container systemd-coredump procps golang-1.19-go
+# gdb and tmux: e2e-debug drives gocrashctl debug in a terminal (delve, below, too).
+test_pkgs=(libcmocka-dev zstd gdb tmux elfutils binutils systemd systemd-container systemd-coredump procps golang-1.19-go
 	go-md2man golang-chroma acl)
 # Newer Go toolchains: bookworm-backports (1.21-1.23), trixie (1.24) and trixie-backports
 # (1.25-1.27), the trixie suites pinned low so that nothing else is upgraded from them.
 backports_go=(golang-1.21-go golang-1.22-go golang-1.23-go)
+# Delve from trixie too: bookworm's 1.20 cannot read the cores of the newer toolchains.
 trixie_go=(golang-1.24-go/trixie golang-1.25-go/trixie-backports golang-1.26-go/trixie-backports
-	golang-1.27-go/trixie-backports)
+	golang-1.27-go/trixie-backports delve/trixie)
 
 missing() { local p; for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done; }
 

@@ -41,6 +41,22 @@ int gc_gobin_inspect(int fd, struct gc_gobin *ret)
 	return 0;
 }
 
+int gc_gobin_has_dwarf(int fd, bool *ret)
+{
+	_cleanup_(gc_exe_freep) struct gc_exe *exe = NULL;
+	struct gc_exe_range range;
+	int r;
+
+	if (gc_sandbox_check_unprivileged(__func__) < 0)
+		return -EPERM;
+	r = gc_exe_open(fd, &exe);
+	if (r == -ENOMEM)
+		return r;
+	*ret = r >= 0 && (gc_exe_section(exe, ".debug_info", &range) == 0 ||
+			  gc_exe_section(exe, ".zdebug_info", &range) == 0);
+	return 0;
+}
+
 void gc_gobin_done(struct gc_gobin *gobin)
 {
 	free(gobin->go_version);
