@@ -54,7 +54,7 @@ check "latest is the same crash" cmp "$T/raw.core" "$T/latest.core"
 check "plain zstd restores it too" sh -c "zstd -q -d -c '$STORE/$id/core.zst' | cmp - '$T/raw.core'"
 check "readelf reads the notes" sh -c "readelf -n '$T/dumped.core' | grep -q NT_PRSTATUS"
 check "gdb finds main" sh -c "gdb -batch -ex bt '$T/crash-c' '$T/dumped.core' 2>&1 | grep -q 'in main ()\\|main () at'"
-check "store is 0700" test "$(stat -c %a "$STORE")" = 700
+check "store is 0711 (searchable, not listable)" test "$(stat -c %a "$STORE")" = 711
 check "core is 0600" test "$(stat -c %a "$STORE/$id/core.zst")" = 600
 check "info shows the signal" sh -c "'$GOCRASHCTL' --store='$STORE' info '$id' | grep -q SIGSEGV"
 check "info names the user" sh -c "'$GOCRASHCTL' --store='$STORE' info '$id' | grep -q 'UID: 0 (root)'"

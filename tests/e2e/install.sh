@@ -24,7 +24,7 @@ check "sysctl.d file installed" test -f "$sysctl_file"
 check "core_pattern points at the installed handler" \
 	grep -qxF "kernel.core_pattern=|$libexecdir/gocrashd --dump-mode=%d %P %e %s %t %u %g" "$sysctl_file"
 check "core_pipe_limit set" grep -q '^kernel.core_pipe_limit=[1-9]' "$sysctl_file"
-check "tmpfiles.d entry" grep -q '^d .*/gocrashd 0700 root root' "$dest$prefix/lib/tmpfiles.d/gocrashd.conf"
+check "tmpfiles.d entry" grep -q '^d .*/gocrashd 0711 root root' "$dest$prefix/lib/tmpfiles.d/gocrashd.conf"
 check "sysusers.d entry" grep -q '^u gocrashd ' "$dest$prefix/lib/sysusers.d/gocrashd.conf"
 check "bash completion" test -f "$dest$datadir/bash-completion/completions/gocrashctl"
 if command -v scdoc >/dev/null; then
