@@ -21,5 +21,6 @@ void gc_json_bytes(FILE *out, const char *s, size_t n);
 void gc_json_meta(FILE *out, const struct gc_meta *meta);
 
 /* Copies the JSON values in (one or several, as JSON lines) to out indented, two spaces a
- * level, a member per line, as jq shows them; strings are copied as they are. Returns 0, or -EBADMSG for unbalanced brackets or an unterminated string. */
+ * level, a member per line, as jq shows them; strings are copied as they are. Returns 0, or
+ * -EBADMSG for unbalanced brackets or an unterminated string. */
 int gc_json_pretty(FILE *in, FILE *out);
